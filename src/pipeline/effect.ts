@@ -1,0 +1,25 @@
+import type { Config, EffectName } from '../config/schema.ts';
+import type { Frame } from '../core/frame.ts';
+import type { Logger } from '../core/log.ts';
+
+/**
+ * An effect turns one input frame into one output frame. Effects are created by a factory from the
+ * validated config and own their models; the pipeline calls `process` once per frame, in order,
+ * never twice at the same time, and awaits it. Output frames keep the input's pts/seq/readAt.
+ */
+export interface Effect {
+  readonly name: EffectName;
+  process(frame: Frame): Promise<Frame>;
+  /** Settings changed by a command (strength, mask controls …) without rebuilding the effect. */
+  update?(config: Config): void;
+  /** Numbers for the stats endpoint and bench (per-stage ms, skipped frames …). */
+  stats?(): Record<string, number | string>;
+  dispose(): Promise<void>;
+}
+
+export interface EffectContext {
+  config: Config;
+  log: Logger;
+}
+
+export type EffectFactory = (context: EffectContext) => Promise<Effect>;
