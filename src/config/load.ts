@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { defaultConfigDir, ENV } from '../core/env.ts';
 import { StylecastError } from '../core/errors.ts';
 import { type Config, ConfigSchema } from './schema.ts';
@@ -42,14 +42,22 @@ export function readConfigFile(path: string): Plain {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new StylecastError('BAD_CONFIG', `config file ${path} cannot be read`, 'check the path given by --config or STYLECAST_CONFIG');
+    throw new StylecastError(
+      'BAD_CONFIG',
+      `config file ${path} cannot be read`,
+      'check the path given by --config or STYLECAST_CONFIG',
+    );
   }
   try {
     const parsed = JSON.parse(text) as unknown;
     if (!isPlain(parsed)) throw new Error('not an object');
     return parsed;
   } catch (e) {
-    throw new StylecastError('BAD_CONFIG', `config file ${path} is not a JSON object (${(e as Error).message})`, 'fix the JSON syntax');
+    throw new StylecastError(
+      'BAD_CONFIG',
+      `config file ${path} is not a JSON object (${(e as Error).message})`,
+      'fix the JSON syntax',
+    );
   }
 }
 
@@ -57,7 +65,11 @@ export function readConfigFile(path: string): Plain {
 export function validateConfig(raw: Plain, origin = 'settings'): Config {
   const result = ConfigSchema.safeParse(raw);
   if (result.success) return result.data;
-  throw new StylecastError('BAD_CONFIG', `invalid ${origin}: ${formatIssue(result.error)}`, 'see `stylecast run --help` and the README for valid settings');
+  throw new StylecastError(
+    'BAD_CONFIG',
+    `invalid ${origin}: ${formatIssue(result.error)}`,
+    'see `stylecast run --help` and the README for valid settings',
+  );
 }
 
 export function formatIssue(error: z.ZodError): string {
@@ -72,5 +84,8 @@ export function loadConfig(options: { file?: string; flags?: Plain; env?: NodeJS
   const env = options.env ?? process.env;
   const path = configFilePath(options.file, env);
   const fileLayer = path ? readConfigFile(path) : {};
-  return validateConfig(mergeLayers(fileLayer, envLayer(env), options.flags ?? {}), path ? `config (${path} + env + flags)` : 'settings');
+  return validateConfig(
+    mergeLayers(fileLayer, envLayer(env), options.flags ?? {}),
+    path ? `config (${path} + env + flags)` : 'settings',
+  );
 }

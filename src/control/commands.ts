@@ -11,9 +11,19 @@ import { SafeEmitter } from '../core/lifecycle.ts';
 const StyleName = z.string().min(1).max(200);
 
 export const CommandSchema = z.discriminatedUnion('command', [
-  z.object({ command: z.literal('style'), name: StyleName, morphMs: z.number().int().min(0).max(30_000).optional() }).strict(),
-  z.object({ command: z.literal('next-style'), morphMs: z.number().int().min(0).max(30_000).optional() }).strict(),
-  z.object({ command: z.literal('previous-style'), morphMs: z.number().int().min(0).max(30_000).optional() }).strict(),
+  z
+    .object({
+      command: z.literal('style'),
+      name: StyleName,
+      morphMs: z.number().int().min(0).max(30_000).optional(),
+    })
+    .strict(),
+  z
+    .object({ command: z.literal('next-style'), morphMs: z.number().int().min(0).max(30_000).optional() })
+    .strict(),
+  z
+    .object({ command: z.literal('previous-style'), morphMs: z.number().int().min(0).max(30_000).optional() })
+    .strict(),
   z.object({ command: z.literal('strength'), value: z.number().min(0).max(1) }).strict(),
   z
     .object({
@@ -22,7 +32,9 @@ export const CommandSchema = z.discriminatedUnion('command', [
       durationMs: z.number().int().min(0).max(30_000).default(800),
     })
     .strict(),
-  z.object({ command: z.literal('effect'), name: EffectName, background: z.string().max(4096).optional() }).strict(),
+  z
+    .object({ command: z.literal('effect'), name: EffectName, background: z.string().max(4096).optional() })
+    .strict(),
   z.object({ command: z.literal('mask'), settings: MaskSettings.partial().strict() }).strict(),
   z
     .object({
@@ -58,13 +70,19 @@ export class CommandError extends Error {
  * Emits 'executed' after each successful command so API clients and OBS can follow state.
  */
 export class CommandBus extends SafeEmitter {
-  private readonly handlers = new Map<CommandName, CommandHandler<CommandName>>();
+  private readonly handlers = new Map<CommandName, (command: Command) => unknown>();
 
+  /** Registers the owner of a command; returns a function that unregisters it. */
   handle<N extends CommandName>(name: N, handler: CommandHandler<N>): () => void {
-    this.handlers.set(name, handler as CommandHandler<CommandName>);
+    const erased = handler as unknown as (command: Command) => unknown;
+    this.handlers.set(name, erased);
     return () => {
-      if (this.handlers.get(name) === (handler as CommandHandler<CommandName>)) this.handlers.delete(name);
+      if (this.handlers.get(name) === erased) this.handlers.delete(name);
     };
+  }
+
+  has(name: CommandName): boolean {
+    return this.handlers.has(name);
   }
 
   /** Validate untrusted input into a Command; throws CommandError('bad_request') with a one-line reason. */
@@ -79,7 +97,8 @@ export class CommandBus extends SafeEmitter {
   async execute(input: unknown, origin: CommandOrigin = 'internal'): Promise<unknown> {
     const command = CommandBus.parse(input);
     const handler = this.handlers.get(command.command);
-    if (!handler) throw new CommandError('unavailable', `'${command.command}' is not available in this daemon`);
+    if (!handler)
+      throw new CommandError('unavailable', `'${command.command}' is not available in this daemon`);
     const result = await handler(command);
     this.safeEmit('executed', { command, origin, result });
     return result;

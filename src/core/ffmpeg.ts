@@ -9,7 +9,10 @@ const INSTALL_HINT =
   'install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg) or set FFMPEG_PATH';
 
 /** Finds ffmpeg (or ffprobe): FFMPEG_PATH, then PATH, then the optional ffmpeg-static package. */
-export function findFfmpeg(tool: 'ffmpeg' | 'ffprobe' = 'ffmpeg', env: NodeJS.ProcessEnv = process.env): string {
+export function findFfmpeg(
+  tool: 'ffmpeg' | 'ffprobe' = 'ffmpeg',
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const exe = process.platform === 'win32' ? `${tool}.exe` : tool;
   const fromEnv = env[ENV.ffmpeg];
   if (fromEnv) {
@@ -17,7 +20,11 @@ export function findFfmpeg(tool: 'ffmpeg' | 'ffprobe' = 'ffmpeg', env: NodeJS.Pr
     const candidate = tool === 'ffmpeg' ? fromEnv : join(fromEnv, '..', exe);
     if (existsSync(candidate)) return candidate;
     if (tool === 'ffmpeg') {
-      throw new StylecastError('FFMPEG_NOT_FOUND', `FFMPEG_PATH points to ${fromEnv}, which does not exist`, INSTALL_HINT);
+      throw new StylecastError(
+        'FFMPEG_NOT_FOUND',
+        `FFMPEG_PATH points to ${fromEnv}, which does not exist`,
+        INSTALL_HINT,
+      );
     }
   }
   for (const dir of (env.PATH ?? '').split(delimiter)) {

@@ -20,18 +20,30 @@ export const bytesPerFrame = (width: number, height: number): number => width * 
 export function makeFrame(fields: Frame): Frame {
   const expected = bytesPerFrame(fields.width, fields.height);
   if (fields.data.length !== expected) {
-    throw new RangeError(`frame ${fields.width}x${fields.height} needs ${expected} bytes, got ${fields.data.length}`);
+    throw new RangeError(
+      `frame ${fields.width}x${fields.height} needs ${expected} bytes, got ${fields.data.length}`,
+    );
   }
   return fields;
 }
 
 /** Same timing, new pixels (what an effect returns). */
-export function withPixels(frame: Frame, data: Uint8Array, width = frame.width, height = frame.height): Frame {
+export function withPixels(
+  frame: Frame,
+  data: Uint8Array,
+  width = frame.width,
+  height = frame.height,
+): Frame {
   return makeFrame({ width, height, data, pts: frame.pts, seq: frame.seq, readAt: frame.readAt });
 }
 
 /** A solid-colour frame, used as a slate while a source is restarting. */
-export function solidFrame(width: number, height: number, rgba: [number, number, number, number], seq = 0): Frame {
+export function solidFrame(
+  width: number,
+  height: number,
+  rgba: [number, number, number, number],
+  seq = 0,
+): Frame {
   const data = new Uint8Array(bytesPerFrame(width, height));
   const pixel = new Uint32Array(data.buffer);
   pixel.fill(rgba[0] | (rgba[1] << 8) | (rgba[2] << 16) | (rgba[3] << 24));

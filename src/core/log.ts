@@ -6,13 +6,24 @@ export type { Logger };
  * One logger per daemon (passed down, never a global). Human-readable single lines on a terminal,
  * JSON when STYLECAST_LOG_JSON=1 (for log collectors). Secrets are redacted by key name.
  */
-export function createLogger(options: { level?: string; json?: boolean; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string; json?: boolean; destination?: NodeJS.WritableStream } = {},
+): Logger {
   const json = options.json ?? process.env.STYLECAST_LOG_JSON === '1';
   const level = options.level ?? process.env.STYLECAST_LOG_LEVEL ?? 'info';
-  const redact = { paths: ['password', '*.password', 'token', '*.token', 'obs.password', 'api.token'], censor: '[redacted]' };
+  const redact = {
+    paths: ['password', '*.password', 'token', '*.token', 'obs.password', 'api.token'],
+    censor: '[redacted]',
+  };
   if (json) return pino({ level, redact }, (options.destination as pino.DestinationStream) ?? process.stderr);
   return pino(
-    { level, redact, base: undefined, timestamp: false, formatters: { level: (label) => ({ level: label }) } },
+    {
+      level,
+      redact,
+      base: undefined,
+      timestamp: false,
+      formatters: { level: (label) => ({ level: label }) },
+    },
     lineStream(options.destination ?? process.stderr),
   );
 }

@@ -64,7 +64,8 @@ export class RateMeter {
 
   private trim(now: number): void {
     const cutoff = now - this.windowMs;
-    while (this.stamps.length > 0 && (this.stamps[0] < cutoff || this.stamps.length > this.capacity)) this.stamps.shift();
+    while (this.stamps.length > 0 && (this.stamps[0] < cutoff || this.stamps.length > this.capacity))
+      this.stamps.shift();
   }
 }
 

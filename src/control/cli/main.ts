@@ -15,7 +15,15 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerRun, registerRender, registerDevices, registerSegment, registerStylize, registerModels, registerObs]) {
+  for (const register of [
+    registerRun,
+    registerRender,
+    registerDevices,
+    registerSegment,
+    registerStylize,
+    registerModels,
+    registerObs,
+  ]) {
     register(program);
   }
   for (const sub of program.commands) sub.exitOverride();
@@ -35,7 +43,10 @@ export function reportError(error: unknown): number {
   }
   process.stderr.write(`error: ${describeError(error)}\n`);
   if (process.env.STYLECAST_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  else process.stderr.write('hint: this looks like a bug; run again with STYLECAST_DEBUG=1 and report the output\n');
+  else
+    process.stderr.write(
+      'hint: this looks like a bug; run again with STYLECAST_DEBUG=1 and report the output\n',
+    );
   return 1;
 }
 

@@ -11,7 +11,11 @@ export const EFFECT_FACTORIES: Partial<Record<EffectName, EffectFactory>> = {
 export async function createEffect(name: EffectName, context: EffectContext): Promise<Effect> {
   const factory = EFFECT_FACTORIES[name];
   if (!factory) {
-    throw new StylecastError('UNKNOWN_EFFECT', `effect '${name}' is not available`, `available: ${Object.keys(EFFECT_FACTORIES).join(', ')}`);
+    throw new StylecastError(
+      'UNKNOWN_EFFECT',
+      `effect '${name}' is not available`,
+      `available: ${Object.keys(EFFECT_FACTORIES).join(', ')}`,
+    );
   }
   return factory(context);
 }
