@@ -116,7 +116,8 @@ export const ConfigSchema = z
         password: z.string().optional(),
         install: z.boolean().default(false),
         scene: z.string().default('stylecast'),
-        sourceName: z.string().default('stylecast'),
+        // Scenes and inputs share one namespace in OBS, so the input cannot also be called 'stylecast'.
+        sourceName: z.string().default('stylecast feed'),
         streamPort: Port.default(9079),
         /** OBS scene name -> style name: switching scene switches style. */
         sceneStyles: z.record(z.string(), z.string()).default({}),

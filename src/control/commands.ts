@@ -10,6 +10,16 @@ import { SafeEmitter } from '../core/lifecycle.ts';
 
 const StyleName = z.string().min(1).max(200);
 
+/** A change to some mask settings. Defaults are stripped: `.partial()` alone would fill every key
+ *  with its default and silently reset the settings the command did not name. */
+export const MaskPatch = z
+  .object(
+    Object.fromEntries(Object.entries(MaskSettings.shape).map(([k, v]) => [k, v.unwrap().optional()])) as {
+      [K in keyof typeof MaskSettings.shape]: z.ZodOptional<ReturnType<(typeof MaskSettings.shape)[K]['unwrap']>>;
+    },
+  )
+  .strict();
+
 export const CommandSchema = z.discriminatedUnion('command', [
   z
     .object({
@@ -35,7 +45,7 @@ export const CommandSchema = z.discriminatedUnion('command', [
   z
     .object({ command: z.literal('effect'), name: EffectName, background: z.string().max(4096).optional() })
     .strict(),
-  z.object({ command: z.literal('mask'), settings: MaskSettings.partial().strict() }).strict(),
+  z.object({ command: z.literal('mask'), settings: MaskPatch }).strict(),
   z
     .object({
       command: z.literal('record'),
@@ -83,6 +93,11 @@ export class CommandBus extends SafeEmitter {
 
   has(name: CommandName): boolean {
     return this.handlers.has(name);
+  }
+
+  /** The current handler, so a part can wrap it (the OBS bridge adds record target 'obs' around the recorder's). */
+  handlerOf<N extends CommandName>(name: N): CommandHandler<N> | undefined {
+    return this.handlers.get(name) as CommandHandler<N> | undefined;
   }
 
   /** Validate untrusted input into a Command; throws CommandError('bad_request') with a one-line reason. */

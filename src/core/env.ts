@@ -10,6 +10,8 @@ export const ENV = {
   ffmpeg: 'FFMPEG_PATH',
   config: 'STYLECAST_CONFIG',
   cacheDir: 'STYLECAST_CACHE',
+  /** A mirror for `models pull`: files are fetched from <url>/<manifest file path>. */
+  modelsBaseUrl: 'STYLECAST_MODELS_BASE_URL',
 } as const;
 
 /** Per-OS cache directory: XDG on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows. */

@@ -1,6 +1,7 @@
 import type { Config, EffectName } from '../config/schema.ts';
 import type { Frame } from '../core/frame.ts';
 import type { Logger } from '../core/log.ts';
+import type { StyleService } from './style/service.ts';
 
 /**
  * An effect turns one input frame into one output frame. Effects are created by a factory from the
@@ -20,6 +21,8 @@ export interface Effect {
 export interface EffectContext {
   config: Config;
   log: Logger;
+  /** The daemon's style service (models, library, current style) shared by the style effects. */
+  style?: StyleService;
 }
 
 export type EffectFactory = (context: EffectContext) => Promise<Effect>;

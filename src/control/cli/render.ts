@@ -1,13 +1,111 @@
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.ts';
 import { StylecastError } from '../../core/errors.ts';
+import { createLogger } from '../../core/log.ts';
+import { renderFile } from '../../pipeline/render.ts';
+import { resolutionFlag } from './flags.ts';
 
-// Placeholder until the issue that owns `stylecast render` fills it in.
+interface RenderFlags {
+  effect?: string;
+  style?: string;
+  model?: string;
+  config?: string;
+  width?: number;
+  height?: number;
+  encoder?: string;
+  progress: boolean;
+}
+
 export function registerRender(program: Command): void {
   program
     .command('render')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new StylecastError('BAD_ARGUMENT', '`stylecast render` is not built yet');
+    .description('process a video file offline, as fast as possible (same frames and duration as the input)')
+    .argument('<input>', 'input video file')
+    .argument('<output>', 'output file: .mkv/.mp4 (H.264), .webm/.mov (keeps a transparent background)')
+    .option(
+      '-e, --effect <name>',
+      'effect: none, blur-background, style-background, … (default: from config)',
+    )
+    .option('-s, --style <name>', 'style name or image for the style effects')
+    .option('-m, --model <name>', 'segmentation model: selfie, selfie-landscape, deeplabv3, …')
+    .option('-c, --config <file>', 'JSON config file (flags win over it)')
+    .option('--width <px>', 'output width (default: the input width)', resolutionFlag('--width'))
+    .option('--height <px>', 'output height (default: the input height)', resolutionFlag('--height'))
+    .option(
+      '--encoder <name>',
+      'H.264 encoder: libx264 (default), h264_nvenc, h264_vaapi, h264_qsv, h264_videotoolbox',
+    )
+    .option('--no-progress', 'no progress bar')
+    .action((input: string, output: string, flags: RenderFlags) => renderCommand(input, output, flags));
+}
+
+async function renderCommand(input: string, output: string, flags: RenderFlags): Promise<void> {
+  if ((flags.width === undefined) !== (flags.height === undefined))
+    throw new StylecastError(
+      'BAD_RESOLUTION',
+      'give both --width and --height, or neither',
+      'for example --width 1280 --height 720',
+    );
+  const log = createLogger();
+  const config = loadConfig({
+    file: flags.config,
+    flags: {
+      effect: { name: flags.effect },
+      style: { name: flags.style },
+      segmentation: { model: flags.model },
+      record: { encoder: flags.encoder },
+    },
+  });
+  const bar = new cliProgress.SingleBar(
+    {
+      format: 'render |{bar}| {percentage}% | {value}/{total} frames | {speed} fps | ETA {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 60,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const started = performance.now();
+  let barStarted = false;
+  try {
+    const result = await renderFile({
+      input,
+      output,
+      config,
+      log,
+      size: flags.width && flags.height ? { width: flags.width, height: flags.height } : undefined,
+      effectExplicit: flags.effect !== undefined,
+      signal: abort.signal,
+      onStart: (info) => {
+        log.info(
+          `render: ${input} ${info.width}x${info.height} @ ${info.fps} fps, ${info.frames} frames, effect ${info.effect}`,
+        );
+        if (flags.progress) {
+          bar.start(info.frames, 0, { speed: '0' });
+          barStarted = true;
+        }
+      },
+      onFrame: (done) => {
+        if (!barStarted) return;
+        const speed = done / Math.max((performance.now() - started) / 1000, 1e-3);
+        // The header's frame count can be a little off: never let the bar overflow.
+        if (done > bar.getTotal()) bar.setTotal(done);
+        bar.update(done, { speed: speed.toFixed(1) });
+      },
     });
+    if (barStarted) bar.stop();
+    barStarted = false;
+    process.stdout.write(
+      `${result.aborted ? 'stopped early, wrote' : 'wrote'} ${output}: ${result.frames} frames in ${result.seconds.toFixed(1)} s (${result.fps.toFixed(1)} fps, effect ${result.effect})\n`,
+    );
+    if (result.aborted) process.exitCode = 130;
+  } finally {
+    if (barStarted) bar.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

@@ -1,13 +1,71 @@
 import type { Command } from 'commander';
+import sharp from 'sharp';
+import { loadConfig } from '../../config/load.ts';
+import { SEGMENTATION_MODELS } from '../../config/schema.ts';
 import { StylecastError } from '../../core/errors.ts';
+import { createLogger } from '../../core/log.ts';
+import { segmenterSpec } from '../../inference/segmenters/index.ts';
+import { segmentRgba } from '../../pipeline/mask/segment-image.ts';
+import { readImageRgba } from '../../pipeline/style/image.ts';
 
-// Placeholder until the issue that owns `stylecast segment` fills it in.
+/** `stylecast segment <image> --out <mask.png> [--model NAME]`: one image -> 8-bit greyscale person mask. */
 export function registerSegment(program: Command): void {
   program
     .command('segment')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new StylecastError('BAD_ARGUMENT', '`stylecast segment` is not built yet');
+    .description('write the person mask of one image as an 8-bit greyscale PNG (255 = person)')
+    .argument('<image>', 'input image (JPEG, PNG, WebP)')
+    .requiredOption('-o, --out <mask.png>', 'output PNG path')
+    .option('-m, --model <name>', `segmentation model (${SEGMENTATION_MODELS.join(', ')})`)
+    .option('--threshold <0..1>', 'person probability threshold', parseUnit)
+    .option('--models-dir <dir>', 'folder with the model files')
+    .action(async (image: string, flags: SegmentFlags) => {
+      await runSegment(image, flags);
     });
+}
+
+interface SegmentFlags {
+  out: string;
+  model?: string;
+  threshold?: number;
+  modelsDir?: string;
+}
+
+async function runSegment(image: string, flags: SegmentFlags): Promise<void> {
+  const log = createLogger();
+  if (flags.model) segmenterSpec(flags.model); // unknown name: the model error, not a schema dump
+  const config = loadConfig({
+    flags: {
+      segmentation: {
+        ...(flags.model ? { model: flags.model } : {}),
+        ...(flags.threshold !== undefined ? { mask: { threshold: flags.threshold } } : {}),
+      },
+      inference: flags.modelsDir ? { modelsDir: flags.modelsDir } : {},
+    },
+  });
+  const input = await readImageRgba(image);
+  const mask = await segmentRgba(input.rgba, input.width, input.height, {
+    model: config.segmentation.model,
+    mask: config.segmentation.mask,
+    inference: config.inference,
+    log,
+  });
+  try {
+    await sharp(mask.grey, { raw: { width: mask.width, height: mask.height, channels: 1 } })
+      .png()
+      .toFile(flags.out);
+  } catch (error) {
+    throw new StylecastError(
+      'OUTPUT_FAILED',
+      `cannot write ${flags.out}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      'check that the folder exists and is writable',
+    );
+  }
+  log.info(`wrote ${flags.out} (${mask.width}x${mask.height}, model ${config.segmentation.model})`);
+}
+
+function parseUnit(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new StylecastError('BAD_ARGUMENT', `--threshold must be a number in [0, 1], got '${value}'`);
+  return n;
 }

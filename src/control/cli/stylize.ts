@@ -1,13 +1,125 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
+import sharp from 'sharp';
+import { loadConfig } from '../../config/load.ts';
+import { STYLE_VARIANTS } from '../../config/schema.ts';
 import { StylecastError } from '../../core/errors.ts';
+import { createLogger } from '../../core/log.ts';
+import { openStylizer } from '../../inference/stylizer/open.ts';
+import { blendStrength } from '../../pipeline/style/mixer.ts';
+import { readImageRgba } from '../../pipeline/style/image.ts';
+import { defaultStylesFolder } from '../../pipeline/style/library.ts';
+import { isStyleFile, styleNameFromFile } from '../../pipeline/style/names.ts';
 
-// Placeholder until the issue that owns `stylecast stylize` fills it in.
+/**
+ * `stylecast stylize <image> --style <image|name> [--out out.png] [--strength s] [--whole]`:
+ * one image in the style of another. Default: the upstream recipe (centre square, 384x384);
+ * --whole keeps the whole image at its aspect (overlapping tiles, --detail tiles across the short side).
+ */
 export function registerStylize(program: Command): void {
   program
     .command('stylize')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new StylecastError('BAD_ARGUMENT', '`stylecast stylize` is not built yet');
+    .description('paint one image in the style of another image or of a named style from the styles folder')
+    .argument('<image>', 'content image (JPEG, PNG, WebP)')
+    .requiredOption('-s, --style <image|name>', 'style image path, or a style name from the styles folder')
+    .option('-o, --out <out.png>', 'output PNG (default: <image>-stylized.png in the current folder)')
+    .option('--strength <0..1>', 'style strength (content blending; 1 = full style)', parseUnit, 1)
+    .option('--whole', 'stylize the whole image at its aspect instead of the 384x384 centre square')
+    .option('--detail <n>', '384 tiles across the short side with --whole (1-4)', parseDetail)
+    .option('--variant <variant>', `style transform variant (${STYLE_VARIANTS.join(', ')})`)
+    .option('--models-dir <dir>', 'folder with the model files')
+    .option('--styles-dir <dir>', 'styles folder for --style <name>')
+    .action(async (image: string, flags: StylizeFlags) => {
+      await runStylize(image, flags);
     });
+}
+
+interface StylizeFlags {
+  style: string;
+  out?: string;
+  strength: number;
+  whole?: boolean;
+  detail?: number;
+  variant?: string;
+  modelsDir?: string;
+  stylesDir?: string;
+}
+
+async function runStylize(image: string, flags: StylizeFlags): Promise<void> {
+  const log = createLogger();
+  const config = loadConfig({
+    flags: {
+      style: { ...(flags.variant ? { variant: flags.variant } : {}), ...(flags.stylesDir ? { folder: flags.stylesDir } : {}) },
+      inference: flags.modelsDir ? { modelsDir: flags.modelsDir } : {},
+    },
+  });
+  const stylePath = resolveStyle(flags.style, config.style.folder ?? defaultStylesFolder());
+  const content = await readImageRgba(image);
+  const style = await readImageRgba(stylePath, { maxShortSide: 512 });
+  const started = performance.now();
+  const { stylizer, variant } = await openStylizer({
+    variant: config.style.variant,
+    modelsDir: config.inference.modelsDir,
+    device: config.inference.device,
+    threads: config.inference.threads,
+    log,
+  });
+  try {
+    const styleVector = await stylizer.predict(style.rgba, style.width, style.height);
+    const contentVector =
+      flags.strength < 1 ? await stylizer.predict(content.rgba, content.width, content.height) : undefined;
+    const bottleneck = blendStrength(styleVector, contentVector, flags.strength);
+    const result = flags.whole
+      ? await stylizer.stylizeFrame(content.rgba, content.width, content.height, bottleneck, {
+          detail: flags.detail ?? config.style.detail,
+        })
+      : await stylizer.stylizeSquare(content.rgba, content.width, content.height, bottleneck);
+    const out = flags.out ?? `${basename(image, extname(image))}-stylized.png`;
+    try {
+      await sharp(result.rgba, { raw: { width: result.width, height: result.height, channels: 4 } })
+        .png()
+        .toFile(out);
+    } catch (error) {
+      throw new StylecastError(
+        'OUTPUT_FAILED',
+        `cannot write ${out}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        'check that the folder exists and is writable',
+      );
+    }
+    const ms = Math.round(performance.now() - started);
+    log.info(
+      `wrote ${out} (${result.width}x${result.height}, style ${styleNameFromFile(stylePath)}, strength ${flags.strength}, ${variant}, ${ms} ms)`,
+    );
+  } finally {
+    await stylizer.release();
+  }
+}
+
+/** A path to an image, or a style name looked up in the styles folder. */
+function resolveStyle(style: string, folder: string): string {
+  if (existsSync(style)) return style;
+  const files = existsSync(folder) ? readdirSync(folder).filter(isStyleFile) : [];
+  const match = files.find((f) => styleNameFromFile(f) === style);
+  if (match) return join(folder, match);
+  const known = files.map(styleNameFromFile).slice(0, 12).join(', ');
+  throw new StylecastError(
+    'UNKNOWN_STYLE',
+    `style '${style}' is neither an image file nor a style in ${folder}`,
+    known ? `known styles: ${known}` : 'pass an image path, or put paintings in the styles folder (STYLECAST_STYLES)',
+  );
+}
+
+function parseUnit(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new StylecastError('BAD_ARGUMENT', `--strength must be a number in [0, 1], got '${value}'`);
+  return n;
+}
+
+function parseDetail(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 4)
+    throw new StylecastError('BAD_ARGUMENT', `--detail must be an integer from 1 to 4, got '${value}'`);
+  return n;
 }

@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { isPresent, loadOnnx, modelEntry, modelNames, resolveModel } from '../src/inference/registry/index.ts';
+import { createSession, type ModelSession } from '../src/inference/runtime.ts';
+import type { ProbeResult } from './models.probe.ts';
+
+/**
+ * The models table: for each registry model, on the same inputs and thread count (2), ms per inference on
+ * ONNX Runtime (after our TFLite import) vs the TFLite 2.9 reference interpreter, the ratio, file size,
+ * peak session memory, MACs and achieved GFLOP/s — the size / accuracy / latency trade-off table.
+ * Each model is measured in its own process (models.probe.ts). A second table shows why sessions run on
+ * a worker thread: event-loop stalls with ORT on the caller's thread vs on a worker.
+ */
+
+const THREADS = 2;
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+/** STYLECAST_MODELS, else ../shared/models beside the clone (where this project's test data lives). */
+const SHARED_MODELS = `${REPO}../shared/models`;
+const MODELS_DIR = process.env.STYLECAST_MODELS || (existsSync(SHARED_MODELS) ? SHARED_MODELS : undefined);
+
+/** Targets from issue 3 (ms at the model's input size; ratio = TFLite 2.9 ms / ORT ms). */
+const TARGETS: Record<string, { maxMs?: number; minRatio?: number }> = {
+  selfie: { maxMs: 4, minRatio: 5 },
+  'style-transform-int8': { maxMs: 27, minRatio: 5 },
+  'style-transform-fp16': { maxMs: 27, minRatio: 5 },
+  'style-transform-fp16-hub': { maxMs: 27, minRatio: 5 },
+  'style-transform-dynamic': { maxMs: 27, minRatio: 5 },
+};
+/** TFLite 2.9 selfie with its custom op patched out (environment.md): the interpreter cannot run it here. */
+const SELFIE_TFLITE_REFERENCE_MS = 25;
+
+export interface ModelRow {
+  model: string;
+  variant: string;
+  input: string;
+  fileKiB: number;
+  gmac: number | null;
+  ortMs: number;
+  tfliteMs: number | null;
+  /** TFLite ms / ORT ms. */
+  speedup: number | null;
+  gflops: number | null;
+  peakMiB: number;
+  target: string;
+  meets: boolean | null;
+  note?: string;
+}
+
+function probe(name: string, runs: number, variant: string): Promise<Partial<ProbeResult> & { crashed?: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [`${REPO}bin/run-ts.js`, `${REPO}bench/models.probe.ts`, name, String(runs), String(THREADS), variant],
+      { cwd: REPO, timeout: 300_000, maxBuffer: 1 << 20, env: { ...process.env, STYLECAST_MODELS: MODELS_DIR ?? '' } },
+      (error, stdout) => {
+        const lines = stdout
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Partial<ProbeResult>);
+        const merged = Object.assign({}, ...lines) as Partial<ProbeResult> & { crashed?: string };
+        if (error) merged.crashed = error.signal ? `crashed (${error.signal})` : `exit ${error.code}`;
+        resolve(merged);
+      },
+    );
+  });
+}
+
+export async function measureModels(quick: boolean): Promise<ModelRow[]> {
+  const runs = quick ? 3 : 10;
+  const jobs: { name: string; variant: string }[] = [];
+  for (const name of modelNames()) {
+    if (!isPresent(name, { modelsDir: MODELS_DIR })) continue; // `stylecast models pull` first
+    jobs.push({ name, variant: 'simulate' });
+    // int8 activations: exact QDQ graph vs float activations (same weights) — keep the faster at equal quality.
+    if (modelEntry(name).precision === 'int8') jobs.push({ name, variant: 'dequantize' });
+  }
+  // Import once here so the probes read the import cache and their RSS is the session's own.
+  for (const job of jobs) {
+    await loadOnnx(job.name, { modelsDir: MODELS_DIR, quantizedActivations: job.variant as 'simulate' });
+  }
+  const rows: ModelRow[] = [];
+  for (const job of jobs) {
+    const entry = modelEntry(job.name);
+    const result = await probe(job.name, runs, job.variant);
+    if (result.ortMs === undefined) {
+      throw new Error(`models bench: ${job.name} (${job.variant}) failed: ${result.crashed ?? 'no output'}`);
+    }
+    const tfliteMs =
+      result.tfliteMs ?? (job.name === 'selfie' ? SELFIE_TFLITE_REFERENCE_MS : null);
+    const note =
+      job.name === 'selfie' && result.tfliteMs == null
+        ? `TFLite 2.9 cannot run the custom op; ${SELFIE_TFLITE_REFERENCE_MS} ms is environment.md's patched figure`
+        : result.tfliteMs == null
+          ? (result.crashed ? `TFLite 2.9 ${result.crashed}` : result.tfliteNote)
+          : undefined;
+    const speedup = tfliteMs ? tfliteMs / result.ortMs : null;
+    const target = TARGETS[job.name];
+    const meets = target
+      ? (target.maxMs === undefined || result.ortMs <= target.maxMs) &&
+        (target.minRatio === undefined || speedup === null || speedup >= target.minRatio)
+      : null;
+    rows.push({
+      model: job.name,
+      variant: entry.format === 'onnx' ? 'onnx' : job.variant === 'simulate' ? 'import' : 'import, float act.',
+      input: entry.inputs.map((i) => i.dims.join('x')).join(' + '),
+      fileKiB: Math.round(statSync(resolveModel(job.name, { modelsDir: MODELS_DIR }).path).size / 1024),
+      gmac: entry.gmac,
+      ortMs: round(result.ortMs),
+      tfliteMs: tfliteMs === null ? null : round(tfliteMs),
+      speedup: speedup === null ? null : round(speedup),
+      gflops: entry.gmac ? round((2 * entry.gmac) / (result.ortMs / 1000)) : null,
+      peakMiB: round(result.ortPeakMiB ?? 0),
+      target: target
+        ? [target.maxMs ? `<= ${target.maxMs} ms` : '', target.minRatio ? `>= ${target.minRatio}x` : '']
+            .filter(Boolean)
+            .join(', ')
+        : '',
+      meets,
+      note,
+    });
+  }
+  return rows;
+}
+
+export interface LoopRow {
+  model: string;
+  isolation: 'inline' | 'worker';
+  msPerRun: number;
+  maxLoopDelayMs: number;
+  p99LoopDelayMs: number;
+}
+
+/** Event-loop delay while a heavy model runs back to back: ORT on the caller's thread vs on a worker. */
+export async function measureEventLoop(quick: boolean): Promise<LoopRow[]> {
+  const name = 'style-transform-fp16';
+  const { onnx } = await loadOnnx(name, { modelsDir: MODELS_DIR });
+  const runs = quick ? 3 : 8;
+  const rows: LoopRow[] = [];
+  for (const isolation of ['inline', 'worker'] as const) {
+    const session: ModelSession = await createSession(onnx, { threads: THREADS, isolation, label: name });
+    const feeds = Object.fromEntries(
+      session.inputs.map((i) => {
+        const dims = i.dims as number[];
+        return [i.name, { data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.3), dims }];
+      }),
+    );
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    const started = performance.now();
+    for (let i = 0; i < runs; i++) await session.run(feeds);
+    const msPerRun = (performance.now() - started) / runs;
+    delay.disable();
+    await session.release();
+    rows.push({
+      model: name,
+      isolation,
+      msPerRun: round(msPerRun),
+      maxLoopDelayMs: round(delay.max / 1e6),
+      p99LoopDelayMs: round(delay.percentile(99) / 1e6),
+    });
+  }
+  return rows;
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;

@@ -1,0 +1,251 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { StylecastError } from '../core/errors.ts';
+import { bytesPerFrame, type Frame } from '../core/frame.ts';
+import { type FrameSource, SafeEmitter } from '../core/lifecycle.ts';
+import type { Logger } from '../core/log.ts';
+import { buildCaptureArgs, type CaptureArgsOptions, describeInput, type InputSpec } from './ffmpeg-args.ts';
+import { BufferPool, FrameAssembler } from './frame-reader.ts';
+
+/**
+ * A FrameSource backed by one ffmpeg child writing raw RGBA to a pipe. start() resolves at the first
+ * frame, or rejects with a one-line StylecastError when ffmpeg cannot open the input. After that, an
+ * ffmpeg that dies is restarted with exponential backoff ('restart' events, counted in `restarts`);
+ * seq keeps increasing across restarts. A file without --loop ends with 'end'.
+ */
+
+export interface FfmpegSourceOptions extends Omit<CaptureArgsOptions, 'cameraDevice'> {
+  spec: Exclude<InputSpec, { kind: 'auto' }>;
+  /** For cameras: the device ffmpeg opens (resolved from the name by devices.ts). */
+  cameraDevice?: string;
+  ffmpeg: string;
+  log: Logger;
+  /** 'index': pts = frame index / fps (offline, exact); 'wallclock': seconds since start (live). */
+  timestamps: 'index' | 'wallclock';
+  backoff?: { initialMs: number; maxMs: number };
+  /** A restarted ffmpeg that ran at least this long resets the backoff. */
+  stableMs?: number;
+}
+
+export type SourceState = 'idle' | 'starting' | 'running' | 'restarting' | 'ended' | 'stopped';
+
+export class FfmpegSource extends SafeEmitter implements FrameSource {
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number;
+  restarts = 0;
+  framesRead = 0;
+  /** Bytes of partial frames thrown away because ffmpeg died mid-frame. */
+  partialBytesDropped = 0;
+  state: SourceState = 'idle';
+
+  private readonly pool: BufferPool;
+  private readonly assembler: FrameAssembler;
+  private child: ChildProcess | undefined;
+  private childStartedAt = 0;
+  private startedAt = 0;
+  private attempt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private paused = false;
+  private stderrTail: string[] = [];
+
+  constructor(private readonly options: FfmpegSourceOptions) {
+    super((error, event) => options.log.error(`capture listener for '${String(event)}' failed: ${error}`));
+    this.width = options.width;
+    this.height = options.height;
+    this.fps = options.fps;
+    this.pool = new BufferPool(bytesPerFrame(options.width, options.height));
+    this.assembler = new FrameAssembler(this.pool.bufferBytes, this.pool);
+  }
+
+  // FrameSource declares off() with never[] listeners; EventEmitter's any[] does not satisfy it as is.
+  override off(event: string | symbol, listener: (...args: never[]) => void): this {
+    return super.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  /** What is read (file inputs let recorders copy the audio). */
+  get spec(): FfmpegSourceOptions['spec'] {
+    return this.options.spec;
+  }
+
+  get loop(): boolean {
+    return this.options.loop;
+  }
+
+  get description(): string {
+    return describeInput(this.options.spec);
+  }
+
+  /** The running ffmpeg's pid (tests kill it to prove restarts). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get args(): string[] {
+    return buildCaptureArgs(this.options.spec, this.options);
+  }
+
+  start(): Promise<void> {
+    if (this.state !== 'idle') return Promise.resolve();
+    this.state = 'starting';
+    this.startedAt = performance.now();
+    return new Promise((resolve, reject) => {
+      const onFirst = () => {
+        this.off('fatal', onFatal);
+        resolve();
+      };
+      const onFatal = (error: Error) => {
+        this.off('frame', onFirst);
+        reject(error);
+      };
+      this.once('frame', onFirst);
+      this.once('fatal', onFatal);
+      this.spawnChild();
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    clearTimeout(this.restartTimer);
+    await killChild(this.child);
+    this.child = undefined;
+  }
+
+  /** Backpressure for offline use: ffmpeg blocks on its pipe while paused. */
+  pause(): void {
+    this.paused = true;
+    this.child?.stdout?.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.child?.stdout?.resume();
+  }
+
+  /** A frame buffer nobody else saw (a dropped frame) can be reused for a later frame. */
+  recycle(data: Uint8Array): void {
+    this.pool.recycle(data);
+  }
+
+  /** Test hook and operator tool: kill the running ffmpeg as a crash would. */
+  killChildForTest(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.child?.kill(signal);
+  }
+
+  private spawnChild(): void {
+    const args = this.args;
+    this.options.log.debug(`capture: ${this.options.ffmpeg} ${args.join(' ')}`);
+    const child = spawn(this.options.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.childStartedAt = performance.now();
+    this.stderrTail = [];
+    child.stdout.on('data', (chunk: Buffer) => this.assembler.push(chunk, (data) => this.emitFrame(data)));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      for (const line of text.split('\n')) {
+        if (!line.trim()) continue;
+        this.stderrTail.push(line.trim());
+        if (this.stderrTail.length > 8) this.stderrTail.shift();
+        this.options.log.debug(`capture ffmpeg: ${line.trim()}`);
+      }
+    });
+    child.on('error', (error) => {
+      // spawn failure (ENOENT, EACCES): there is no ffmpeg to restart.
+      this.fail(
+        new StylecastError('FFMPEG_NOT_FOUND', `cannot start ${this.options.ffmpeg}: ${error.message}`),
+      );
+    });
+    child.on('close', (code, signal) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.onChildExit(code, signal);
+    });
+    if (this.paused) child.stdout.pause();
+  }
+
+  private emitFrame(data: Buffer): void {
+    const readAt = performance.now();
+    const seq = this.framesRead++;
+    const pts =
+      this.options.timestamps === 'index' ? seq / this.fps : Math.max(0, (readAt - this.startedAt) / 1000);
+    if (this.state === 'starting' || this.state === 'restarting') this.state = 'running';
+    const frame: Frame = { width: this.width, height: this.height, data, pts, seq, readAt };
+    this.safeEmit('frame', frame);
+  }
+
+  private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.partialBytesDropped += this.assembler.reset();
+    if (this.state === 'stopped') return;
+    const reason = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    if (this.framesRead === 0 && this.state === 'starting') {
+      this.fail(this.startupError(reason));
+      return;
+    }
+    const isFile = this.options.spec.kind === 'file';
+    if (isFile && code === 0 && !this.options.loop) {
+      this.state = 'ended';
+      this.safeEmit('end');
+      return;
+    }
+    if (performance.now() - this.childStartedAt > (this.options.stableMs ?? 10_000)) this.attempt = 0;
+    this.attempt++;
+    const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 250, maxMs: 5000 };
+    const delay = Math.min(maxMs, initialMs * 2 ** (this.attempt - 1));
+    this.restarts++;
+    this.state = 'restarting';
+    const detail = this.stderrTail.at(-1);
+    this.options.log.warn(
+      `capture ffmpeg ${reason}${detail ? ` (${detail})` : ''}; restart ${this.restarts} in ${delay} ms`,
+    );
+    this.safeEmit('restart', { attempt: this.attempt, reason });
+    this.restartTimer = setTimeout(() => {
+      if (this.state === 'restarting') this.spawnChild();
+    }, delay);
+  }
+
+  private startupError(reason: string): StylecastError {
+    const tail = this.stderrTail.join(' | ');
+    const last = this.stderrTail.at(-1) ?? reason;
+    const what = describeInput(this.options.spec);
+    if (/No such file|does not exist/i.test(tail))
+      return new StylecastError('INPUT_NOT_FOUND', `${what}: not found`, 'check the path or device name');
+    if (/Invalid data found|could not find codec|moov atom not found/i.test(tail))
+      return new StylecastError(
+        'INPUT_UNREADABLE',
+        `${what} is not a video ffmpeg can read (${last})`,
+        'try another file',
+      );
+    if (this.options.spec.kind === 'camera')
+      return new StylecastError(
+        'DEVICE_NOT_FOUND',
+        `${what} cannot be opened (${last})`,
+        'run `stylecast devices` to see cameras and their modes',
+      );
+    return new StylecastError(
+      'FFMPEG_FAILED',
+      `ffmpeg could not read ${what} (${last})`,
+      'run with STYLECAST_LOG_LEVEL=debug to see the ffmpeg command',
+    );
+  }
+
+  private fail(error: StylecastError): void {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    clearTimeout(this.restartTimer);
+    this.safeEmit('fatal', error);
+    if (this.listenerCount('error') > 0) this.safeEmit('error', error);
+  }
+}
+
+/** SIGTERM, then SIGKILL if it lingers; resolves when the process is gone. */
+export function killChild(child: ChildProcess | undefined, graceMs = 1500): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { StylecastError } from '../core/errors.ts';
+import { findFfmpeg } from '../core/ffmpeg.ts';
+
+/** What render (and tests) need to know about a video file, from ffprobe. */
+export interface VideoInfo {
+  width: number;
+  height: number;
+  fps: number;
+  /** Frames in the video stream (counted from the header, or duration x fps when absent). */
+  frames: number;
+  durationS: number;
+  hasAudio: boolean;
+}
+
+interface ProbeJson {
+  streams?: {
+    codec_type?: string;
+    width?: number;
+    height?: number;
+    avg_frame_rate?: string;
+    r_frame_rate?: string;
+    nb_frames?: string;
+    nb_read_frames?: string;
+    duration?: string;
+  }[];
+  format?: { duration?: string };
+}
+
+const rate = (text: string | undefined): number => {
+  const [n, d] = (text ?? '0/1').split('/').map(Number);
+  return d ? n / d : n;
+};
+
+/** Parses `ffprobe -of json -show_streams -show_format` (pure, unit-tested). */
+export function parseProbe(json: ProbeJson): VideoInfo | undefined {
+  const video = json.streams?.find((s) => s.codec_type === 'video');
+  if (!video?.width || !video.height) return undefined;
+  const fps = rate(video.avg_frame_rate) || rate(video.r_frame_rate) || 30;
+  const durationS = Number(video.duration ?? json.format?.duration ?? 0) || 0;
+  const counted = Number(video.nb_read_frames ?? video.nb_frames ?? 0);
+  return {
+    width: video.width,
+    height: video.height,
+    fps,
+    frames: counted > 0 ? counted : Math.round(durationS * fps),
+    durationS,
+    hasAudio: json.streams?.some((s) => s.codec_type === 'audio') ?? false,
+  };
+}
+
+/** Runs ffprobe; countFrames decodes the whole stream (exact, slower). */
+export function probeVideo(path: string, options: { countFrames?: boolean } = {}): Promise<VideoInfo> {
+  const ffprobe = findFfmpeg('ffprobe');
+  const args = ['-v', 'error', '-of', 'json', '-show_streams', '-show_format'];
+  if (options.countFrames) args.push('-count_frames');
+  return new Promise((resolve, reject) => {
+    execFile(ffprobe, [...args, path], { maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      const info = error ? undefined : parseProbe(JSON.parse(stdout) as ProbeJson);
+      if (info) return resolve(info);
+      const reason = String(stderr).trim().split('\n').at(-1) || 'no video stream';
+      reject(
+        new StylecastError(
+          'INPUT_UNREADABLE',
+          `${path} is not a video ffmpeg can read (${reason})`,
+          'try another file',
+        ),
+      );
+    });
+  });
+}

@@ -1,0 +1,178 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { defaultConfigDir } from '../../core/env.ts';
+import { StylecastError } from '../../core/errors.ts';
+import { type Logger, silentLogger } from '../../core/log.ts';
+import { round2 } from '../../core/stats.ts';
+import { createRequestHandler, type MountHandler } from './http.ts';
+import { API_PREFIX } from './schema.ts';
+import { type Guard, isLoopbackHost, RateLimiter, resolveToken } from './security.ts';
+import type { ControlTarget, Stats, StyleInfo } from './target.ts';
+import { WsHub } from './ws.ts';
+
+export interface ApiServerOptions {
+  target: ControlTarget;
+  /** config api.host; loopback unless the streamer says otherwise. */
+  host?: string;
+  /** config api.port; 0 picks a free port (tests). */
+  port?: number;
+  /** config api.token; when absent and the host is not loopback, one is generated and stored. */
+  token?: string;
+  configDir?: string;
+  log?: Logger;
+  /** How often stats are pushed to WebSocket clients. */
+  statsIntervalMs?: number;
+  maxClients?: number;
+  uploadsPerMinute?: number;
+}
+
+/**
+ * The daemon's HTTP + WebSocket API and control panel on one port. It drives a ControlTarget
+ * and knows nothing else about the daemon.
+ */
+export class ApiServer {
+  private readonly http: Server;
+  private readonly hub: WsHub;
+  private readonly guard: Guard;
+  private readonly log: Logger;
+  private readonly mounts = new Map<string, MountHandler>();
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private lastLoop = { p50Ms: 0, p99Ms: 0, maxMs: 0 };
+  private statsTimer: NodeJS.Timeout | undefined;
+  private stateQueued = false;
+  private readonly unsubscribe: (() => void)[] = [];
+  /** Set when a token was generated on this start: show it once. */
+  readonly generatedToken: { token: string; path?: string } | undefined;
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.log = options.log ?? silentLogger();
+    const host = options.host ?? '127.0.0.1';
+    const loopback = isLoopbackHost(host);
+    let token = options.token;
+    if (!loopback && !token) {
+      const resolved = resolveToken({ configDir: options.configDir ?? defaultConfigDir() });
+      token = resolved.token;
+      if (resolved.created) this.generatedToken = { token: resolved.token, path: resolved.path };
+    }
+    this.guard = { loopback, token };
+    const context = {
+      target: options.target,
+      guard: this.guard,
+      log: this.log,
+      stats: () => this.stats(),
+      styles: () => this.styles(),
+    };
+    this.hub = new WsHub({ ...context, maxClients: options.maxClients ?? 128 });
+    this.http = createServer(
+      { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 },
+      createRequestHandler({
+        ...context,
+        mounts: this.mounts,
+        uploads: new RateLimiter(options.uploadsPerMinute ?? 6, 3),
+      }),
+    );
+    this.http.on('upgrade', (req, socket, head) => {
+      socket.on('error', () => {});
+      if (!this.hub.handleUpgrade(req, socket, head)) socket.destroy();
+    });
+    this.http.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    });
+  }
+
+  /** Another part of the daemon serves its own pages under `prefix` (same access checks). */
+  mount(prefix: string, handler: MountHandler): void {
+    this.mounts.set(prefix.replace(/\/$/, ''), handler);
+  }
+
+  async start(): Promise<void> {
+    const { host = '127.0.0.1', port = 8790, target } = this.options;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new StylecastError('PORT_IN_USE', `port ${port} on ${host} is in use`, 'set api.port or stop the other program')
+            : new StylecastError('BAD_CONFIG', `cannot listen on ${host}:${port}: ${error.message}`, 'check api.host'),
+        );
+      };
+      this.http.once('error', onError);
+      this.http.listen(port, host, () => {
+        this.http.off('error', onError);
+        resolve();
+      });
+    });
+    this.loopDelay.enable();
+    const onState = () => this.queueState();
+    const onStyles = () => this.hub.broadcast({ event: 'styles', data: { styles: this.styles() } });
+    target.on('state', onState);
+    target.on('styles', onStyles);
+    target.bus.on('executed', onState);
+    this.unsubscribe.push(
+      () => target.off('state', onState),
+      () => target.off('styles', onStyles),
+      () => target.bus.off('executed', onState),
+    );
+    this.statsTimer = setInterval(() => this.tick(), this.options.statsIntervalMs ?? 1000);
+    this.statsTimer.unref();
+  }
+
+  get port(): number {
+    return (this.http.address() as AddressInfo).port;
+  }
+
+  /** The panel URL for humans (token included when one is needed). */
+  get url(): string {
+    const host = this.options.host ?? '127.0.0.1';
+    const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    const base = `http://${shown.includes(':') ? `[${shown}]` : shown}:${this.port}/`;
+    return this.guard.loopback || !this.guard.token ? base : `${base}?token=${this.guard.token}`;
+  }
+
+  get apiUrl(): string {
+    return new URL(API_PREFIX, this.url).href;
+  }
+
+  get clients(): number {
+    return this.hub.clientCount;
+  }
+
+  stats(): Stats {
+    return { ...this.options.target.stats(), eventLoop: this.lastLoop, clients: this.hub.clientCount };
+  }
+
+  styles(): StyleInfo[] {
+    return this.options.target.styles().map((s) => ({
+      ...s,
+      thumbnailUrl: `${API_PREFIX}/styles/${encodeURIComponent(s.name)}/thumbnail`,
+    }));
+  }
+
+  async stop(): Promise<void> {
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.loopDelay.disable();
+    await this.hub.close();
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private tick(): void {
+    const h = this.loopDelay;
+    const ms = (ns: number) => round2(ns / 1e6);
+    this.lastLoop = { p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
+    h.reset();
+    if (this.hub.clientCount > 0) this.hub.broadcast({ event: 'stats', data: this.stats() });
+  }
+
+  /** Several changes in one tick become one 'state' event. */
+  private queueState(): void {
+    if (this.stateQueued) return;
+    this.stateQueued = true;
+    setImmediate(() => {
+      this.stateQueued = false;
+      if (this.hub.clientCount > 0) this.hub.broadcast({ event: 'state', data: this.options.target.status() });
+    });
+  }
+}

@@ -1,0 +1,348 @@
+// stylecast control panel: vanilla JS, no build step. Talks to the daemon over /api/v1 (HTTP + WebSocket).
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+if (params.get('token')) sessionStorage.setItem('stylecast-token', params.get('token'));
+const token = sessionStorage.getItem('stylecast-token');
+const withToken = (path) => (token ? `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}` : path);
+
+const EFFECT_LABELS = {
+  none: 'Camera only',
+  'blur-background': 'Blur background',
+  'replace-background': 'Replace background',
+  'transparent-background': 'Cut out person',
+  mask: 'Show mask',
+  'style-background': 'Paint background',
+  'style-person': 'Paint person',
+  'style-frame': 'Paint everything',
+};
+const MASK_CONTROLS = [
+  { key: 'threshold', label: 'Threshold', min: 0, max: 1, step: 0.01 },
+  { key: 'feather', label: 'Feather', min: 0, max: 1, step: 0.01 },
+  { key: 'smoothContour', label: 'Smooth contour', min: 0, max: 1, step: 0.01 },
+  { key: 'temporalSmoothing', label: 'Temporal smoothing', min: 0, max: 1, step: 0.01 },
+  { key: 'hysteresis', label: 'Hysteresis', min: 0, max: 0.5, step: 0.01 },
+];
+
+const state = { status: null, styles: [], frames: 0, lastDropped: null, dragging: new Set() };
+
+// ---- talking to the daemon ----
+
+let ws = null;
+let nextId = 1;
+const pending = new Map();
+
+function connect(delay = 500) {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  ws = new WebSocket(`${scheme}://${location.host}${withToken('/api/v1/ws')}`);
+  ws.onopen = () => setPill('conn', 'connected', 'ok');
+  ws.onmessage = (e) => onMessage(JSON.parse(e.data));
+  ws.onclose = () => {
+    setPill('conn', 'reconnecting…', 'bad');
+    for (const p of pending.values()) p.reject(new Error('connection lost'));
+    pending.clear();
+    setTimeout(() => connect(Math.min(delay * 2, 5000)), delay);
+  };
+}
+
+function onMessage(msg) {
+  if (msg.event === 'hello') {
+    renderStyles(msg.data.styles);
+    renderStatus(msg.data.status);
+  } else if (msg.event === 'state') renderStatus(msg.data);
+  else if (msg.event === 'stats') renderStats(msg.data);
+  else if (msg.event === 'styles') renderStyles(msg.data.styles);
+  else if ('id' in msg && pending.has(msg.id)) {
+    const p = pending.get(msg.id);
+    pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new Error(msg.error.message));
+  }
+}
+
+/** Sends a command over the WebSocket (HTTP when it is down); shows errors as a toast. */
+async function command(cmd) {
+  try {
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      const id = nextId++;
+      return await new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        ws.send(JSON.stringify({ id, ...cmd }));
+        setTimeout(() => pending.delete(id) && reject(new Error('no answer from the daemon')), 8000);
+      });
+    }
+    const res = await fetch(withToken('/api/v1/commands'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(cmd),
+    });
+    const body = await res.json();
+    if (!body.ok) throw new Error(body.error.message);
+    renderStatus(body.status);
+    return body.result;
+  } catch (error) {
+    toast(error.message);
+  }
+}
+
+// ---- rendering ----
+
+function setPill(id, text, tone) {
+  const el = $(id);
+  el.textContent = text;
+  el.className = `pill ${tone || ''}`;
+}
+
+function renderStatus(status) {
+  state.status = status;
+  $('current-style').textContent = status.style.name || 'none';
+  $('morphing').textContent = status.style.morphingTo ? `→ ${status.style.morphingTo}` : '';
+  if (!state.dragging.has('strength')) $('strength').value = status.style.strength;
+  $('strength-value').textContent = `${Math.round(status.style.strength * 100)}%`;
+  for (const card of document.querySelectorAll('.style-card[data-name]'))
+    card.classList.toggle('active', card.dataset.name === status.style.name);
+  renderEffects(status.effect);
+  renderMask(status.mask);
+  renderRecording(status.recording);
+  const obs = status.obs;
+  const tone = { connected: 'ok', connecting: 'warn', disabled: '', disconnected: 'warn', failed: 'bad' }[obs.connection];
+  const extra = obs.connection === 'connected' && obs.recording ? ' · rec' : '';
+  setPill('obs', `OBS ${obs.connection}${extra}`, tone);
+  $('obs').title = obs.detail || obs.url || 'OBS Studio bridge';
+}
+
+function renderEffects(effect) {
+  const box = $('effects');
+  const names = effect.available.length ? effect.available : [effect.name];
+  if (box.dataset.names !== names.join()) {
+    box.dataset.names = names.join();
+    box.replaceChildren(
+      ...names.map((name) => {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.setAttribute('role', 'radio');
+        b.dataset.effect = name;
+        b.textContent = EFFECT_LABELS[name] || name;
+        b.onclick = () => command({ command: 'effect', name });
+        return b;
+      }),
+    );
+  }
+  for (const b of box.children) b.setAttribute('aria-checked', String(b.dataset.effect === effect.name));
+}
+
+function renderMask(mask) {
+  const box = $('mask');
+  if (!box.children.length) {
+    for (const c of MASK_CONTROLS) {
+      const row = document.createElement('div');
+      row.className = 'slider-row';
+      row.innerHTML = `<label for="mask-${c.key}"><span>${c.label}</span><span id="mask-${c.key}-value"></span></label>
+        <input type="range" id="mask-${c.key}" min="${c.min}" max="${c.max}" step="${c.step}">`;
+      box.append(row);
+      const input = row.querySelector('input');
+      bindSlider(input, `mask-${c.key}`, (v) => ({ command: 'mask', settings: { [c.key]: v } }));
+    }
+    const skip = document.createElement('label');
+    skip.className = 'check';
+    skip.innerHTML = '<input type="checkbox" id="mask-skip"> Skip nearly identical frames';
+    box.append(skip);
+    $('mask-skip').onchange = (e) => command({ command: 'mask', settings: { skipSimilarFrames: e.target.checked } });
+  }
+  for (const c of MASK_CONTROLS) {
+    if (!state.dragging.has(`mask-${c.key}`)) $(`mask-${c.key}`).value = mask[c.key];
+    $(`mask-${c.key}-value`).textContent = Number(mask[c.key]).toFixed(2);
+  }
+  $('mask-skip').checked = mask.skipSimilarFrames;
+}
+
+function renderRecording(rec) {
+  const button = $('record');
+  button.classList.toggle('on', rec.active);
+  const secs = Math.floor(rec.seconds || 0);
+  const clock = `${String(Math.floor(secs / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`;
+  $('record-label').textContent = rec.active ? `Stop · ${clock}` : 'Record';
+  button.title = rec.active ? `Recording to ${rec.path || 'file'} (R to stop)` : 'Start recording (R)';
+}
+
+function renderStyles(styles) {
+  state.styles = styles;
+  const gallery = $('gallery');
+  const upload = gallery.querySelector('.upload');
+  const cards = styles.map((style, i) => {
+    const card = document.createElement('button');
+    card.type = 'button';
+    card.className = 'style-card';
+    card.dataset.name = style.name;
+    card.title = `Switch to ${style.name}${i < 9 ? ` (${i + 1})` : ''}`;
+    const img = document.createElement('img');
+    img.alt = '';
+    img.loading = 'lazy';
+    if (style.thumbnailUrl) img.src = withToken(style.thumbnailUrl);
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = style.name.replace(/[_-]+/g, ' ');
+    card.append(img, name);
+    if (i < 9) {
+      const key = document.createElement('span');
+      key.className = 'key';
+      key.textContent = String(i + 1);
+      card.append(key);
+    }
+    card.onclick = () => selectStyle(style.name);
+    return card;
+  });
+  gallery.replaceChildren(...cards, upload);
+  if (state.status) renderStatus(state.status);
+}
+
+function selectStyle(name) {
+  const morph = $('morph').checked;
+  const ms = Number($('morph-ms').value);
+  return command(morph ? { command: 'morph', name, durationMs: ms } : { command: 'style', name, morphMs: 0 });
+}
+
+// ---- stats graphs ----
+
+const series = { fps: [], latency: [], drops: [] };
+function renderStats(stats) {
+  state.frames = stats.frames;
+  const drops = state.lastDropped === null ? 0 : Math.max(0, stats.dropped - state.lastDropped);
+  state.lastDropped = stats.dropped;
+  push('fps', stats.fps, $('graph-fps'), '#4fb3ff');
+  push('latency', stats.latencyMs.p50, $('graph-latency'), '#c86bfa');
+  push('drops', drops, $('graph-drops'), '#ff7a59');
+  $('fps-value').textContent = stats.fps.toFixed(1);
+  $('latency-value').textContent = stats.latencyMs.p50.toFixed(1);
+  $('drops-value').textContent = String(drops);
+  setPill('fps-pill', `${stats.fps.toFixed(1)} fps · ${stats.latencyMs.p50.toFixed(0)} ms`, stats.fps > 0 ? 'ok' : '');
+}
+
+function push(key, value, canvas, color) {
+  const data = series[key];
+  data.push(value);
+  if (data.length > 60) data.shift();
+  const ctx = canvas.getContext('2d');
+  const scale = window.devicePixelRatio || 1;
+  const w = canvas.clientWidth * scale;
+  const h = canvas.clientHeight * scale;
+  if (canvas.width !== w || canvas.height !== h) Object.assign(canvas, { width: w, height: h });
+  ctx.clearRect(0, 0, w, h);
+  const max = Math.max(1, ...data) * 1.15;
+  ctx.strokeStyle = '#262b36';
+  ctx.lineWidth = 1;
+  for (const f of [0.25, 0.5, 0.75]) {
+    ctx.beginPath();
+    ctx.moveTo(0, h * f);
+    ctx.lineTo(w, h * f);
+    ctx.stroke();
+  }
+  const x = (i) => w - ((data.length - 1 - i) / 59) * w; // newest sample at the right edge
+  const y = (v) => h - (v / max) * (h - 4) - 2;
+  ctx.beginPath();
+  data.forEach((v, i) => (i ? ctx.lineTo(x(i), y(v)) : ctx.moveTo(x(i), y(v))));
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 2 * scale;
+  ctx.stroke();
+  ctx.lineTo(x(data.length - 1), h);
+  ctx.lineTo(x(0), h);
+  ctx.fillStyle = `${color}22`;
+  ctx.fill();
+}
+
+// ---- live preview: a downscaled JPEG twice a second, only while the page is visible ----
+
+let previewUrl = null;
+let previewCount = 0;
+async function refreshPreview() {
+  try {
+    if (document.visibilityState === 'visible' && state.frames > 0) {
+      const img = $('preview');
+      const width = Math.min(960, Math.round(img.parentElement.clientWidth * (window.devicePixelRatio || 1)));
+      const res = await fetch(withToken(`/api/v1/preview.jpg?width=${Math.max(64, width)}`));
+      if (res.ok) {
+        const url = URL.createObjectURL(await res.blob());
+        img.onload = () => previous && URL.revokeObjectURL(previous);
+        const previous = previewUrl;
+        previewUrl = url;
+        img.src = url;
+        img.dataset.updates = String(++previewCount);
+        $('preview-empty').hidden = true;
+      }
+    }
+  } catch {
+    // the daemon is restarting; the WebSocket pill already says so
+  }
+  setTimeout(refreshPreview, 500);
+}
+
+// ---- inputs ----
+
+function bindSlider(input, key, toCommand) {
+  let timer = null;
+  input.addEventListener('pointerdown', () => state.dragging.add(key));
+  input.addEventListener('pointerup', () => state.dragging.delete(key));
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => command(toCommand(Number(input.value))), 80);
+  });
+}
+
+function toast(text, tone) {
+  const el = $('toast');
+  el.textContent = text;
+  el.className = `toast show ${tone || ''}`;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => (el.className = 'toast'), 3500);
+}
+
+function stepStyle(delta) {
+  const morphMs = $('morph').checked ? Number($('morph-ms').value) : 0;
+  command({ command: delta > 0 ? 'next-style' : 'previous-style', morphMs });
+}
+
+function onKey(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;
+  const s = state.status;
+  const k = e.key.toLowerCase();
+  if (k === 'arrowright') stepStyle(1);
+  else if (k === 'arrowleft') stepStyle(-1);
+  else if ((k === 'arrowup' || k === 'arrowdown') && s) {
+    const value = Math.min(1, Math.max(0, s.style.strength + (k === 'arrowup' ? 0.05 : -0.05)));
+    command({ command: 'strength', value: Math.round(value * 100) / 100 });
+  } else if (/^[1-9]$/.test(k) && state.styles[Number(k) - 1]) selectStyle(state.styles[Number(k) - 1].name);
+  else if (k === 'e' && s) {
+    const list = s.effect.available;
+    command({ command: 'effect', name: list[(list.indexOf(s.effect.name) + 1) % list.length] });
+  } else if (k === 'm') {
+    $('morph').checked = !$('morph').checked;
+    $('morph').dispatchEvent(new Event('change'));
+  } else if (k === 'r') command({ command: 'record', action: 'toggle' });
+  else return;
+  e.preventDefault();
+}
+
+function init() {
+  bindSlider($('strength'), 'strength', (value) => ({ command: 'strength', value }));
+  $('morph').checked = localStorage.getItem('stylecast-morph') === '1';
+  $('morph').onchange = () => localStorage.setItem('stylecast-morph', $('morph').checked ? '1' : '0');
+  $('record').onclick = () => command({ command: 'record', action: 'toggle' });
+  $('upload').onchange = async (e) => {
+    const file = e.target.files[0];
+    if (!file) return;
+    const res = await fetch(withToken(`/api/v1/styles?name=${encodeURIComponent(file.name)}`), {
+      method: 'POST',
+      headers: { 'content-type': file.type || 'application/octet-stream' },
+      body: file,
+    });
+    const body = await res.json();
+    toast(body.ok ? `Added style ${body.style.name}` : body.error.message, body.ok ? 'info' : '');
+    e.target.value = '';
+  };
+  document.addEventListener('keydown', onKey);
+  connect();
+  refreshPreview();
+}
+
+init();

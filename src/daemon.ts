@@ -1,0 +1,337 @@
+/**
+ * The stylecast daemon: one input -> one effect -> many sinks, plus the command bus.
+ *
+ * API (other parts integrate through this; keep it stable):
+ *   const daemon = new Daemon({ config, log })          // config: the validated Config
+ *   daemon.bus: CommandBus                               // the daemon handles 'effect' and 'record'
+ *   await daemon.start()                                 // opens input, effect, outputs; resolves at the first frame
+ *   await daemon.stop()                                  // clean: finalizes recordings, disposes the effect
+ *   await daemon.addSink(sink) / await daemon.removeSink(name)   // starts / stops the sink too
+ *   daemon.stats(): DaemonStats                          // fps, drops, restarts, p50/p95 per stage, sinks, effect
+ *   daemon.latestFrame(): Frame | undefined              // latest output frame (previews)
+ *   daemon.on('stats', (s: DaemonStats) => …)            // every second while running
+ *   daemon.on('state', (s: { state: DaemonState; effect: string; detail?: string }) => …)
+ *   daemon.on('frame', (f: Frame) => …)                  // every output frame (keep listeners cheap)
+ *   daemon.on('end', () => …)                            // a file input without --loop reached its end
+ *   daemon.config / daemon.updateConfig(fn)              // current settings; effect.update() is called
+ *   daemon.effectName, daemon.inputDescription, daemon.onObsRecord (hook for record target obs/both)
+ * Effects that fail to build fall back (EFFECT_FALLBACKS in pipeline/effect-fallback.ts) with one log line; the stream never stops for it.
+ */
+import { createSource, type FfmpegSource } from './capture/index.ts';
+import type { Config } from './config/schema.ts';
+import { CommandBus, CommandError, type CommandOf } from './control/commands.ts';
+import { describeError, isStylecastError } from './core/errors.ts';
+import { findFfmpeg } from './core/ffmpeg.ts';
+import type { Frame } from './core/frame.ts';
+import { type FrameSink, SafeEmitter, type SinkStats } from './core/lifecycle.ts';
+import type { Logger } from './core/log.ts';
+import { createSink, type SinkContext } from './output/index.ts';
+import { Recorder } from './output/recorder.ts';
+import type { Effect } from './pipeline/effect.ts';
+import { createEffectWithFallback } from './pipeline/effect-fallback.ts';
+import { createEffect } from './pipeline/effects/index.ts';
+import type { PipelineStats } from './pipeline/pipeline-stats.ts';
+import { FrameScheduler } from './pipeline/scheduler.ts';
+import { StyleService } from './pipeline/style/service.ts';
+
+export type DaemonState = 'idle' | 'starting' | 'running' | 'restarting' | 'ended' | 'stopping' | 'stopped';
+
+export interface DaemonStats extends PipelineStats {
+  state: DaemonState;
+  uptimeS: number;
+  effect: string;
+  restarts: number;
+  input: { description: string; width: number; height: number; fps: number };
+  sinks: SinkStats[];
+}
+
+export interface DaemonOptions {
+  config: Config;
+  log: Logger;
+  /** Injected source (tests, bench); default: from config.input. */
+  source?: FfmpegSource;
+}
+
+export const RECORDING_SINK = 'recording';
+
+export class Daemon extends SafeEmitter {
+  readonly bus = new CommandBus((error, event) =>
+    this.log.error(`command listener '${String(event)}': ${error}`),
+  );
+  /** Set by the OBS bridge to serve `record` commands aimed at OBS. */
+  onObsRecord: ((action: 'start' | 'stop' | 'toggle') => Promise<unknown>) | undefined;
+  private readonly log: Logger;
+  private currentConfig: Config;
+  private source: FfmpegSource | undefined;
+  private scheduler: FrameScheduler | undefined;
+  private state: DaemonState = 'idle';
+  private startedAt = 0;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private ffmpegPath: string | undefined;
+  private effectSwitch: Promise<unknown> = Promise.resolve();
+  /** Style models, library and current style: shared by the style effects across effect switches. */
+  readonly styles: StyleService;
+
+  constructor(private readonly options: DaemonOptions) {
+    super((error, event) => options.log.error(`daemon listener for '${String(event)}' failed: ${error}`));
+    this.log = options.log;
+    this.currentConfig = options.config;
+    this.bus.handle('effect', (command) => this.switchEffect(command));
+    this.bus.handle('record', (command) => this.record(command));
+    this.styles = new StyleService(options.config, options.log);
+    this.styles.registerCommands(this.bus);
+  }
+
+  get config(): Config {
+    return this.currentConfig;
+  }
+
+  get effectName(): string {
+    return this.scheduler?.currentEffect.name ?? this.currentConfig.effect.name;
+  }
+
+  get inputDescription(): string {
+    return this.source?.description ?? this.currentConfig.input.source;
+  }
+
+  /** Changes settings at run time; the effect sees them through update(). */
+  updateConfig(change: (config: Config) => Config): void {
+    this.currentConfig = change(this.currentConfig);
+    this.scheduler?.currentEffect.update?.(this.currentConfig);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'idle') return;
+    this.setState('starting');
+    const { input } = this.currentConfig;
+    const source =
+      this.options.source ??
+      (await createSource(input, { log: this.log, mode: 'live', ffmpeg: this.ffmpeg() }));
+    this.source = source;
+    const sinks = this.configuredSinks();
+    const effect = await createEffectWithFallback(this.currentConfig.effect.name, {
+      config: this.currentConfig,
+      log: this.log,
+      style: this.styles,
+    });
+    // Style effect asked but fell back (models not pulled yet): switch by itself once they appear.
+    this.styles.watchForModels(this.currentConfig.effect.name, effect.name, (name) =>
+      this.bus.execute({ command: 'effect', name }, 'internal'),
+    );
+    const scheduler = new FrameScheduler({
+      effect,
+      log: this.log,
+      mode: 'live',
+      width: source.width,
+      height: source.height,
+      fps: source.fps,
+      keepAliveAfterMs: Math.max(250, 3000 / source.fps),
+    });
+    this.scheduler = scheduler;
+    scheduler.on('frame', (frame: Frame) => this.safeEmit('frame', frame));
+    scheduler.attach(source);
+    for (const sink of sinks) await this.addSink(sink).catch(() => {});
+    source.on('restart', ({ reason }) => this.setState('restarting', `input ${reason}`));
+    source.on('frame', () => {
+      if (this.state === 'restarting') this.setState('running');
+    });
+    source.on('end', () => {
+      this.setState('ended', 'input ended');
+      this.safeEmit('end');
+    });
+    source.on('error', (error) => this.log.error(`input failed: ${describeError(error)}`));
+    try {
+      await source.start();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    this.startedAt = performance.now();
+    this.statsTimer = setInterval(() => this.safeEmit('stats', this.stats()), 1000);
+    this.statsTimer.unref();
+    this.setState('running');
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.setState('stopping');
+    clearInterval(this.statsTimer);
+    await this.source?.stop();
+    const scheduler = this.scheduler;
+    if (scheduler) {
+      await scheduler.stop();
+      await this.effectSwitch;
+      await Promise.all(scheduler.sinks.map((sink) => this.stopSink(sink)));
+      await scheduler.currentEffect
+        .dispose()
+        .catch((e) => this.log.warn(`effect dispose: ${describeError(e)}`));
+    }
+    await this.styles.dispose();
+    this.setState('stopped');
+  }
+
+  /** Starts a sink and sends it frames. A sink that fails to start is logged and not attached. */
+  async addSink(sink: FrameSink): Promise<void> {
+    if (!this.scheduler) throw new Error('daemon not started');
+    try {
+      await sink.start();
+    } catch (error) {
+      this.log.warn(`output ${sink.name} did not start: ${describeError(error)}`);
+      throw error;
+    }
+    this.scheduler.addSink(sink);
+  }
+
+  async removeSink(name: string): Promise<boolean> {
+    const sink = this.scheduler?.removeSink(name);
+    if (sink) await this.stopSink(sink);
+    return sink !== undefined;
+  }
+
+  latestFrame(): Frame | undefined {
+    return this.scheduler?.latestFrame();
+  }
+
+  stats(): DaemonStats {
+    const pipeline = this.scheduler?.stats() ?? emptyPipelineStats();
+    return {
+      ...pipeline,
+      state: this.state,
+      uptimeS: this.startedAt ? Math.round((performance.now() - this.startedAt) / 100) / 10 : 0,
+      effect: this.effectName,
+      restarts: this.source?.restarts ?? 0,
+      input: {
+        description: this.inputDescription,
+        width: this.source?.width ?? this.currentConfig.input.width,
+        height: this.source?.height ?? this.currentConfig.input.height,
+        fps: this.source?.fps ?? this.currentConfig.input.fps,
+      },
+      sinks: this.scheduler?.sinks.map((s) => s.stats()) ?? [],
+    };
+  }
+
+  /** The context output factories get (shared with the CLI, which builds sinks the same way). */
+  sinkContext(): SinkContext {
+    const source = this.source;
+    const spec = source?.spec;
+    return {
+      config: this.currentConfig,
+      log: this.log,
+      bus: this.bus,
+      width: source?.width ?? this.currentConfig.input.width,
+      height: source?.height ?? this.currentConfig.input.height,
+      fps: source?.fps ?? this.currentConfig.input.fps,
+      ffmpeg: this.ffmpeg(),
+      mode: 'live',
+      inputFile: spec?.kind === 'file' ? { path: spec.path, loop: source?.loop ?? false } : undefined,
+    };
+  }
+
+  private ffmpeg(): string {
+    this.ffmpegPath ??= findFfmpeg();
+    return this.ffmpegPath;
+  }
+
+  private configuredSinks(): FrameSink[] {
+    const { outputs, record } = this.currentConfig;
+    const specs = [...outputs];
+    if (record.path && !specs.some((s) => s === `file:${record.path}` || s === record.path))
+      specs.push(`file:${record.path}`);
+    // Bad specs are user errors: thrown here, before anything starts.
+    return specs.map((spec) => createSink(spec, this.sinkContext()));
+  }
+
+  private async switchEffect(command: CommandOf<'effect'>): Promise<{ effect: string }> {
+    if (!this.scheduler) throw new CommandError('unavailable', 'the pipeline is not running');
+    const next: Config = {
+      ...this.currentConfig,
+      effect: {
+        ...this.currentConfig.effect,
+        name: command.name,
+        background: command.background ?? this.currentConfig.effect.background,
+      },
+    };
+    let effect: Effect;
+    try {
+      effect = await createEffect(command.name, { config: next, log: this.log, style: this.styles });
+    } catch (error) {
+      const code = isStylecastError(error) && error.key === 'UNKNOWN_EFFECT' ? 'bad_request' : 'unavailable';
+      throw new CommandError(code, describeError(error));
+    }
+    this.currentConfig = next;
+    const swapped = this.scheduler
+      .swapEffect(effect)
+      .then((old) => (old === effect ? undefined : old.dispose()));
+    this.effectSwitch = swapped.catch((e) => this.log.warn(`effect dispose: ${describeError(e)}`));
+    this.log.info(`effect: ${command.name}`);
+    this.setState(this.state);
+    return { effect: command.name };
+  }
+
+  private async record(command: CommandOf<'record'>): Promise<{ recording: boolean; path?: string }> {
+    if (command.target !== 'daemon') {
+      if (!this.onObsRecord) throw new CommandError('unavailable', 'OBS is not connected');
+      await this.onObsRecord(command.action);
+      if (command.target === 'obs') return { recording: this.isRecording() };
+    }
+    const recording = this.isRecording();
+    const want = command.action === 'toggle' ? !recording : command.action === 'start';
+    if (want === recording) return { recording };
+    if (!want) {
+      await this.removeSink(RECORDING_SINK);
+      return { recording: false };
+    }
+    const { record } = this.currentConfig;
+    const stamp = new Date().toISOString().replace(/[:T]/g, '-').slice(0, 19);
+    const path = record.path ?? `${record.dir ?? '.'}/stylecast-${stamp}.${record.container}`;
+    const context = this.sinkContext();
+    const recorder = new Recorder({
+      name: RECORDING_SINK,
+      path,
+      width: context.width,
+      height: context.height,
+      fps: context.fps,
+      ffmpeg: context.ffmpeg,
+      log: this.log,
+      encoder: record.encoder,
+      crf: record.crf,
+      preset: record.preset,
+      audioFrom: context.inputFile,
+    });
+    await this.addSink(recorder);
+    this.log.info(`recording to ${path}`);
+    return { recording: true, path };
+  }
+
+  private isRecording(): boolean {
+    return this.scheduler?.sinks.some((s) => s.name === RECORDING_SINK) ?? false;
+  }
+
+  private async stopSink(sink: FrameSink): Promise<void> {
+    try {
+      await sink.stop();
+    } catch (error) {
+      this.log.warn(`output ${sink.name} did not stop cleanly: ${describeError(error)}`);
+    }
+  }
+
+  private setState(state: DaemonState, detail?: string): void {
+    this.state = state;
+    this.safeEmit('state', { state, effect: this.effectName, detail });
+  }
+}
+
+function emptyPipelineStats(): PipelineStats {
+  const none = { p50: 0, p95: 0, count: 0 };
+  return {
+    inputFps: 0,
+    outputFps: 0,
+    framesIn: 0,
+    framesOut: 0,
+    drops: 0,
+    repeats: 0,
+    effectErrors: 0,
+    inFlight: 0,
+    stages: { wait: none, process: none, output: none, endToEnd: none },
+  };
+}

@@ -1,0 +1,64 @@
+import type { DeviceName } from '../../config/schema.ts';
+import { type Logger, silentLogger } from '../../core/log.ts';
+import { createSession, type ModelSession } from '../runtime.ts';
+import { type AspectMode, type FitGeometry, fitGeometry } from './fit.ts';
+import { loadSegmenterModel } from './model-source.ts';
+import { encodeInput, type SegmenterSpec } from './spec.ts';
+
+export interface SegmenterOptions {
+  device?: DeviceName;
+  threads?: number;
+  modelsDir?: string;
+  log?: Logger;
+  /** Override the model's default aspect handling (for measurements). */
+  aspect?: AspectMode;
+}
+
+/**
+ * The shared driver: it knows no model. It fits a frame into the model input (geometry), turns the
+ * area-averaged region into the model's tensor, runs the session and asks the spec for the person
+ * probability. The caller shrinks the frame (frame-resolution work belongs to the pixel pool).
+ */
+export class Segmenter {
+  private constructor(
+    readonly spec: SegmenterSpec,
+    private readonly session: ModelSession,
+    readonly aspect: AspectMode,
+  ) {}
+
+  static async open(spec: SegmenterSpec, options: SegmenterOptions = {}): Promise<Segmenter> {
+    const log = options.log ?? silentLogger();
+    const model = await loadSegmenterModel(spec, { modelsDir: options.modelsDir });
+    const session = await createSession(model, {
+      device: options.device,
+      threads: options.threads,
+      log,
+      label: `segmentation model '${spec.name}'`,
+    });
+    return new Segmenter(spec, session, options.aspect ?? spec.aspect);
+  }
+
+  get provider(): string {
+    return this.session.provider;
+  }
+
+  geometry(frameWidth: number, frameHeight: number): FitGeometry {
+    return fitGeometry(frameWidth, frameHeight, this.spec.inputWidth, this.spec.inputHeight, this.aspect);
+  }
+
+  /** `region`: interleaved RGB [0, 255] of geometry.dst's size. Returns P(person) at model resolution. */
+  async infer(region: Float32Array, geometry: FitGeometry): Promise<Float32Array> {
+    const { spec } = this;
+    const tensor = encodeInput(spec, region, geometry.dst);
+    const dims =
+      spec.layout === 'nhwc'
+        ? [1, spec.inputHeight, spec.inputWidth, 3]
+        : [1, 3, spec.inputHeight, spec.inputWidth];
+    const outputs = await this.session.run({ [this.session.inputNames[0]]: { data: tensor, dims } });
+    return spec.personProbability(outputs, this.session.outputNames);
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}

@@ -1,0 +1,83 @@
+import type { TensorData } from '../runtime.ts';
+import type { AspectMode } from './fit.ts';
+
+/**
+ * What one segmentation model needs: its input size and layout, how pixels are normalised, how a
+ * frame of another aspect is fitted, and how its output becomes a person-probability plane.
+ * One model = one small file exporting a SegmenterSpec, plus one line in ./index.ts.
+ */
+export interface SegmenterSpec {
+  name: string;
+  inputWidth: number;
+  inputHeight: number;
+  layout: 'nhwc' | 'nchw';
+  channelOrder: 'rgb' | 'bgr';
+  /** value = (pixel[0..255] - mean[c]) * scale[c], per channel in the model's channel order. */
+  mean: readonly [number, number, number];
+  scale: readonly [number, number, number];
+  /** Default aspect handling (chosen by measured IoU; see README `segmentation`). */
+  aspect: AspectMode;
+  /** Letterbox padding colour (RGB 0..255), before normalisation. */
+  pad: readonly [number, number, number];
+  /** Where the model comes from: a ready ONNX file, or a TFLite file that the importer converts. */
+  files: { onnx?: string; tflite?: string };
+  /** The model's outputs -> person probability in [0, 1], inputWidth x inputHeight, row-major. */
+  personProbability(outputs: Record<string, TensorData>, outputNames: readonly string[]): Float32Array;
+}
+
+/** Channel `channel` of an NHWC or NCHW [1, H, W, C] / [1, C, H, W] tensor as a plane. */
+export function channelPlane(tensor: TensorData, channel: number, layout: 'nhwc' | 'nchw'): Float32Array {
+  const dims = tensor.dims;
+  const channels = layout === 'nhwc' ? dims[3] : dims[1];
+  const height = layout === 'nhwc' ? dims[1] : dims[2];
+  const width = layout === 'nhwc' ? dims[2] : dims[3];
+  const n = width * height;
+  if (layout === 'nchw') return tensor.data.slice(channel * n, (channel + 1) * n);
+  if (channels === 1) return tensor.data.slice(0, n);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = tensor.data[i * channels + channel];
+  return out;
+}
+
+/** Softmax probability of class `index` over `classes` per-pixel logits, channel-last. */
+export function classProbabilityNhwc(logits: Float32Array, classes: number, index: number): Float32Array {
+  const n = logits.length / classes;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const base = i * classes;
+    let max = logits[base];
+    for (let c = 1; c < classes; c++) if (logits[base + c] > max) max = logits[base + c];
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp(logits[base + c] - max);
+    out[i] = Math.exp(logits[base + index] - max) / sum;
+  }
+  return out;
+}
+
+/**
+ * Writes the model input tensor from the area-averaged RGB of the fitted region (dst rect of the
+ * geometry, interleaved [0, 255]); pixels outside it get the pad colour. Pure; small (model size).
+ */
+export function encodeInput(
+  spec: SegmenterSpec,
+  region: Float32Array,
+  dst: { x: number; y: number; width: number; height: number },
+): Float32Array {
+  const { inputWidth: w, inputHeight: h } = spec;
+  const out = new Float32Array(w * h * 3);
+  const order = spec.channelOrder === 'rgb' ? [0, 1, 2] : [2, 1, 0];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const inside = x >= dst.x && y >= dst.y && x < dst.x + dst.width && y < dst.y + dst.height;
+      const r = inside ? ((y - dst.y) * dst.width + (x - dst.x)) * 3 : -1;
+      for (let c = 0; c < 3; c++) {
+        const source = order[c];
+        const pixel = inside ? region[r + source] : spec.pad[source];
+        const value = (pixel - spec.mean[c]) * spec.scale[c];
+        if (spec.layout === 'nhwc') out[(y * w + x) * 3 + c] = value;
+        else out[c * w * h + y * w + x] = value;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,148 @@
+/**
+ * Pure pixel math for the Magenta models: crop rectangles, bilinear resampling between RGBA frames and
+ * the models' NHWC float tensors (RGB in [0, 1]), and back. No I/O, no model; unit-tested.
+ */
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The largest centred square (the upstream recipe for style images). */
+export function centreSquare(width: number, height: number): Rect {
+  const side = Math.min(width, height);
+  return {
+    x: Math.floor((width - side) / 2),
+    y: Math.floor((height - side) / 2),
+    width: side,
+    height: side,
+  };
+}
+
+/**
+ * Bilinear resample of `rect` of an RGBA image into an NHWC RGB float tensor in [0, 1]
+ * (half-pixel centres, edges clamped). `out` may be passed to avoid allocation.
+ */
+export function rgbaToTensor(
+  rgba: Uint8Array,
+  srcWidth: number,
+  srcHeight: number,
+  rect: Rect,
+  outWidth: number,
+  outHeight: number,
+  out: Float32Array = new Float32Array(outWidth * outHeight * 3),
+): Float32Array {
+  const sx = rect.width / outWidth;
+  const sy = rect.height / outHeight;
+  // Reads outside the image (a tile hanging over the frame edge) clamp to the edge pixels.
+  const minX = Math.max(0, Math.floor(rect.x));
+  const minY = Math.max(0, Math.floor(rect.y));
+  const maxX = Math.min(srcWidth, Math.ceil(rect.x + rect.width)) - 1;
+  const maxY = Math.min(srcHeight, Math.ceil(rect.y + rect.height)) - 1;
+  const x0s = new Int32Array(outWidth);
+  const x1s = new Int32Array(outWidth);
+  const fxs = new Float32Array(outWidth);
+  for (let ox = 0; ox < outWidth; ox++) {
+    const fx = Math.max(minX, Math.min(maxX, rect.x + (ox + 0.5) * sx - 0.5));
+    const x0 = Math.floor(fx);
+    x0s[ox] = x0 * 4;
+    x1s[ox] = Math.min(maxX, x0 + 1) * 4;
+    fxs[ox] = fx - x0;
+  }
+  const k = 1 / 255;
+  let o = 0;
+  for (let oy = 0; oy < outHeight; oy++) {
+    const fy = Math.max(minY, Math.min(maxY, rect.y + (oy + 0.5) * sy - 0.5));
+    const y0 = Math.floor(fy);
+    const wy = fy - y0;
+    const row0 = y0 * srcWidth * 4;
+    const row1 = Math.min(maxY, y0 + 1) * srcWidth * 4;
+    for (let ox = 0; ox < outWidth; ox++) {
+      const wx = fxs[ox];
+      const a = row0 + x0s[ox];
+      const b = row0 + x1s[ox];
+      const c = row1 + x0s[ox];
+      const d = row1 + x1s[ox];
+      for (let ch = 0; ch < 3; ch++) {
+        const top = rgba[a + ch] + (rgba[b + ch] - rgba[a + ch]) * wx;
+        const bottom = rgba[c + ch] + (rgba[d + ch] - rgba[c + ch]) * wx;
+        out[o++] = (top + (bottom - top) * wy) * k;
+      }
+    }
+  }
+  return out;
+}
+
+/** NHWC RGB float tensor in [0, 1] -> RGBA bytes (alpha 255). */
+export function tensorToRgba(
+  tensor: Float32Array,
+  width: number,
+  height: number,
+  out: Uint8Array = new Uint8Array(width * height * 4),
+): Uint8Array {
+  for (let i = 0, o = 0; i < width * height * 3; i += 3, o += 4) {
+    out[o] = clampByte(tensor[i] * 255);
+    out[o + 1] = clampByte(tensor[i + 1] * 255);
+    out[o + 2] = clampByte(tensor[i + 2] * 255);
+    out[o + 3] = 255;
+  }
+  return out;
+}
+
+/** Bilinear RGBA -> RGBA resize (half-pixel centres); used to bring a stylized plate back to frame size. */
+export function resizeRgba(
+  rgba: Uint8Array,
+  srcWidth: number,
+  srcHeight: number,
+  outWidth: number,
+  outHeight: number,
+  out: Uint8Array = new Uint8Array(outWidth * outHeight * 4),
+): Uint8Array {
+  const sx = srcWidth / outWidth;
+  const sy = srcHeight / outHeight;
+  const x0s = new Int32Array(outWidth);
+  const x1s = new Int32Array(outWidth);
+  const fxs = new Float32Array(outWidth);
+  for (let ox = 0; ox < outWidth; ox++) {
+    const fx = Math.max(0, Math.min(srcWidth - 1, (ox + 0.5) * sx - 0.5));
+    const x0 = Math.floor(fx);
+    x0s[ox] = x0 * 4;
+    x1s[ox] = Math.min(srcWidth - 1, x0 + 1) * 4;
+    fxs[ox] = fx - x0;
+  }
+  let o = 0;
+  for (let oy = 0; oy < outHeight; oy++) {
+    const fy = Math.max(0, Math.min(srcHeight - 1, (oy + 0.5) * sy - 0.5));
+    const y0 = Math.floor(fy);
+    const wy = fy - y0;
+    const row0 = y0 * srcWidth * 4;
+    const row1 = Math.min(srcHeight - 1, y0 + 1) * srcWidth * 4;
+    for (let ox = 0; ox < outWidth; ox++) {
+      const wx = fxs[ox];
+      const a = row0 + x0s[ox];
+      const b = row0 + x1s[ox];
+      const c = row1 + x0s[ox];
+      const d = row1 + x1s[ox];
+      for (let ch = 0; ch < 4; ch++) {
+        const top = rgba[a + ch] + (rgba[b + ch] - rgba[a + ch]) * wx;
+        const bottom = rgba[c + ch] + (rgba[d + ch] - rgba[c + ch]) * wx;
+        out[o++] = top + (bottom - top) * wy + 0.5;
+      }
+    }
+  }
+  return out;
+}
+
+export const clampByte = (v: number): number => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
+
+/** Mean absolute difference per RGB channel, in 0..255 (alpha ignored). */
+export function meanAbsDiffRgba(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) throw new RangeError(`sizes differ: ${a.length} vs ${b.length}`);
+  let sum = 0;
+  for (let i = 0; i < a.length; i += 4) {
+    sum += Math.abs(a[i] - b[i]) + Math.abs(a[i + 1] - b[i + 1]) + Math.abs(a[i + 2] - b[i + 2]);
+  }
+  return sum / ((a.length / 4) * 3);
+}

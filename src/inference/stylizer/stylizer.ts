@@ -1,0 +1,105 @@
+import type { ModelSession } from '../runtime.ts';
+import { centreSquare, rgbaToTensor, tensorToRgba } from './preprocess.ts';
+import { planSingleTile, planTiles, TILE, TileAccumulator, type TilePlan, tileSourceRect } from './tiling.ts';
+
+/**
+ * The Magenta arbitrary-style pipeline over two ONNX sessions: style predict (256x256 RGB [0,1] ->
+ * 100-number bottleneck) and style transform (384x384 content + bottleneck -> 384x384 stylized).
+ * Owns pre- and post-processing; callers pass RGBA pixels and get RGBA pixels back.
+ */
+
+export const BOTTLENECK_SIZE = 100;
+export const PREDICT_SIZE = 256;
+
+export interface StylizeOptions {
+  /** 384 tiles across the short side (1 = one). */
+  detail?: number;
+  /** One edge-padded tile for the whole frame: fastest, least detail (first frame after a switch). */
+  single?: boolean;
+}
+
+export interface Stylized {
+  /** RGBA at work resolution (the tiles' scale), `width` x `height`. */
+  rgba: Uint8Array;
+  width: number;
+  height: number;
+  /** Transform runs this took. */
+  tiles: number;
+}
+
+export class Stylizer {
+  private readonly contentInput: string;
+  private readonly styleInput: string;
+  private readonly tileBuffer = new Float32Array(TILE * TILE * 3);
+  private readonly plans = new Map<string, TilePlan>();
+
+  constructor(
+    private readonly predictSession: ModelSession,
+    private readonly transformSession: ModelSession,
+  ) {
+    // The importer keeps TFLite's tensor names; match by name, fall back to TFLite's input order.
+    const names = transformSession.inputNames;
+    this.contentInput = names.find((n) => /content/i.test(n)) ?? names[0];
+    this.styleInput = names.find((n) => n !== this.contentInput) ?? names[1];
+  }
+
+  /** Bottleneck of an image: centre square, bilinear to 256x256, [0, 1]. */
+  async predict(rgba: Uint8Array, width: number, height: number): Promise<Float32Array> {
+    const input = rgbaToTensor(rgba, width, height, centreSquare(width, height), PREDICT_SIZE, PREDICT_SIZE);
+    const name = this.predictSession.inputNames[0];
+    const out = await this.predictSession.run({
+      [name]: { data: input, dims: [1, PREDICT_SIZE, PREDICT_SIZE, 3] },
+    });
+    const vector = Object.values(out)[0].data;
+    if (vector.length !== BOTTLENECK_SIZE)
+      throw new Error(`style predict returned ${vector.length} numbers, expected ${BOTTLENECK_SIZE}`);
+    return Float32Array.from(vector);
+  }
+
+  /** One 384x384 transform of an NHWC float tile. */
+  async transformTile(content: Float32Array, bottleneck: Float32Array): Promise<Float32Array> {
+    const out = await this.transformSession.run({
+      [this.contentInput]: { data: content, dims: [1, TILE, TILE, 3] },
+      [this.styleInput]: { data: bottleneck, dims: [1, 1, 1, BOTTLENECK_SIZE] },
+    });
+    return Object.values(out)[0].data;
+  }
+
+  /** The upstream single-image recipe: centre square of the content, bilinear to 384, one transform. */
+  async stylizeSquare(rgba: Uint8Array, width: number, height: number, bottleneck: Float32Array) {
+    rgbaToTensor(rgba, width, height, centreSquare(width, height), TILE, TILE, this.tileBuffer);
+    const out = await this.transformTile(this.tileBuffer, bottleneck);
+    return { rgba: tensorToRgba(out, TILE, TILE), width: TILE, height: TILE };
+  }
+
+  /** A whole frame of any aspect, tiled without squashing; the result is at work resolution. */
+  async stylizeFrame(
+    rgba: Uint8Array,
+    width: number,
+    height: number,
+    bottleneck: Float32Array,
+    options: StylizeOptions = {},
+  ): Promise<Stylized> {
+    const plan = this.plan(width, height, options);
+    const acc = new TileAccumulator(plan);
+    for (let i = 0; i < plan.tiles.length; i++) {
+      rgbaToTensor(rgba, width, height, tileSourceRect(plan, i, width, height), TILE, TILE, this.tileBuffer);
+      acc.add(i, await this.transformTile(this.tileBuffer, bottleneck));
+    }
+    return { rgba: acc.toRgba(), width: plan.workWidth, height: plan.workHeight, tiles: plan.tiles.length };
+  }
+
+  private plan(width: number, height: number, options: StylizeOptions): TilePlan {
+    const key = `${width}x${height}:${options.single ? 'single' : (options.detail ?? 1)}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = options.single ? planSingleTile(width, height) : planTiles(width, height, options.detail ?? 1);
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.predictSession.release(), this.transformSession.release()]);
+  }
+}

@@ -1,0 +1,129 @@
+import { Worker } from 'node:worker_threads';
+import type { DeviceName } from '../../config/schema.ts';
+import type { StyleModelBytes } from './models.ts';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.ts';
+
+/**
+ * Main-thread handle on the stylizer worker. Every call returns a promise and never blocks; jobs run in
+ * order on the worker. Buffers handed in are copied once (callers keep theirs); results are transferred.
+ */
+
+export interface StylizeJob {
+  detail?: number;
+  single?: boolean;
+  outWidth?: number;
+  outHeight?: number;
+}
+
+export interface StylizeResult {
+  rgba: Uint8Array;
+  width: number;
+  height: number;
+  ms: number;
+  tiles: number;
+}
+
+type Pending = { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void };
+
+/** A worker that runs a .ts entry: tsx's loader is registered inside the thread before the import. */
+function spawnTsWorker(entry: URL, workerData: unknown): Worker {
+  const api = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+export class StylizerWorker {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private stopped = false;
+  provider = 'cpu';
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: WorkerReply) => {
+      const pending = this.pending.get(reply.id);
+      if (!pending) return;
+      this.pending.delete(reply.id);
+      if (reply.kind === 'error') pending.reject(new Error(reply.message));
+      else pending.resolve(reply);
+    });
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', () => this.failAll(new Error('stylizer worker exited')));
+  }
+
+  static async start(
+    models: StyleModelBytes,
+    options: { threads?: number; device?: DeviceName } = {},
+  ): Promise<StylizerWorker> {
+    const init: WorkerInit = {
+      predict: models.predict,
+      transform: models.transform,
+      threads: options.threads ?? 0,
+      device: options.device ?? 'cpu',
+    };
+    const worker = spawnTsWorker(new URL('./worker.ts', import.meta.url), init);
+    const client = new StylizerWorker(worker);
+    const ready = await new Promise<WorkerReply>((resolve, reject) => {
+      client.pending.set(0, { resolve, reject });
+    });
+    if (ready.kind === 'ready') client.provider = ready.provider;
+    return client;
+  }
+
+  /** Jobs posted and not answered yet. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  async predict(rgba: Uint8Array, width: number, height: number): Promise<Float32Array> {
+    const copy = rgba.slice();
+    const reply = await this.send({ id: this.nextId++, kind: 'predict', rgba: copy, width, height }, [copy.buffer]);
+    if (reply.kind !== 'predict') throw new Error(`unexpected reply ${reply.kind}`);
+    return reply.bottleneck;
+  }
+
+  async stylize(
+    rgba: Uint8Array,
+    width: number,
+    height: number,
+    bottleneck: Float32Array,
+    job: StylizeJob = {},
+  ): Promise<StylizeResult> {
+    const copy = rgba.slice();
+    const request: WorkerRequest = {
+      id: this.nextId++,
+      kind: 'stylize',
+      rgba: copy,
+      width,
+      height,
+      bottleneck: Float32Array.from(bottleneck),
+      detail: job.detail ?? 1,
+      single: job.single ?? false,
+      outWidth: job.outWidth ?? 0,
+      outHeight: job.outHeight ?? 0,
+    };
+    const reply = await this.send(request, [copy.buffer]);
+    if (reply.kind !== 'stylize') throw new Error(`unexpected reply ${reply.kind}`);
+    return { rgba: reply.rgba, width: reply.width, height: reply.height, ms: reply.ms, tiles: reply.tiles };
+  }
+
+  private send(request: WorkerRequest, transfer: ArrayBuffer[]): Promise<WorkerReply> {
+    if (this.stopped) return Promise.reject(new Error('stylizer worker stopped'));
+    return new Promise((resolve, reject) => {
+      this.pending.set(request.id, { resolve, reject });
+      this.worker.postMessage(request, transfer);
+    });
+  }
+
+  private failAll(error: Error): void {
+    this.stopped = true;
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.failAll(new Error('stylizer worker stopped'));
+    await this.worker.terminate();
+  }
+}

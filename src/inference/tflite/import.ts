@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { defaultCacheDir } from '../../core/env.ts';
+import { isStylecastError, StylecastError } from '../../core/errors.ts';
+import { OnnxGraphBuilder } from '../onnx/graph-builder.ts';
+import { BuiltinOp } from './builtin-ops.ts';
+import { ConvertContext, type ImportSettings, NCHW_TO_NHWC, NHWC_TO_NCHW } from './context.ts';
+import { CorruptFlatbufferError } from './flatbuffer-table.ts';
+import { BUILTIN_CONVERTERS, CUSTOM_CONVERTERS } from './ops/index.ts';
+import { readTfliteModel, TENSOR_TYPE_NAMES, TensorType } from './schema.ts';
+
+/** Bump when the importer's output changes: cached imports from other versions are then ignored. */
+export const IMPORTER_VERSION = 1;
+
+export interface ImportOptions extends Partial<ImportSettings> {
+  /** Name used in errors and as the ONNX graph name. */
+  modelName?: string;
+}
+
+/**
+ * Converts a .tflite model (first subgraph) into ONNX ModelProto bytes. Inputs and outputs keep the
+ * TFLite names, shapes and NHWC layout; everything inside is NCHW.
+ */
+export function importTflite(bytes: Uint8Array, options: ImportOptions = {}): Uint8Array {
+  const modelName = options.modelName ?? 'model.tflite';
+  try {
+    return convert(bytes, modelName, {
+      quantizedActivations: options.quantizedActivations ?? 'dequantize',
+    });
+  } catch (error) {
+    if (isStylecastError(error)) throw error;
+    if (error instanceof CorruptFlatbufferError || error instanceof RangeError) {
+      throw new StylecastError(
+        'MODEL_CORRUPT',
+        `${modelName} is not a valid TFLite model: ${error.message}`,
+        'the file is damaged or truncated, or is not a .tflite file; download it again',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+function convert(bytes: Uint8Array, modelName: string, settings: ImportSettings): Uint8Array {
+  const model = readTfliteModel(bytes);
+  const subgraph = model.subgraphs[0];
+  const g = new OnnxGraphBuilder({
+    name: modelName,
+    docString: `imported from ${modelName} by stylecast's TFLite importer v${IMPORTER_VERSION}`,
+  });
+  const ctx = new ConvertContext(model, subgraph, g, modelName, settings);
+  const io = (index: number) => {
+    const tensor = subgraph.tensors[index];
+    if (!tensor) throw new CorruptFlatbufferError(`graph input/output ${index} is not a tensor`);
+    if (tensor.type !== TensorType.FLOAT32) {
+      throw new StylecastError(
+        'MODEL_UNSUPPORTED_OP',
+        `${modelName}: tensor '${tensor.name}' at the model's edge is ${TENSOR_TYPE_NAMES[tensor.type] ?? tensor.type}; only float32 inputs and outputs are supported`,
+        'use a float-I/O variant of the model',
+      );
+    }
+    return tensor;
+  };
+  const outputs = subgraph.outputs.map(io);
+  for (const tensor of outputs) g.unique(tensor.name); // reserve the public names
+
+  for (const index of subgraph.inputs) {
+    const tensor = io(index);
+    const shape = [...tensor.shape];
+    g.addInput(tensor.name, shape);
+    const internal = shape.length === 4 ? g.add('Transpose', [tensor.name], { perm: NHWC_TO_NCHW }) : tensor.name;
+    ctx.setValue(index, { kind: 'tensor', name: internal, shape });
+  }
+
+  for (const op of subgraph.operators) {
+    ctx.begin(op);
+    const code = model.operatorCodes[op.opcodeIndex];
+    const converter =
+      code.builtin === BuiltinOp.CUSTOM
+        ? CUSTOM_CONVERTERS.get(code.custom ?? '')
+        : BUILTIN_CONVERTERS.get(code.builtin);
+    if (!converter) return ctx.unsupported('is not supported by the importer');
+    converter(ctx);
+  }
+
+  for (const [k, tensor] of outputs.entries()) {
+    const value = ctx.valueOf(subgraph.outputs[k]);
+    if (!value || value.kind !== 'tensor') {
+      throw new StylecastError(
+        'MODEL_UNSUPPORTED_OP',
+        `${modelName}: output '${tensor.name}' is ${value ? 'a constant' : 'never computed'}`,
+        'the model has no computation for this output',
+      );
+    }
+    if (value.shape.length === 4) {
+      g.addNode('Transpose', [value.name], [tensor.name], { perm: NCHW_TO_NHWC });
+    } else {
+      g.addNode('Identity', [value.name], [tensor.name]);
+    }
+    g.addOutput(tensor.name, value.shape);
+  }
+  return g.toBytes();
+}
+
+export interface ImportedFile {
+  onnx: Uint8Array;
+  /** True when the result came from the cache (no conversion ran). */
+  cached: boolean;
+  cachePath: string;
+}
+
+/** The folder imports are cached in: `<cache dir>/onnx`. */
+export const defaultImportCacheDir = (): string => join(defaultCacheDir(), 'onnx');
+
+/**
+ * Imports a .tflite file, caching the result under `cacheDir` (default `<cache dir>/onnx`) keyed by the
+ * file's sha256 and IMPORTER_VERSION. The cache file is written to a temporary name and renamed, so a
+ * crash never leaves a half-written model behind.
+ */
+export async function importTfliteFile(
+  path: string,
+  options: { cacheDir?: string } & Omit<ImportOptions, 'modelName'> = {},
+): Promise<ImportedFile> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (error) {
+    throw new StylecastError('MODEL_NOT_FOUND', `cannot read ${path}: ${(error as Error).message}`, 'check the path', {
+      cause: error,
+    });
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const mode = options.quantizedActivations ?? 'dequantize';
+  const dir = options.cacheDir ?? defaultImportCacheDir();
+  const cachePath = join(dir, `${sha256}-v${IMPORTER_VERSION}${mode === 'dequantize' ? '' : `-${mode}`}.onnx`);
+  try {
+    const cached = new Uint8Array(await readFile(cachePath));
+    if (cached.length > 0) return { onnx: cached, cached: true, cachePath };
+  } catch {
+    // not cached yet
+  }
+  const onnx = importTflite(bytes, { ...options, modelName: basename(path) });
+  await mkdir(dir, { recursive: true });
+  const temporary = `${cachePath}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temporary, onnx);
+  await rename(temporary, cachePath);
+  return { onnx, cached: false, cachePath };
+}

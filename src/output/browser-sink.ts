@@ -1,0 +1,142 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Frame } from '../core/frame.ts';
+import type { FrameSink, SinkStats } from '../core/lifecycle.ts';
+import { type Logger, silentLogger } from '../core/log.ts';
+import { browserSourcePage } from './browser-page.ts';
+
+/**
+ * The browser-source sink, for OBS builds that have a Browser Source (the official Windows, macOS and
+ * Flatpak builds): the daemon serves a page (PAGE_PATH) that draws frames pushed over a WebSocket
+ * (FRAMES_PATH) into a transparent canvas. Each client gets the newest frame only: while its socket
+ * still holds more than `maxBufferedBytes` unsent, new frames are dropped for it (counted).
+ *
+ * Mount it on the daemon's HTTP server with handleRequest/handleUpgrade, or give it its own port with listen().
+ */
+export const PAGE_PATH = '/obs/browser-source';
+export const FRAMES_PATH = '/obs/frames';
+
+export interface BrowserSinkOptions {
+  logger?: Logger;
+  /** Unsent bytes per client above which new frames are dropped for it (default: one 1080p frame). */
+  maxBufferedBytes?: number;
+  /** Called on each upgrade; return false to refuse (e.g. the API's token check). */
+  authorize?: (request: IncomingMessage) => boolean;
+}
+
+export class BrowserSink implements FrameSink {
+  readonly name = 'browser';
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  private readonly log: Logger;
+  private server: Server | undefined;
+  private written = 0;
+  private dropped = 0;
+  private running = false;
+
+  constructor(private readonly options: BrowserSinkOptions = {}) {
+    this.log = (options.logger ?? silentLogger()).child({ sink: 'browser' });
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const client of this.wss.clients) client.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Serves the page; returns false for any other path so the caller can route it elsewhere. */
+  handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
+    const path = new URL(request.url ?? '/', 'http://x').pathname;
+    if (path !== PAGE_PATH) return false;
+    response.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+    response.end(browserSourcePage(FRAMES_PATH));
+    return true;
+  }
+
+  /** Takes over a WebSocket upgrade for FRAMES_PATH; returns false for other paths. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = new URL(request.url ?? '/', 'http://x').pathname;
+    if (path !== FRAMES_PATH) return false;
+    if (this.options.authorize && !this.options.authorize(request)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n');
+      return true;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      this.log.info({ clients: this.wss.clients.size }, 'browser source connected');
+      ws.on('error', () => ws.terminate());
+    });
+    return true;
+  }
+
+  /** Its own HTTP server (when the daemon's API server is not running); returns the bound port. */
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    const server = createServer((req, res) => {
+      if (!this.handleRequest(req, res)) {
+        res.writeHead(404).end();
+      }
+    });
+    server.on('upgrade', (req, socket, head) => {
+      if (!this.handleUpgrade(req, socket, head)) socket.destroy();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : port;
+  }
+
+  get clients(): number {
+    return this.wss.clients.size;
+  }
+
+  write(frame: Frame): boolean {
+    if (!this.running || this.wss.clients.size === 0) return false;
+    const limit = this.options.maxBufferedBytes ?? 1920 * 1080 * 4;
+    let message: Buffer | undefined;
+    let sent = false;
+    for (const client of this.wss.clients) {
+      if (client.readyState !== client.OPEN) continue;
+      if (client.bufferedAmount > limit) {
+        this.dropped++;
+        continue;
+      }
+      message ??= encodeFrameMessage(frame);
+      client.send(message, { binary: true });
+      sent = true;
+    }
+    if (sent) this.written++;
+    return sent;
+  }
+
+  stats(): SinkStats {
+    return {
+      name: this.name,
+      state: this.running ? 'running' : 'stopped',
+      written: this.written,
+      dropped: this.dropped,
+      detail: `${this.wss.clients.size} page(s) connected`,
+    };
+  }
+}
+
+/** 12-byte header (width, height, seq: u32 little-endian) then the RGBA pixels. */
+export function encodeFrameMessage(frame: Frame): Buffer {
+  const message = Buffer.allocUnsafe(12 + frame.data.byteLength);
+  message.writeUInt32LE(frame.width, 0);
+  message.writeUInt32LE(frame.height, 4);
+  message.writeUInt32LE(frame.seq >>> 0, 8);
+  message.set(frame.data, 12);
+  return message;
+}

@@ -1,0 +1,28 @@
+import { parentPort } from 'node:worker_threads';
+import { type CompositeJob, compositeRows } from './kernels.ts';
+import { type AreaJob, areaAverageRows } from './resample.ts';
+
+/** The kernels a pool worker runs; each writes rows [rowStart, rowEnd) of its output (shared memory). */
+export const KERNELS = {
+  area: (job: AreaJob, rowStart: number, rowEnd: number) => areaAverageRows(job, rowStart, rowEnd),
+  composite: (job: CompositeJob, rowStart: number, rowEnd: number) => compositeRows(job, rowStart, rowEnd),
+};
+export type KernelName = keyof typeof KERNELS;
+
+interface Request {
+  id: number;
+  kernel: KernelName;
+  job: never;
+  rowStart: number;
+  rowEnd: number;
+}
+
+parentPort?.on('message', (request: Request) => {
+  try {
+    KERNELS[request.kernel](request.job, request.rowStart, request.rowEnd);
+    parentPort?.postMessage({ id: request.id });
+  } catch (error) {
+    parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) });
+  }
+});
+parentPort?.postMessage({ ready: true });

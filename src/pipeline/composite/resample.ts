@@ -1,0 +1,81 @@
+/**
+ * Frame-resolution pixel kernels that shrink an RGBA frame. Pure functions over a band of output rows,
+ * so the worker pool can split one call across cores.
+ */
+
+export interface AreaJob {
+  /** RGBA source, width x height. */
+  rgba: Uint8Array;
+  width: number;
+  height: number;
+  /** Source region (frame pixels, may be fractional). */
+  srcX: number;
+  srcY: number;
+  srcWidth: number;
+  srcHeight: number;
+  /** Output: interleaved RGB floats in [0, 255], outWidth x outHeight. */
+  out: Float32Array;
+  outWidth: number;
+  outHeight: number;
+}
+
+/**
+ * Area-average downsampling (each output pixel is the mean of the source pixels whose centres fall in
+ * its footprint) — no aliasing when shrinking 5x; when enlarging, the nearest pixel is used instead.
+ */
+export function areaAverageRows(job: AreaJob, rowStart: number, rowEnd: number): void {
+  const { rgba, width, height, out, outWidth, outHeight } = job;
+  const stepX = job.srcWidth / outWidth;
+  const stepY = job.srcHeight / outHeight;
+  const x0s = new Int32Array(outWidth);
+  const x1s = new Int32Array(outWidth);
+  for (let ox = 0; ox < outWidth; ox++) {
+    const [lo, hi] = footprint(job.srcX + ox * stepX, stepX, width);
+    x0s[ox] = lo;
+    x1s[ox] = hi;
+  }
+  for (let oy = rowStart; oy < rowEnd; oy++) {
+    const [y0, y1] = footprint(job.srcY + oy * stepY, stepY, height);
+    for (let ox = 0; ox < outWidth; ox++) {
+      const x0 = x0s[ox];
+      const x1 = x1s[ox];
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let y = y0; y < y1; y++) {
+        let p = (y * width + x0) * 4;
+        for (let x = x0; x < x1; x++, p += 4) {
+          r += rgba[p];
+          g += rgba[p + 1];
+          b += rgba[p + 2];
+        }
+      }
+      const inv = 1 / ((y1 - y0) * (x1 - x0));
+      const o = (oy * outWidth + ox) * 3;
+      out[o] = r * inv;
+      out[o + 1] = g * inv;
+      out[o + 2] = b * inv;
+    }
+  }
+}
+
+/** Integer pixel range [lo, hi) whose centres lie in [start, start + span), at least one pixel. */
+function footprint(start: number, span: number, limit: number): [number, number] {
+  let lo = Math.ceil(start - 0.5);
+  let hi = Math.ceil(start + span - 0.5);
+  if (hi <= lo) {
+    lo = Math.floor(start + span / 2);
+    hi = lo + 1;
+  }
+  lo = Math.min(limit - 1, Math.max(0, lo));
+  hi = Math.min(limit, Math.max(lo + 1, hi));
+  return [lo, hi];
+}
+
+/** Luma (BT.601) in [0, 1] of an interleaved RGB [0, 255] plane. */
+export function lumaOf(rgb: Float32Array): Float32Array {
+  const n = rgb.length / 3;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2]) / 255;
+  return out;
+}

@@ -1,0 +1,38 @@
+import type { Frame } from '../../core/frame.ts';
+import type { ImagePlane, Layer } from './kernels.ts';
+import { sharedUint8 } from './pool.ts';
+
+/**
+ * Copies pixels into shared memory once, so the masker's and the compositor's pool jobs for the same
+ * frame read the same bytes without another copy. Images (a replacement background, a style plate)
+ * are copied once per distinct buffer and then reused.
+ */
+export class SharedPixels {
+  private frameSlot: Uint8Array | undefined;
+  private loadedFrom: Uint8Array | undefined;
+  private images = new WeakMap<Uint8Array, Uint8Array>();
+
+  /** The frame's pixels in shared memory (copied unless this very buffer is already loaded). */
+  frame(frame: Frame): Uint8Array {
+    if (this.loadedFrom === frame.data && this.frameSlot) return this.frameSlot;
+    if (this.frameSlot?.length !== frame.data.length) this.frameSlot = sharedUint8(frame.data.length);
+    this.frameSlot.set(frame.data);
+    this.loadedFrom = frame.data;
+    return this.frameSlot;
+  }
+
+  image(plane: ImagePlane): ImagePlane {
+    if (plane.data.buffer instanceof SharedArrayBuffer) return plane;
+    let shared = this.images.get(plane.data);
+    if (!shared) {
+      shared = sharedUint8(plane.data.length);
+      shared.set(plane.data);
+      this.images.set(plane.data, shared);
+    }
+    return { data: shared, width: plane.width, height: plane.height };
+  }
+
+  layer(layer: Layer): Layer {
+    return layer.kind === 'image' ? { kind: 'image', ...this.image(layer) } : layer;
+  }
+}

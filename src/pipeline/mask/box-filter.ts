@@ -1,0 +1,73 @@
+/**
+ * Separable box filter on a single-channel float plane: running sums, O(1) per pixel whatever the
+ * radius, edges clamped (each output is the mean of the window's pixels that lie inside the plane).
+ */
+export function boxBlur(
+  src: Float32Array,
+  width: number,
+  height: number,
+  radius: number,
+  out: Float32Array = new Float32Array(width * height),
+  scratch: Float32Array = new Float32Array(width * height),
+): Float32Array {
+  const r = Math.max(0, Math.floor(radius));
+  if (r === 0) {
+    if (out !== src) out.set(src);
+    return out;
+  }
+  // Horizontal pass: src -> scratch.
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let sum = 0;
+    const right0 = Math.min(width - 1, r);
+    for (let x = 0; x <= right0; x++) sum += src[row + x];
+    for (let x = 0; x < width; x++) {
+      const lo = Math.max(0, x - r);
+      const hi = Math.min(width - 1, x + r);
+      scratch[row + x] = sum / (hi - lo + 1);
+      const add = x + r + 1;
+      const drop = x - r;
+      if (add < width) sum += src[row + add];
+      if (drop >= 0) sum -= src[row + drop];
+    }
+  }
+  // Vertical pass: scratch -> out.
+  for (let x = 0; x < width; x++) {
+    let sum = 0;
+    const bottom0 = Math.min(height - 1, r);
+    for (let y = 0; y <= bottom0; y++) sum += scratch[y * width + x];
+    for (let y = 0; y < height; y++) {
+      const lo = Math.max(0, y - r);
+      const hi = Math.min(height - 1, y + r);
+      out[y * width + x] = sum / (hi - lo + 1);
+      const add = y + r + 1;
+      const drop = y - r;
+      if (add < height) sum += scratch[add * width + x];
+      if (drop >= 0) sum -= scratch[drop * width + x];
+    }
+  }
+  return out;
+}
+
+/** Three box passes approximate a Gaussian of sigma ~ radius (per channel of an interleaved plane). */
+export function gaussianLikeBlurInterleaved(
+  src: Float32Array,
+  width: number,
+  height: number,
+  channels: number,
+  radius: number,
+): Float32Array {
+  const plane = new Float32Array(width * height);
+  const a = new Float32Array(width * height);
+  const b = new Float32Array(width * height);
+  const out = new Float32Array(src.length);
+  const r = Math.max(1, Math.round(radius / Math.sqrt(3)));
+  for (let c = 0; c < channels; c++) {
+    for (let i = 0; i < plane.length; i++) plane[i] = src[i * channels + c];
+    boxBlur(plane, width, height, r, a, b);
+    boxBlur(a, width, height, r, plane, b);
+    boxBlur(plane, width, height, r, a, b);
+    for (let i = 0; i < plane.length; i++) out[i * channels + c] = a[i];
+  }
+  return out;
+}

@@ -1,0 +1,190 @@
+import type { MaskSettings } from '../../config/schema.ts';
+import type { Frame } from '../../core/frame.ts';
+import { RollingWindow, summarize } from '../../core/stats.ts';
+import { type FitGeometry, gridSize, modelPlaneToGrid } from '../../inference/segmenters/fit.ts';
+import type { Segmenter } from '../../inference/segmenters/segmenter.ts';
+import { type PixelPool, sharedFloat32 } from '../composite/pool.ts';
+import { lumaOf } from '../composite/resample.ts';
+import type { SharedPixels } from '../composite/shared-frame.ts';
+import { MaskSmoother, type SmoothedMask } from './smoother.ts';
+import { psnr } from './temporal.ts';
+
+/** After this many skipped frames in a row, infer anyway (slow drifts never pass the gate). */
+const MAX_SKIPS_IN_A_ROW = 15;
+
+export interface FrameMask extends SmoothedMask {
+  frameWidth: number;
+  frameHeight: number;
+  /** The frame shrunk to the mask grid (interleaved RGB 0..255): the source of cheap background blur. */
+  gridRgb: Float32Array;
+  /** True when inference was skipped (the frame was nearly identical to the last inferred one). */
+  skipped: boolean;
+}
+
+export interface FrameEstimate {
+  /** Mask grid size (the frame's aspect, long side ~256). */
+  width: number;
+  height: number;
+  probability: Float32Array;
+  guide: Float32Array;
+  gridRgb: Float32Array;
+  skipped: boolean;
+}
+
+interface SizedBuffers {
+  key: string;
+  geometry: FitGeometry;
+  grid: { width: number; height: number };
+  region: Float32Array;
+  gridRgb: Float32Array;
+}
+
+/**
+ * Frame -> smoothed person mask. Frame-resolution work (shrinking the frame for the model and for the
+ * mask grid) runs on the pixel pool; inference runs on the session's own thread; only grid-sized
+ * planes (~256x144) are touched on the main thread.
+ */
+export class PersonMasker {
+  private readonly smoother: MaskSmoother;
+  private buffers: SizedBuffers | undefined;
+  private lastProbability: Float32Array | undefined;
+  private lastInferredGuide: Float32Array | undefined;
+  private skipsInRow = 0;
+  private readonly counts = { frames: 0, inferred: 0, skipped: 0 };
+  private readonly timings = { prepare: new RollingWindow(), infer: new RollingWindow(), smooth: new RollingWindow() };
+
+  constructor(
+    readonly segmenter: Segmenter,
+    private readonly pool: PixelPool,
+    private readonly pixels: SharedPixels,
+    private settings: MaskSettings,
+    private readonly gridLongSide = 256,
+  ) {
+    this.smoother = new MaskSmoother(settings);
+  }
+
+  update(settings: MaskSettings): void {
+    this.settings = settings;
+    this.smoother.update(settings);
+  }
+
+  /** The smoothed mask of this frame (call once per frame, in order: it keeps temporal state). */
+  async mask(frame: Frame): Promise<FrameMask> {
+    const estimate = await this.estimate(frame);
+    const t0 = performance.now();
+    const smoothed = this.smoother.step(estimate.probability, estimate.guide, estimate.width, estimate.height);
+    this.timings.smooth.push(performance.now() - t0);
+    return {
+      ...smoothed,
+      frameWidth: frame.width,
+      frameHeight: frame.height,
+      gridRgb: estimate.gridRgb,
+      skipped: estimate.skipped,
+    };
+  }
+
+  /**
+   * The raw per-frame estimate on the mask grid, before any smoothing: P(person), the frame's luma
+   * (the guide) and RGB. Inference is skipped when the skip-similar-frames gate says so.
+   */
+  async estimate(frame: Frame): Promise<FrameEstimate> {
+    const t0 = performance.now();
+    const rgba = this.pixels.frame(frame);
+    const b = this.sized(frame.width, frame.height);
+    const { src, dst } = b.geometry;
+    const area = (srcRect: typeof src, out: Float32Array, outWidth: number, outHeight: number) =>
+      this.pool.run(
+        'area',
+        {
+          rgba,
+          width: frame.width,
+          height: frame.height,
+          srcX: srcRect.x,
+          srcY: srcRect.y,
+          srcWidth: srcRect.width,
+          srcHeight: srcRect.height,
+          out,
+          outWidth,
+          outHeight,
+        },
+        outHeight,
+      );
+    const whole = { x: 0, y: 0, width: frame.width, height: frame.height };
+    await Promise.all([
+      area(src, b.region, dst.width, dst.height),
+      area(whole, b.gridRgb, b.grid.width, b.grid.height),
+    ]);
+    const guide = lumaOf(b.gridRgb);
+    const t1 = performance.now();
+    this.counts.frames++;
+    const skip =
+      this.settings.skipSimilarFrames &&
+      this.lastProbability !== undefined &&
+      this.lastInferredGuide?.length === guide.length &&
+      this.skipsInRow < MAX_SKIPS_IN_A_ROW &&
+      psnr(guide, this.lastInferredGuide) >= this.settings.similarityPsnr;
+    let probability: Float32Array;
+    if (skip && this.lastProbability) {
+      probability = this.lastProbability;
+      this.skipsInRow++;
+      this.counts.skipped++;
+    } else {
+      const plane = await this.segmenter.infer(b.region.slice(), b.geometry);
+      probability = modelPlaneToGrid(plane, b.geometry, b.grid.width, b.grid.height);
+      this.lastProbability = probability;
+      this.lastInferredGuide = guide;
+      this.skipsInRow = 0;
+      this.counts.inferred++;
+    }
+    this.timings.prepare.push(t1 - t0);
+    this.timings.infer.push(performance.now() - t1);
+    return {
+      width: b.grid.width,
+      height: b.grid.height,
+      probability,
+      guide,
+      gridRgb: b.gridRgb.slice(),
+      skipped: Boolean(skip),
+    };
+  }
+
+  /** Forget the previous frames (a new scene, a seek). */
+  reset(): void {
+    this.smoother.reset();
+    this.lastProbability = undefined;
+    this.lastInferredGuide = undefined;
+  }
+
+  stats(): Record<string, number | string> {
+    const p = summarize(this.timings.prepare);
+    const i = summarize(this.timings.infer);
+    const s = summarize(this.timings.smooth);
+    return {
+      model: this.segmenter.spec.name,
+      provider: this.segmenter.provider,
+      framesMasked: this.counts.frames,
+      inferences: this.counts.inferred,
+      skippedSimilar: this.counts.skipped,
+      prepareMsP50: p.p50,
+      inferMsP50: i.p50,
+      inferMsP95: i.p95,
+      smoothMsP50: s.p50,
+    };
+  }
+
+  private sized(width: number, height: number): SizedBuffers {
+    const key = `${width}x${height}`;
+    if (this.buffers?.key === key) return this.buffers;
+    const geometry = this.segmenter.geometry(width, height);
+    const grid = gridSize(width, height, this.gridLongSide);
+    this.buffers = {
+      key,
+      geometry,
+      grid,
+      region: sharedFloat32(geometry.dst.width * geometry.dst.height * 3),
+      gridRgb: sharedFloat32(grid.width * grid.height * 3),
+    };
+    this.reset();
+    return this.buffers;
+  }
+}

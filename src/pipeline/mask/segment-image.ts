@@ -1,0 +1,46 @@
+import type { Config, MaskSettings } from '../../config/schema.ts';
+import { makeFrame } from '../../core/frame.ts';
+import type { Logger } from '../../core/log.ts';
+import type { AspectMode } from '../../inference/segmenters/fit.ts';
+import { PersonPipeline } from '../composite/person-pipeline.ts';
+
+export interface ImageMask {
+  /** 8-bit greyscale, width x height, 255 = person. */
+  grey: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** One image -> its person mask at full size: the live path with temporal smoothing and skipping off. */
+export async function segmentRgba(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  options: {
+    model: string;
+    mask: MaskSettings;
+    inference?: Partial<Config['inference']>;
+    log?: Logger;
+    aspect?: AspectMode;
+  },
+): Promise<ImageMask> {
+  const people = await PersonPipeline.create({
+    model: options.model,
+    mask: { ...options.mask, temporalSmoothing: 0, skipSimilarFrames: false },
+    device: options.inference?.device,
+    threads: options.inference?.threads,
+    modelsDir: options.inference?.modelsDir,
+    log: options.log,
+    aspect: options.aspect,
+  });
+  try {
+    const frame = makeFrame({ width, height, data: rgba, pts: 0, seq: 0, readAt: performance.now() });
+    const mask = await people.mask(frame);
+    const view = await people.composite(frame, mask, { mode: 'mask' });
+    const grey = new Uint8Array(width * height);
+    for (let i = 0; i < grey.length; i++) grey[i] = view.data[i * 4];
+    return { grey, width, height };
+  } finally {
+    await people.dispose();
+  }
+}

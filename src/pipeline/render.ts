@@ -1,0 +1,134 @@
+import { existsSync } from 'node:fs';
+import { createSource } from '../capture/index.ts';
+import { probeVideo, type VideoInfo } from '../capture/probe.ts';
+import type { Config } from '../config/schema.ts';
+import { StylecastError } from '../core/errors.ts';
+import { findFfmpeg } from '../core/ffmpeg.ts';
+import type { Logger } from '../core/log.ts';
+import { Recorder } from '../output/recorder.ts';
+import { containerFor } from '../output/recorder-args.ts';
+import type { Effect } from './effect.ts';
+import { createEffectWithFallback } from './effect-fallback.ts';
+import { createEffect } from './effects/index.ts';
+import type { PipelineStats } from './pipeline-stats.ts';
+import { FrameScheduler } from './scheduler.ts';
+
+/**
+ * Offline file -> file through the same scheduler, effect registry and recorder as `run`, but
+ * lossless and as fast as possible: the source is paused while a frame waits, so every input frame
+ * becomes exactly one output frame at the input's rate (same frame count and duration).
+ */
+
+export interface RenderOptions {
+  input: string;
+  output: string;
+  config: Config;
+  log: Logger;
+  /** Output size; default: the input's (rounded down to even sides for H.264). */
+  size?: { width: number; height: number };
+  /** An effect the user named must build or fail; the config default may fall back. */
+  effectExplicit?: boolean;
+  onStart?: (info: VideoInfo & { effect: string }) => void;
+  onFrame?: (framesDone: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface RenderResult {
+  frames: number;
+  seconds: number;
+  fps: number;
+  effect: string;
+  output: string;
+  aborted: boolean;
+  stats: PipelineStats;
+}
+
+export async function renderFile(o: RenderOptions): Promise<RenderResult> {
+  if (!existsSync(o.input))
+    throw new StylecastError('INPUT_NOT_FOUND', `input file ${o.input} does not exist`, 'check the path');
+  containerFor(o.output);
+  const ffmpeg = findFfmpeg();
+  const info = await probeVideo(o.input);
+  const width = o.size?.width ?? info.width - (info.width % 2);
+  const height = o.size?.height ?? info.height - (info.height % 2);
+  const input = {
+    ...o.config.input,
+    source: o.input,
+    width,
+    height,
+    fps: info.fps,
+    loop: false,
+    realtime: false,
+  };
+  const source = await createSource(input, { log: o.log, mode: 'offline', ffmpeg });
+  const config = { ...o.config, input };
+  const effect: Effect = o.effectExplicit
+    ? await createEffect(config.effect.name, { config, log: o.log })
+    : await createEffectWithFallback(config.effect.name, { config, log: o.log });
+  const recorder = new Recorder({
+    path: o.output,
+    width,
+    height,
+    fps: info.fps,
+    ffmpeg,
+    log: o.log,
+    encoder: config.record.encoder,
+    crf: config.record.crf,
+    preset: config.record.preset,
+    timing: 'constant',
+    maxQueuedFrames: 4,
+    audioFrom: info.hasAudio ? { path: o.input, loop: false } : undefined,
+  });
+  const scheduler = new FrameScheduler({
+    effect,
+    log: o.log,
+    mode: 'lossless',
+    width,
+    height,
+    fps: info.fps,
+  });
+  let done = 0;
+  scheduler.on('frame', () => o.onFrame?.(++done));
+  scheduler.attach(source);
+  scheduler.addSink(recorder);
+  const started = performance.now();
+  let aborted = false;
+  try {
+    await recorder.start();
+    const ended = new Promise<void>((resolve, reject) => {
+      source.on('end', resolve);
+      source.on('error', reject);
+      o.signal?.addEventListener('abort', () => {
+        aborted = true;
+        resolve();
+      });
+    });
+    await source.start();
+    o.onStart?.({ ...info, effect: effect.name });
+    await ended;
+    if (aborted) await source.stop();
+    await scheduler.idle();
+  } finally {
+    await source.stop();
+    await scheduler.stop();
+    await recorder.stop();
+    await effect.dispose();
+  }
+  const sink = recorder.stats();
+  if (!recorder.finishedCleanly || sink.dropped > 0)
+    throw new StylecastError(
+      'RECORDING',
+      `writing ${o.output} failed: ${sink.detail ?? `${sink.dropped} frames dropped`}`,
+      'check free disk space and that the folder is writable',
+    );
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    frames: sink.written,
+    seconds,
+    fps: sink.written / Math.max(seconds, 1e-3),
+    effect: effect.name,
+    output: o.output,
+    aborted,
+    stats: scheduler.stats(),
+  };
+}

@@ -1,0 +1,252 @@
+import type { Frame } from '../../core/frame.ts';
+import { RateMeter, RollingWindow, round2, summarize } from '../../core/stats.ts';
+import { type Logger, silentLogger } from '../../core/log.ts';
+import { resizeRgba } from '../../inference/stylizer/preprocess.ts';
+import { planTiles } from '../../inference/stylizer/tiling.ts';
+import type { StylizeJob, StylizeResult } from '../../inference/stylizer/worker-client.ts';
+import type { StyleMixer } from './mixer.ts';
+import { BackgroundPlate, dilateMax, resizePlane } from './plate.ts';
+
+/**
+ * The second clock. The frame path calls observe() and latest() (cheap, never waiting); the engine
+ * decides when to stylize and runs at most one stylization at a time on the backend (the stylizer
+ * worker), at its own rate. Targets:
+ *  - 'background': stylize the background plate (refresh on style/strength change, morph steps, scene
+ *    change, revealed background, and a low steady rate);
+ *  - 'live': stylize the newest frame whenever the backend is free (style-person, style-frame).
+ * After a style change the first stylization is a single padded tile (fast), then full detail follows.
+ */
+
+export interface StylizeBackend {
+  stylize(rgba: Uint8Array, width: number, height: number, bottleneck: Float32Array, job?: StylizeJob): Promise<StylizeResult>;
+  predict(rgba: Uint8Array, width: number, height: number): Promise<Float32Array>;
+}
+
+export interface StyledImage {
+  rgba: Uint8Array;
+  width: number;
+  height: number;
+  /** The mixer's change count this image was made with. */
+  change: number;
+  single: boolean;
+  doneAt: number;
+}
+
+export interface EngineOptions {
+  target: 'background' | 'live';
+  /** 384 tiles across the short side. */
+  detail: number;
+  /** Upper bound on stylizations per second (style changes and morphs are not held back). */
+  refreshFps: number;
+  /** Steady refresh of an unchanged plate (follows slow light changes). */
+  steadyMs?: number;
+  /** How often the content bottleneck is re-predicted while strength < 1. */
+  contentMs?: number;
+  /** Plate updates per second (each costs a frame downscale on the main thread). */
+  plateFps?: number;
+  /** Deliver results at the source frame's size (style-frame: the output is the stylized image itself). */
+  fullSize?: boolean;
+  /** Person dilation on the mask grid before the plate takes background pixels. */
+  dilateGrid?: number;
+  log?: Logger;
+  now?: () => number;
+}
+
+export interface MaskGrid {
+  alpha: Float32Array;
+  width: number;
+  height: number;
+}
+
+export class StyleEngine {
+  private plate: BackgroundPlate | undefined;
+  private plateFrame: Uint8Array | undefined;
+  private newest: Frame | undefined;
+  private result: StyledImage | undefined;
+  private busy = false;
+  private lastStart = Number.NEGATIVE_INFINITY;
+  private lastPlateAt = Number.NEGATIVE_INFINITY;
+  private lastContentAt = Number.NEGATIVE_INFINITY;
+  private contentBusy = false;
+  private revealedSince = 0;
+  private sceneChanged = false;
+  private wasMorphing = false;
+  private disposed = false;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly timing = { stylize: new RollingWindow(), plate: new RollingWindow() };
+  private readonly refreshes = new RateMeter(3000);
+  private readonly counts = { stylized: 0, single: 0, sceneChanges: 0, failures: 0 };
+
+  constructor(
+    private readonly backend: StylizeBackend,
+    private readonly mixer: StyleMixer,
+    private options: EngineOptions,
+  ) {
+    this.now = options.now ?? (() => performance.now());
+    this.log = options.log ?? silentLogger();
+  }
+
+  setOptions(options: Partial<EngineOptions>): void {
+    this.options = { ...this.options, ...options };
+  }
+
+  /** The newest stylized image (undefined until the first one is done). */
+  latest(): StyledImage | undefined {
+    return this.result;
+  }
+
+  /** Frame path: note the frame (and, for the plate, its mask), maybe start a stylization. Never waits. */
+  observe(frame: Frame, mask?: MaskGrid): void {
+    const now = this.now();
+    if (this.options.target === 'background' && mask) this.updatePlate(frame, mask, now);
+    else this.newest = frame;
+    this.kick(now);
+  }
+
+  private updatePlate(frame: Frame, mask: MaskGrid, now: number): void {
+    const plateFps = this.options.plateFps ?? 15;
+    if (this.plate && now - this.lastPlateAt < 1000 / plateFps) return;
+    const t0 = performance.now();
+    this.lastPlateAt = now;
+    const plan = planTiles(frame.width, frame.height, this.options.detail);
+    if (!this.plate || this.plate.width !== plan.workWidth || this.plate.height !== plan.workHeight) {
+      this.plate = new BackgroundPlate(plan.workWidth, plan.workHeight);
+      this.plateFrame = new Uint8Array(plan.workWidth * plan.workHeight * 4);
+      this.result = undefined;
+    }
+    const { width, height } = this.plate;
+    const small = resizeRgba(frame.data, frame.width, frame.height, width, height, this.plateFrame);
+    const grown = dilateMax(mask.alpha, mask.width, mask.height, this.options.dilateGrid ?? 3);
+    const alpha = resizePlane(grown, mask.width, mask.height, width, height);
+    const update = this.plate.update(small, alpha);
+    if (update.sceneChanged) {
+      this.sceneChanged = true;
+      this.counts.sceneChanges++;
+      this.lastContentAt = Number.NEGATIVE_INFINITY;
+    }
+    this.revealedSince += update.revealed;
+    this.timing.plate.push(performance.now() - t0);
+  }
+
+  /** Starts a stylization when one is due and the backend is free. */
+  private kick(now: number): void {
+    if (this.busy || this.disposed) return;
+    const bottleneck = this.mixer.bottleneckAt(now);
+    if (!bottleneck) return;
+    if (this.options.target === 'background' ? !this.plate?.coverage : !this.newest) return;
+    const change = this.mixer.changeCount;
+    const morphing = this.mixer.isMorphing(now);
+    const morphJustEnded = this.wasMorphing && !morphing;
+    let single = false;
+    let due = false;
+    if (!this.result || this.result.change !== change) {
+      due = true; // a new style or strength: as fast as possible
+      single = true;
+    } else if (morphing) {
+      due = true;
+      single = true;
+    } else if (morphJustEnded || this.result.single) {
+      due = true;
+    } else {
+      const minGap = 1000 / this.options.refreshFps;
+      if (now - this.lastStart < minGap) return;
+      due =
+        this.options.target === 'live' ||
+        this.sceneChanged ||
+        this.revealedSince > 0.003 ||
+        now - this.lastStart >= (this.options.steadyMs ?? 2000);
+    }
+    if (!due) return;
+    const source = this.source();
+    if (!source) return;
+    this.maybePredictContent(now, source);
+    this.wasMorphing = morphing;
+    this.sceneChanged = false;
+    this.revealedSince = 0;
+    this.start(source, bottleneck, change, single, now);
+  }
+
+  private source(): { rgba: Uint8Array; width: number; height: number } | undefined {
+    if (this.options.target === 'background') {
+      if (!this.plate || this.plate.coverage === 0) return undefined;
+      return { rgba: this.plate.snapshot(), width: this.plate.width, height: this.plate.height };
+    }
+    const frame = this.newest;
+    return frame ? { rgba: frame.data, width: frame.width, height: frame.height } : undefined;
+  }
+
+  private start(
+    source: { rgba: Uint8Array; width: number; height: number },
+    bottleneck: Float32Array,
+    change: number,
+    single: boolean,
+    now: number,
+  ): void {
+    this.busy = true;
+    this.lastStart = now;
+    const started = performance.now();
+    this.backend
+      .stylize(source.rgba, source.width, source.height, bottleneck, {
+        detail: this.options.detail,
+        single,
+        outWidth: this.options.fullSize ? source.width : 0,
+        outHeight: this.options.fullSize ? source.height : 0,
+      })
+      .then((out) => {
+        if (this.disposed) return;
+        this.result = { rgba: out.rgba, width: out.width, height: out.height, change, single, doneAt: this.now() };
+        this.counts.stylized++;
+        if (single) this.counts.single++;
+        this.refreshes.mark();
+        this.timing.stylize.push(performance.now() - started);
+      })
+      .catch((error: Error) => {
+        this.counts.failures++;
+        if (this.counts.failures <= 3 || this.counts.failures % 100 === 0)
+          this.log.warn(`stylization failed (${this.counts.failures}x): ${error.message}`);
+      })
+      .finally(() => {
+        this.busy = false;
+        // Chain the next one straight away when it is due (morphs, follow-ups), not at the next frame.
+        if (!this.disposed) this.kick(this.now());
+      });
+  }
+
+  /** Strength < 1 blends with the content's own bottleneck: refresh it now and then, and on scene change. */
+  private maybePredictContent(now: number, source: { rgba: Uint8Array; width: number; height: number }): void {
+    if (this.mixer.strength >= 1 || this.contentBusy) return;
+    if (now - this.lastContentAt < (this.options.contentMs ?? 5000)) return;
+    this.contentBusy = true;
+    this.lastContentAt = now;
+    this.backend
+      .predict(source.rgba, source.width, source.height)
+      .then((vector) => {
+        if (!this.disposed) this.mixer.setContent(vector);
+      })
+      .catch((error: Error) => this.log.warn(`content bottleneck failed: ${error.message}`))
+      .finally(() => {
+        this.contentBusy = false;
+      });
+  }
+
+  stats(): Record<string, number> {
+    const s = summarize(this.timing.stylize);
+    const p = summarize(this.timing.plate);
+    return {
+      styleRefreshPerS: round2(this.refreshes.rate()),
+      stylizeMsP50: s.p50,
+      stylizeMsP95: s.p95,
+      plateMsP50: p.p50,
+      plateMsP95: p.p95,
+      plateCoverage: round2(this.plate?.coverage ?? 0),
+      stylized: this.counts.stylized,
+      sceneChanges: this.counts.sceneChanges,
+      stylizeFailures: this.counts.failures,
+    };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}

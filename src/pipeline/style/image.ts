@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import sharp, { type Metadata } from 'sharp';
+import { StylecastError } from '../../core/errors.ts';
+
+/**
+ * Reads a style or content image into RGBA with limits, so a corrupt, empty, non-image or gigantic file
+ * is a one-line StylecastError('BAD_IMAGE') instead of a crash or a memory spike.
+ */
+
+export const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
+export const MAX_IMAGE_PIXELS = 50_000_000;
+
+export interface RgbaImage {
+  rgba: Uint8Array;
+  width: number;
+  height: number;
+  /** sha256 of the file's bytes (the style cache key). */
+  sha256: string;
+}
+
+export interface ReadImageOptions {
+  /** Downscale (antialiased, keeping aspect) so the short side is at most this. */
+  maxShortSide?: number;
+  maxBytes?: number;
+  maxPixels?: number;
+}
+
+export async function readImageRgba(path: string, options: ReadImageOptions = {}): Promise<RgbaImage> {
+  const maxBytes = options.maxBytes ?? MAX_IMAGE_BYTES;
+  const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    throw new StylecastError('INPUT_NOT_FOUND', `image ${path} does not exist`, 'check the path');
+  }
+  if (size === 0) throw bad(path, 'the file is empty');
+  if (size > maxBytes)
+    throw bad(path, `the file is too large (${mib(size)} MiB, limit ${mib(maxBytes)} MiB)`);
+  const bytes = await readFile(path);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw bad(path, `not a readable image (${firstLine(error)})`);
+  }
+  const width = meta.autoOrient?.width ?? meta.width ?? 0;
+  const height = meta.autoOrient?.height ?? meta.height ?? 0;
+  if (!width || !height) throw bad(path, 'not a readable image (no dimensions)');
+  if (width * height > maxPixels)
+    throw bad(
+      path,
+      `the image is too large (${width}x${height}, limit ${Math.round(maxPixels / 1e6)} megapixels)`,
+    );
+  try {
+    let pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' }).rotate();
+    const short = Math.min(width, height);
+    if (options.maxShortSide && short > options.maxShortSide) {
+      const scale = options.maxShortSide / short;
+      pipeline = pipeline.resize(Math.round(width * scale), Math.round(height * scale), { fit: 'fill' });
+    }
+    const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    return {
+      rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      sha256,
+    };
+  } catch (error) {
+    throw bad(path, `the image cannot be decoded (${firstLine(error)})`);
+  }
+}
+
+const bad = (path: string, why: string) =>
+  new StylecastError('BAD_IMAGE', `image ${path}: ${why}`, 'use a JPEG, PNG or WebP image under 50 megapixels');
+
+const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+
+const firstLine = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0];

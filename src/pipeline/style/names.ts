@@ -1,0 +1,21 @@
+import { extname } from 'node:path';
+
+/** File extensions the style library reads (case-insensitive). Other files in the folder are ignored. */
+export const STYLE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
+
+export const isStyleFile = (file: string): boolean => STYLE_EXTENSIONS.has(extname(file).toLowerCase());
+
+/**
+ * A style's name from its file name: `van_gogh_starry_night.jpg` -> `van-gogh-starry-night`.
+ * Lower case, accents folded (Félix -> felix), every run of other characters becomes one dash.
+ */
+export function styleNameFromFile(file: string): string {
+  const base = file.replace(/^.*[\\/]/, '');
+  const stem = base.slice(0, base.length - extname(base).length);
+  return stem
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}

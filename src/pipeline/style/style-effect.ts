@@ -1,0 +1,109 @@
+import type { Config } from '../../config/schema.ts';
+import { type Frame, withPixels } from '../../core/frame.ts';
+import { RollingWindow, round2, summarize } from '../../core/stats.ts';
+import { PersonPipeline, personPipelineOptions } from '../composite/person-pipeline.ts';
+import type { Effect, EffectContext } from '../effect.ts';
+import { type StyledImage, StyleEngine } from './engine.ts';
+import { StyleService } from './service.ts';
+
+/**
+ * The three style effects over one engine:
+ *  - style-background: live person over the latest stylized background plate (the product's default);
+ *  - style-person: the latest stylized frame where the person is, the live frame elsewhere;
+ *  - style-frame: the latest stylized frame, whole.
+ * process() never waits for a stylization: it composites whatever is newest (a blur until the first).
+ */
+
+export type StyleEffectName = 'style-background' | 'style-person' | 'style-frame';
+
+/** EffectContext plus the daemon's shared style service (absent in `render` and benches: a private one). */
+export type StyleEffectContext = EffectContext & { style?: StyleService };
+
+export async function createStyleEffect(name: StyleEffectName, context: StyleEffectContext): Promise<Effect> {
+  let config = context.config;
+  const owned = context.style === undefined;
+  const service = context.style ?? new StyleService(config, context.log);
+  let people: PersonPipeline | undefined;
+  try {
+    await service.open();
+    if (name !== 'style-frame') people = await PersonPipeline.create(personPipelineOptions(config, context.log));
+  } catch (error) {
+    if (owned) await service.dispose();
+    throw error;
+  }
+  const engine = new StyleEngine(service.backend, service.mixer, {
+    target: name === 'style-background' ? 'background' : 'live',
+    detail: config.style.detail,
+    refreshFps: config.style.refreshFps,
+    fullSize: name === 'style-frame',
+    log: context.log,
+  });
+  const switchLatency = new RollingWindow(256);
+  let shownChange = service.mixer.changeCount;
+  let framesOut = 0;
+
+  /** Command-to-first-frame latency: the first frame composited with a newer change than shown before. */
+  const noteShown = (styled: StyledImage | undefined): void => {
+    if (!styled || styled.change === shownChange) return;
+    if (styled.change === service.mixer.changeCount && service.lastChangeAt > 0 && framesOut > 0)
+      switchLatency.push(performance.now() - service.lastChangeAt);
+    shownChange = styled.change;
+  };
+
+  const process = async (frame: Frame): Promise<Frame> => {
+    if (name === 'style-frame' || !people) {
+      engine.observe(frame);
+      const styled = engine.latest();
+      noteShown(styled);
+      framesOut++;
+      if (!styled || styled.width !== frame.width || styled.height !== frame.height) return frame;
+      return withPixels(frame, styled.rgba.slice());
+    }
+    const mask = await people.mask(frame);
+    engine.observe(frame, mask);
+    const styled = engine.latest();
+    noteShown(styled);
+    framesOut++;
+    const image = styled && { kind: 'image' as const, data: styled.rgba, width: styled.width, height: styled.height };
+    if (name === 'style-background') {
+      return people.composite(frame, mask, {
+        mode: 'blend',
+        foreground: { kind: 'frame' },
+        background: image ?? { kind: 'blur', radius: config.effect.blurRadius },
+      });
+    }
+    return people.composite(frame, mask, {
+      mode: 'blend',
+      foreground: image ?? { kind: 'frame' },
+      background: { kind: 'frame' },
+    });
+  };
+
+  return {
+    name,
+    process,
+    update(next: Config) {
+      config = next;
+      people?.update(next.segmentation.mask);
+      engine.setOptions({ detail: next.style.detail, refreshFps: next.style.refreshFps });
+      if (owned) service.update(next);
+    },
+    stats() {
+      const latency = summarize(switchLatency);
+      return {
+        ...(people?.stats() ?? {}),
+        ...engine.stats(),
+        style: service.mixer.style ?? '',
+        strength: round2(service.mixer.strength),
+        switchMsP50: latency.p50,
+        switchMsP95: latency.p95,
+        switches: latency.count,
+      };
+    },
+    async dispose() {
+      engine.dispose();
+      await people?.dispose();
+      if (owned) await service.dispose();
+    },
+  };
+}

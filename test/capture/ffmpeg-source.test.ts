@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildCaptureArgs } from '../../src/capture/ffmpeg-args.ts';
+import { FfmpegSource } from '../../src/capture/ffmpeg-source.ts';
+import { findFfmpeg } from '../../src/core/ffmpeg.ts';
+import type { Frame } from '../../src/core/frame.ts';
+import { silentLogger } from '../../src/core/log.ts';
+
+const ffmpeg = findFfmpeg();
+const sources: FfmpegSource[] = [];
+afterEach(async () => {
+  await Promise.all(sources.splice(0).map((s) => s.stop()));
+});
+
+function testPattern(width: number, height: number, fps: number): FfmpegSource {
+  const source = new FfmpegSource({
+    spec: { kind: 'test' },
+    ffmpeg,
+    log: silentLogger(),
+    width,
+    height,
+    fps,
+    realtime: true,
+    loop: false,
+    constantRate: true,
+    platform: 'linux',
+    timestamps: 'wallclock',
+    backoff: { initialMs: 100, maxMs: 1000 },
+  });
+  sources.push(source);
+  return source;
+}
+
+/** ffmpeg's own per-frame md5 of the same capture command, run offline: the ground truth. */
+async function referenceHashes(width: number, height: number, fps: number, frames: number): Promise<string[]> {
+  const args = buildCaptureArgs(
+    { kind: 'test' },
+    { width, height, fps, realtime: false, loop: false, constantRate: true, platform: 'linux' },
+  );
+  const withoutSink = args.slice(0, -3); // drop "-f rawvideo pipe:1"
+  const { stdout } = await promisify(execFile)(
+    ffmpeg,
+    [...withoutSink, '-frames:v', String(frames), '-f', 'framemd5', '-'],
+    { maxBuffer: 16 << 20 },
+  );
+  return stdout
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split(',').at(-1)!.trim());
+}
+
+const until = async (check: () => boolean, timeoutMs: number) => {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('FfmpegSource (real ffmpeg)', () => {
+  it('test pattern 1280x720@30 delivers every frame exactly once, whole, in order', async () => {
+    const source = testPattern(1280, 720, 30);
+    const hashes: string[] = [];
+    const seqs: number[] = [];
+    const pts: number[] = [];
+    source.on('frame', (frame: Frame) => {
+      expect(frame.data.length).toBe(1280 * 720 * 4);
+      hashes.push(createHash('md5').update(frame.data).digest('hex'));
+      seqs.push(frame.seq);
+      pts.push(frame.pts);
+    });
+    await source.start();
+    await new Promise((r) => setTimeout(r, 3000));
+    await source.stop();
+    const reference = await referenceHashes(1280, 720, 30, hashes.length + 5);
+
+    expect(hashes.length).toBeGreaterThanOrEqual(60); // ~3 s at 30 fps on a busy 2-core machine
+    expect(new Set(reference).size).toBe(reference.length); // every reference frame is distinct
+    // A split, merged, repeated or skipped frame would break this equality.
+    expect(hashes).toEqual(reference.slice(0, hashes.length));
+    expect(seqs).toEqual(hashes.map((_, i) => i));
+    expect(pts.every((p, i) => i === 0 || p > pts[i - 1])).toBe(true);
+    expect(source.restarts).toBe(0);
+  });
+
+  it('restarts a killed ffmpeg with backoff and the frames go on', async () => {
+    const source = testPattern(320, 240, 30);
+    const seqs: number[] = [];
+    const restarts: string[] = [];
+    source.on('frame', (frame: Frame) => seqs.push(frame.seq));
+    source.on('restart', ({ reason }) => restarts.push(reason));
+    await source.start();
+    await until(() => seqs.length >= 15, 10_000);
+    const firstPid = source.pid;
+    source.killChildForTest('SIGKILL');
+    await until(() => restarts.length === 1 && seqs.length >= 45, 15_000);
+
+    expect(restarts[0]).toMatch(/SIGKILL/);
+    expect(source.restarts).toBe(1);
+    expect(source.pid).not.toBe(firstPid);
+    expect(seqs).toEqual(seqs.map((_, i) => i)); // seq keeps counting across the restart
+  });
+
+  it('a start that cannot open its input rejects with a one-line error and does not retry', async () => {
+    const source = new FfmpegSource({
+      spec: { kind: 'url', url: 'tcp://127.0.0.1:9/nothing' },
+      ffmpeg,
+      log: silentLogger(),
+      width: 64,
+      height: 64,
+      fps: 10,
+      realtime: true,
+      loop: false,
+      constantRate: true,
+      platform: 'linux',
+      timestamps: 'wallclock',
+    });
+    sources.push(source);
+    await expect(source.start()).rejects.toThrow(/ffmpeg could not read stream/);
+    expect(source.restarts).toBe(0);
+  });
+});

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { parseProbe, probeVideo } from '../../src/capture/probe.ts';
+import { media } from '../helpers/shared.ts';
+
+describe('probe', () => {
+  it('parses rates, counts and audio', () => {
+    const info = parseProbe({
+      streams: [
+        { codec_type: 'video', width: 720, height: 720, avg_frame_rate: '30000/1001', nb_frames: '300' },
+        { codec_type: 'audio' },
+      ],
+      format: { duration: '10.01' },
+    });
+    expect(info).toMatchObject({ width: 720, height: 720, frames: 300, hasAudio: true });
+    expect(info?.fps).toBeCloseTo(29.97, 2);
+    expect(parseProbe({ streams: [{ codec_type: 'audio' }] })).toBeUndefined();
+  });
+
+  it('reads a real file', async () => {
+    const info = await probeVideo(media('video', 'woman_plain_backdrop_720x720.mp4'));
+    expect(info).toMatchObject({ width: 720, height: 720, fps: 25, frames: 270, hasAudio: false });
+  });
+});

@@ -1,0 +1,93 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { StatusSchema } from '../../src/control/api/target.ts';
+import { REPO } from '../helpers/shared.ts';
+import { type Harness, startHarness } from './harness.ts';
+
+/** The control panel in real headless Chromium against a real daemon. */
+
+const ARTIFACTS = join(REPO, 'test-artifacts');
+let h: Harness;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  h = await startHarness({ statsIntervalMs: 250 });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  await page.goto(`${h.base}/`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.stop();
+});
+
+const status = async () => StatusSchema.parse(await (await fetch(`${h.base}/api/v1/status`)).json());
+
+it('loads with the gallery, live stats and a preview that keeps updating', async () => {
+  await page.locator('.style-card[data-name]').nth(9).waitFor();
+  expect(await page.locator('.style-card[data-name] img').count()).toBeGreaterThanOrEqual(10);
+  await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'connected');
+  await page.waitForFunction(() => Number(document.getElementById('preview')?.dataset.updates) >= 1);
+  const first = await page.locator('#preview').getAttribute('src');
+  await page.waitForFunction(() => Number(document.getElementById('preview')?.dataset.updates) >= 3, null, {
+    timeout: 10_000,
+  });
+  expect(await page.locator('#preview').getAttribute('src')).not.toBe(first);
+  const natural = await page.locator('#preview').evaluate((img: HTMLImageElement) => img.naturalWidth);
+  expect(natural).toBeGreaterThan(100);
+  await page.waitForFunction(() => Number(document.getElementById('fps-value')?.textContent) > 0);
+  // thumbnails really decoded
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll<HTMLImageElement>('.style-card img')].every((i) => i.complete && i.naturalWidth > 0),
+  );
+});
+
+it('clicking a style switches the pipeline style (checked through the API)', async () => {
+  await page.locator('.style-card[data-name="klee-abstract"]').click();
+  await expect.poll(async () => (await status()).style.name).toBe('klee-abstract');
+  await page.locator('.style-card.active[data-name="klee-abstract"]').waitFor();
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(async () => (await status()).style.name).not.toBe('klee-abstract');
+});
+
+it('effect buttons, strength keys and the record button drive the daemon', async () => {
+  await page.locator('#effects button[data-effect="none"]').click();
+  await expect.poll(async () => (await status()).effect.name).toBe('none');
+  const before = (await status()).style.strength;
+  await page.keyboard.press('ArrowDown');
+  await expect.poll(async () => (await status()).style.strength).toBeLessThan(before);
+  await page.locator('#record').click();
+  await expect.poll(async () => (await status()).recording.active).toBe(true);
+  await page.locator('#record.on').waitFor();
+  await page.keyboard.press('r');
+  await expect.poll(async () => (await status()).recording.active).toBe(false);
+});
+
+it('has no console errors, and a screenshot is saved', async () => {
+  await page.locator('.style-card[data-name="van-gogh-starry-night"]').click();
+  await page.locator('#mask-group summary').click();
+  await page.waitForTimeout(1200); // a few stats points in the graphs
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'control-panel.png'), fullPage: true });
+  expect(consoleErrors).toEqual([]);
+});

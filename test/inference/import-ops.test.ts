@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { createSession } from '../../src/inference/runtime.ts';
+import { importTflite } from '../../src/inference/tflite/import.ts';
+import { difference } from './fixtures/images.ts';
+import { loadOracle } from './fixtures/oracle.ts';
+import { buildTflite, type OperatorSpec, OptionsType, type TensorSpec } from './fixtures/tflite-builder.ts';
+
+// Single-operator models written here, run on the TFLite 2.9 oracle and on ONNX Runtime after import:
+// these pin the semantics that are easy to get subtly wrong (asymmetric SAME padding, resize
+// coordinate modes, pooling at the border, axis mapping through the NCHW layout).
+
+const INT32 = 2;
+const [CONV_2D, DEPTHWISE, AVERAGE_POOL, MEAN, RESIZE_BILINEAR, RESIZE_NEAREST, MIRROR_PAD] = [3, 4, 1, 40, 23, 97, 100];
+
+function seeded(n: number, seed: number): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return (s / 2 ** 31) * 2 - 1;
+  });
+}
+
+async function compare(
+  input: number[],
+  consts: TensorSpec[],
+  output: number[],
+  op: Omit<OperatorSpec, 'inputs' | 'outputs'>,
+): Promise<number> {
+  const tensors: TensorSpec[] = [{ name: 'x', shape: input }, ...consts, { name: 'y', shape: output }];
+  const out = tensors.length - 1;
+  const bytes = buildTflite({
+    tensors,
+    operators: [{ ...op, inputs: tensors.slice(0, -1).map((_, i) => i), outputs: [out] }],
+    inputs: [0],
+    outputs: [out],
+  });
+  const x = { data: seeded(input.reduce((a, b) => a * b, 1), 7), dims: input };
+  const expected = (await loadOracle(bytes)).run([x]);
+  const session = await createSession(importTflite(bytes, { modelName: 'op-test' }), { threads: 1 });
+  const actual = (await session.run({ x }))[session.outputNames[0]];
+  await session.release();
+  expect(actual.dims).toEqual(expected.dims);
+  return difference(actual.data, expected.data).max;
+}
+
+const i32 = (name: string, values: number[], shape = [values.length]): TensorSpec => ({
+  name,
+  shape,
+  type: INT32,
+  data: Int32Array.from(values),
+});
+const f32 = (name: string, shape: number[], seed: number): TensorSpec => ({
+  name,
+  shape,
+  data: seeded(shape.reduce((a, b) => a * b, 1), seed),
+});
+const fields = (type: number, values: [number, 'int32' | 'int8' | 'bool', number][]) => ({
+  type,
+  fields: values.map(([index, kind, value]) => ({ index, kind, value })),
+});
+
+describe('single TFLite operators match the TFLite interpreter after import', () => {
+  it('CONV_2D SAME with stride 2 on odd sizes (asymmetric padding) and fused RELU6', async () => {
+    const max = await compare([1, 8, 7, 3], [f32('w', [4, 3, 3, 3], 1), f32('b', [4], 2)], [1, 4, 4, 4], {
+      builtin: CONV_2D,
+      options: fields(OptionsType.Conv2DOptions, [[1, 'int32', 2], [2, 'int32', 2], [3, 'int8', 3]]),
+    });
+    expect(max).toBeLessThan(1e-5);
+  });
+
+  it('CONV_2D SAME with an even 2x2 kernel (padding only after)', async () => {
+    const max = await compare([1, 5, 6, 2], [f32('w', [3, 2, 2, 2], 3), f32('b', [3], 4)], [1, 5, 6, 3], {
+      builtin: CONV_2D,
+      options: fields(OptionsType.Conv2DOptions, [[1, 'int32', 1], [2, 'int32', 1]]),
+    });
+    expect(max).toBeLessThan(1e-5);
+  });
+
+  it('DEPTHWISE_CONV_2D with depth multiplier 2, stride 2', async () => {
+    const max = await compare([1, 7, 7, 3], [f32('w', [1, 3, 3, 6], 5), f32('b', [6], 6)], [1, 4, 4, 6], {
+      builtin: DEPTHWISE,
+      options: fields(OptionsType.DepthwiseConv2DOptions, [[1, 'int32', 2], [2, 'int32', 2], [3, 'int32', 2]]),
+    });
+    expect(max).toBeLessThan(1e-5);
+  });
+
+  it('AVERAGE_POOL_2D SAME ignores padded cells at the border', async () => {
+    const max = await compare([1, 7, 6, 2], [], [1, 4, 3, 2], {
+      builtin: AVERAGE_POOL,
+      options: fields(OptionsType.Pool2DOptions, [[1, 'int32', 2], [2, 'int32', 2], [3, 'int32', 3], [4, 'int32', 3]]),
+    });
+    expect(max).toBeLessThan(1e-5);
+  });
+
+  it('MEAN over H and W without keep_dims', async () => {
+    const max = await compare([1, 5, 4, 3], [i32('axes', [1, 2])], [1, 3], { builtin: MEAN });
+    expect(max).toBeLessThan(1e-5);
+  });
+
+  it('MIRROR_PAD REFLECT with uneven pads', async () => {
+    const pads = i32('pads', [0, 0, 2, 1, 1, 2, 0, 0], [4, 2]);
+    const max = await compare([1, 4, 5, 2], [pads], [1, 7, 8, 2], {
+      builtin: MIRROR_PAD,
+      options: fields(OptionsType.MirrorPadOptions, []),
+    });
+    expect(max).toBeLessThan(1e-6);
+  });
+
+  for (const [label, alignCorners, halfPixel] of [
+    ['plain', 0, 0],
+    ['align_corners', 1, 0],
+    ['half_pixel_centers', 0, 1],
+  ] as const) {
+    it(`RESIZE_BILINEAR ${label}, non-integer scale`, async () => {
+      const max = await compare([1, 5, 4, 2], [i32('size', [9, 7])], [1, 9, 7, 2], {
+        builtin: RESIZE_BILINEAR,
+        options: fields(OptionsType.ResizeBilinearOptions, [[2, 'bool', alignCorners], [3, 'bool', halfPixel]]),
+      });
+      expect(max).toBeLessThan(1e-5);
+    });
+
+    it(`RESIZE_NEAREST_NEIGHBOR ${label}, non-integer scale`, async () => {
+      const max = await compare([1, 5, 4, 2], [i32('size', [9, 7])], [1, 9, 7, 2], {
+        builtin: RESIZE_NEAREST,
+        options: fields(OptionsType.ResizeNearestNeighborOptions, [[0, 'bool', alignCorners], [1, 'bool', halfPixel]]),
+      });
+      expect(max).toBeLessThan(1e-6);
+    });
+  }
+});

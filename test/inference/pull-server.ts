@@ -1,0 +1,74 @@
+import { createReadStream, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, normalize } from 'node:path';
+
+/**
+ * A real HTTP server on 127.0.0.1 serving a models folder, with Range support (as a CDN does) and
+ * switches to misbehave: cut the connection after N bytes, send different bytes, or 404.
+ */
+export interface ModelServer {
+  baseUrl: string;
+  /** Every request: path and Range header. */
+  requests: { path: string; range?: string }[];
+  /** Cut the next `times` responses for `file` after `bytes` body bytes. */
+  cut(file: string, bytes: number, times?: number): void;
+  /** Serve these bytes instead of the file. */
+  replace(file: string, body: Buffer): void;
+  close(): Promise<void>;
+}
+
+export async function startModelServer(root: string): Promise<ModelServer> {
+  const cuts = new Map<string, { bytes: number; times: number }>();
+  const replaced = new Map<string, Buffer>();
+  const requests: ModelServer['requests'] = [];
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).slice(1);
+    requests.push({ path, range: req.headers.range });
+    const file = join(root, normalize(path));
+    const body = replaced.get(path);
+    let size: number;
+    try {
+      size = body ? body.length : statSync(file).size;
+    } catch {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const match = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    const start = match ? Number(match[1]) : 0;
+    if (start >= size && match) {
+      res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
+      return;
+    }
+    const headers = { 'Content-Length': String(size - start), 'Accept-Ranges': 'bytes' };
+    if (match) res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${size - 1}/${size}` });
+    else res.writeHead(200, headers);
+    const cut = cuts.get(path);
+    if (cut && cut.times > 0) {
+      cut.times--;
+      const chunk = body ? body.subarray(start, start + cut.bytes) : undefined;
+      const stream = chunk ?? createReadStream(file, { start, end: start + cut.bytes - 1 });
+      if (Buffer.isBuffer(stream)) res.write(stream, () => res.destroy());
+      else {
+        stream.on('data', (c) => res.write(c));
+        stream.on('end', () => setTimeout(() => res.destroy(), 20));
+      }
+      return;
+    }
+    if (body) res.end(body.subarray(start));
+    else createReadStream(file, { start }).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    requests,
+    cut: (file, bytes, times = 1) => cuts.set(file, { bytes, times }),
+    replace: (file, body) => replaced.set(file, body),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

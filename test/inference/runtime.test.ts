@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StylecastError } from '../../src/core/errors.ts';
+import { createLogger } from '../../src/core/log.ts';
+import { createSession, type ModelSession, type TensorData } from '../../src/inference/runtime.ts';
+import { SessionPool } from '../../src/inference/session-pool.ts';
+import { model } from '../helpers/shared.ts';
+
+// Real ONNX Runtime sessions on the real models (ORT on CPU here).
+const SELFIE_ONNX = model('mediapipe-selfie-segmentation', 'selfie_segmentation.onnx');
+const SINET = model('sinet', 'SINet_Softmax_simple.onnx');
+
+function capturedLogger() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { log: createLogger({ level: 'info', destination }), lines };
+}
+
+const opened: ModelSession[] = [];
+afterAll(async () => {
+  await Promise.all(opened.map((s) => s.release()));
+});
+
+/** A smooth RGB gradient in [0,1], NHWC. */
+function gradient(h: number, w: number): TensorData {
+  const data = new Float32Array(h * w * 3);
+  for (let i = 0; i < h * w; i++) {
+    data[i * 3] = (i % w) / w;
+    data[i * 3 + 1] = Math.floor(i / w) / h;
+    data[i * 3 + 2] = 0.5;
+  }
+  return { data, dims: [1, h, w, 3] };
+}
+
+describe('runtime', () => {
+  it('runs a real model on a worker thread and on the caller thread with the same result', async () => {
+    const { log, lines } = capturedLogger();
+    const worker = await createSession(SELFIE_ONNX, { threads: 1, log, label: 'selfie-onnx' });
+    opened.push(worker);
+    const inline = await createSession(readFileSync(SELFIE_ONNX), { threads: 1, isolation: 'inline' });
+    opened.push(inline);
+    expect(worker.inputNames).toEqual(['input_1:0']);
+    expect(worker.inputs[0].dims).toEqual([1, 256, 256, 3]);
+    expect(worker.provider).toBe('cpu');
+    expect(lines).toEqual([expect.stringMatching(/^info +selfie-onnx: device 'auto' -> running on cpu/)]);
+    const feeds = { 'input_1:0': gradient(256, 256) };
+    const a = await worker.run(feeds);
+    const b = await inline.run(feeds);
+    expect(a.activation_10.dims).toEqual([1, 256, 256, 1]);
+    expect(a.activation_10.data).toEqual(b.activation_10.data);
+    const probs = a.activation_10.data;
+    expect(Math.min(...probs)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...probs)).toBeLessThanOrEqual(1);
+    // The caller's input buffer is copied, not detached.
+    expect(feeds['input_1:0'].data.length).toBe(256 * 256 * 3);
+  });
+
+  it('falls back to CPU with exactly one log line naming what was asked and what runs', async () => {
+    for (const device of ['cuda', 'dml'] as const) {
+      const { log, lines } = capturedLogger();
+      const session = await createSession(SELFIE_ONNX, { device, log, label: 'selfie-onnx', warmup: false });
+      opened.push(session);
+      expect(session.provider).toBe('cpu');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^warn +selfie-onnx: device '${device}' asked but unavailable, running on cpu \\(${device}: `));
+    }
+  });
+
+  it('rejects feeds that do not fit the session with a clear error', async () => {
+    const session = await createSession(SELFIE_ONNX, { threads: 1, warmup: false, label: 'selfie-onnx' });
+    opened.push(session);
+    const wrong = async (feeds: Record<string, TensorData>) => {
+      const error = await session.run(feeds).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StylecastError);
+      expect((error as StylecastError).key).toBe('MODEL_SHAPE');
+      return (error as StylecastError).message;
+    };
+    const nchw = { data: new Float32Array(3 * 256 * 256), dims: [1, 3, 256, 256] };
+    expect(await wrong({ 'input_1:0': nchw })).toBe(
+      "selfie-onnx: input 'input_1:0' expects [1,256,256,3], got [1,3,256,256]",
+    );
+    expect(await wrong({ image: gradient(256, 256) })).toMatch(/unknown input 'image' \(inputs: input_1:0\)/);
+    expect(await wrong({})).toMatch(/missing input 'input_1:0'/);
+    const short = { data: new Float32Array(10), dims: [1, 256, 256, 3] };
+    expect(await wrong({ 'input_1:0': short })).toMatch(/has 10 values but dims \[1,256,256,3\] need 196608/);
+    // The session still works after bad calls.
+    const ok = await session.run({ 'input_1:0': gradient(256, 256) });
+    expect(ok.activation_10.dims).toEqual([1, 256, 256, 1]);
+  });
+
+  it('names the model when ONNX Runtime cannot load it', async () => {
+    const bytes = readFileSync(SELFIE_ONNX).subarray(0, 5000);
+    const error = await createSession(bytes, { label: 'broken.onnx' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StylecastError);
+    expect((error as StylecastError).key).toBe('MODEL_CORRUPT');
+    expect((error as StylecastError).message).toMatch(/^broken\.onnx cannot be loaded by ONNX Runtime: /);
+  });
+
+  it('keeps the event loop free while a model runs (ORT blocks the thread it runs on)', async () => {
+    const feeds = { data: { data: new Float32Array(3 * 320 * 320).fill(0.1), dims: [1, 3, 320, 320] } };
+    const measure = async (session: ModelSession) => {
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
+      const started = performance.now();
+      for (let i = 0; i < 4; i++) await session.run(feeds);
+      const perRun = (performance.now() - started) / 4;
+      delay.disable();
+      return { perRun, maxDelay: delay.max / 1e6, p50: delay.percentile(50) / 1e6 };
+    };
+    const inline = await createSession(SINET, { threads: 1, isolation: 'inline' });
+    opened.push(inline);
+    const worker = await createSession(SINET, { threads: 1 });
+    opened.push(worker);
+    const blocked = await measure(inline);
+    const free = await measure(worker);
+    // Inline: the loop stalls for (about) a whole run. Worker: timers keep firing during runs.
+    expect(blocked.maxDelay).toBeGreaterThan(blocked.perRun * 0.7);
+    expect(free.p50).toBeLessThan(Math.max(3, blocked.perRun / 4));
+  });
+
+  it('pools sessions by model, device and threads, and closes idle ones beyond the limit', async () => {
+    const pool = new SessionPool({ threads: 1, warmup: false }, 1);
+    try {
+      const a = await pool.acquire(SELFIE_ONNX);
+      const b = await pool.acquire(readFileSync(SELFIE_ONNX).subarray(0)); // bytes: another key
+      const c = await pool.acquire(SELFIE_ONNX);
+      expect(pool.size).toBe(2);
+      await a.release();
+      const started = performance.now();
+      const again = await pool.acquire(SELFIE_ONNX);
+      expect(performance.now() - started).toBeLessThan(50); // no reload
+      const other = await pool.acquire(SELFIE_ONNX, { threads: 2 });
+      expect(pool.size).toBe(3);
+      for (const s of [b, c, again, other]) await s.release();
+      expect(pool.size).toBe(1); // maxIdle = 1
+      const out = await (await pool.acquire(SELFIE_ONNX, { threads: 2 })).run({ 'input_1:0': gradient(256, 256) });
+      expect(out.activation_10.dims).toEqual([1, 256, 256, 1]);
+    } finally {
+      await pool.close();
+    }
+    expect(pool.size).toBe(0);
+  });
+});

@@ -1,0 +1,106 @@
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { solidFrame } from '../../src/core/frame.ts';
+import { BrowserSink, PAGE_PATH } from '../../src/output/browser-sink.ts';
+
+// The browser-source page in real headless Chromium (Debian's OBS has no browser source to test with).
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+type PageStats = { received: number; drawn: number; lastSeq: number; connected: boolean };
+
+describe('browser-source sink in headless Chromium', () => {
+  let browser: Browser;
+  let page: Page;
+  let sink: BrowserSink;
+  let port: number;
+
+  beforeAll(async () => {
+    sink = new BrowserSink({ maxBufferedBytes: 640 * 360 * 4 });
+    await sink.start();
+    port = await sink.listen(0);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}${PAGE_PATH}`);
+    await page.waitForFunction(() => (window as unknown as { stylecast: PageStats }).stylecast.connected);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await sink?.stop();
+  });
+
+  const stats = () => page.evaluate(() => (window as unknown as { stylecast: PageStats }).stylecast);
+  const pixel = (x: number, y: number) =>
+    page.evaluate(
+      ([px, py]) => {
+        const canvas = document.getElementById('out') as HTMLCanvasElement;
+        return Array.from(canvas.getContext('2d')!.getImageData(px, py, 1, 1).data);
+      },
+      [x, y],
+    );
+
+  it('draws the frame with its alpha on a transparent page', async () => {
+    expect(sink.clients).toBe(1);
+    sink.write(solidFrame(64, 48, [255, 0, 0, 128], 7));
+    await page.waitForFunction(() => (window as unknown as { stylecast: PageStats }).stylecast.lastSeq === 7);
+    const px = await pixel(10, 10);
+    expect(px[0]).toBeGreaterThan(250);
+    expect(px[1]).toBeLessThan(5);
+    expect(px[3]).toBe(128);
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).toBe('rgba(0, 0, 0, 0)');
+    const size = await page.evaluate(() => {
+      const c = document.getElementById('out') as HTMLCanvasElement;
+      return [c.width, c.height];
+    });
+    expect(size).toEqual([64, 48]);
+  });
+
+  it('shows only the newest frame: a burst is dropped server-side and the page ends on the last one', async () => {
+    const before = await stats();
+    const droppedBefore = sink.stats().dropped;
+    const burst = 120;
+    let lastSeq = 0;
+    for (let i = 0; i < burst; i++) {
+      lastSeq = 1000 + i;
+      const shade = i === burst - 1 ? [0, 0, 255, 255] : [0, 255, 0, 255];
+      sink.write(solidFrame(640, 360, shade as [number, number, number, number], lastSeq));
+    }
+    // The burst went out faster than one socket can carry: most frames must have been dropped here.
+    expect(sink.stats().dropped - droppedBefore).toBeGreaterThan(burst / 2);
+    // The newest frame may itself have been dropped for a full socket; the daemon's next frame replaces it.
+    const finalSeq = 5000;
+    await new Promise((r) => setTimeout(r, 300));
+    sink.write(solidFrame(640, 360, [0, 0, 255, 255], finalSeq));
+    await page.waitForFunction(
+      (seq) => (window as unknown as { stylecast: PageStats }).stylecast.lastSeq === seq,
+      finalSeq,
+      { timeout: 5000 },
+    );
+    const after = await stats();
+    expect(after.received - before.received).toBeLessThan(burst / 2);
+    expect(after.drawn).toBeLessThanOrEqual(after.received);
+    const px = await pixel(320, 180);
+    expect(px).toEqual([0, 0, 255, 255]);
+    expect(lastSeq).toBe(1000 + burst - 1);
+  });
+
+  it('a second page gets frames too, and a page that goes away is forgotten', async () => {
+    const other = await browser.newPage();
+    await other.goto(`http://127.0.0.1:${port}${PAGE_PATH}`);
+    await other.waitForFunction(() => (window as unknown as { stylecast: PageStats }).stylecast.connected);
+    expect(sink.clients).toBe(2);
+    sink.write(solidFrame(32, 32, [1, 2, 3, 4], 9));
+    await other.waitForFunction(() => (window as unknown as { stylecast: PageStats }).stylecast.lastSeq === 9);
+    await other.close();
+    await expect.poll(() => sink.clients, { timeout: 3000 }).toBe(1);
+  });
+});

@@ -1,0 +1,160 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customEventFor } from '../../src/control/obs/custom-event.ts';
+import { freePort, type ObsInstance, screenshotRgba, startObs, waitFor } from '../helpers/obs.ts';
+import { MODELS_DIR, media, REPO } from '../helpers/shared.ts';
+
+// `stylecast run --obs` as a streamer starts it, on a real clip, against real OBS under Xvfb.
+const SOURCE = 'stylecast feed';
+const CLIP = media('video', 'person_indoor_576x576_4s.mp4');
+
+/** Fraction of pixels with alpha below 16 and above 240, and the luma spread (content, not a slate). */
+function analyse(shot: { data: Buffer }) {
+  let clear = 0;
+  let opaque = 0;
+  let min = 255;
+  let max = 0;
+  const n = shot.data.length / 4;
+  for (let p = 0; p < shot.data.length; p += 4) {
+    const a = shot.data[p + 3];
+    if (a < 16) clear++;
+    if (a > 240) {
+      opaque++;
+      const l = (shot.data[p] + shot.data[p + 1] + shot.data[p + 2]) / 3;
+      min = Math.min(min, l);
+      max = Math.max(max, l);
+    }
+  }
+  return { clear: clear / n, opaque: opaque / n, spread: max - min };
+}
+
+describe('stylecast run --obs with real OBS', () => {
+  let obs: ObsInstance;
+  let daemon: ChildProcess;
+  let output = '';
+  let dir: string;
+  let recording: string;
+
+  beforeAll(async () => {
+    obs = await startObs();
+    dir = mkdtempSync(join(tmpdir(), 'stylecast-run-obs-'));
+    recording = '';
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        obs: { streamPort: await freePort(), scene: 'stylecast' },
+        record: { dir },
+        api: { port: await freePort() },
+      }),
+    );
+    daemon = spawn(
+      'node',
+      [join(REPO, 'bin/stylecast.js'), 'run', '--input', CLIP, '--loop', '--obs', '--effect', 'none', '--width', '576', '--height', '576', '--stats-every', '0'],
+      {
+        env: { ...process.env, STYLECAST_MODELS: MODELS_DIR, STYLECAST_CONFIG: config, OBS_WEBSOCKET_URL: obs.url, OBS_WEBSOCKET_PASSWORD: obs.password },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    daemon.stdout!.on('data', (d) => {
+      output += d;
+    });
+    daemon.stderr!.on('data', (d) => {
+      output += d;
+    });
+  });
+
+  afterAll(async () => {
+    if (daemon && daemon.exitCode === null) {
+      const exited = new Promise((r) => daemon.once('exit', r));
+      daemon.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 8000))]);
+      if (daemon.exitCode === null) daemon.kill('SIGKILL');
+    }
+    await obs?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const shot = async () => screenshotRgba(await obs.client(), SOURCE);
+
+  it('installs its source and OBS shows the clip', async () => {
+    const seen = await waitFor(async () => {
+      const s = await shot();
+      const a = analyse(s);
+      return s.width === 576 && a.opaque > 0.99 && a.spread > 60 ? s : undefined;
+    }, 25_000, 200);
+    expect(seen, `OBS never showed the clip; daemon said:\n${output}`).toBeDefined();
+    expect(output).toContain('OBS: ws://127.0.0.1');
+  });
+
+  it('an effect switch sent as a CustomEvent from another client shows in OBS, alpha intact', async () => {
+    const client = await obs.client();
+    const t0 = performance.now();
+    await client.call('BroadcastCustomEvent', {
+      eventData: customEventFor({ command: 'effect', name: 'transparent-background' }) as never,
+    });
+    const seen = await waitFor(async () => {
+      const a = analyse(await shot());
+      return a.clear > 0.2 && a.opaque > 0.05 ? a : undefined;
+    }, 15_000, 50);
+    expect(seen, `no transparent background in OBS; daemon said:\n${output}`).toBeDefined();
+    console.log(
+      `effect switch via CustomEvent -> alpha visible in OBS: ${Math.round(performance.now() - t0)} ms (includes loading the segmentation model); clear=${seen!.value.clear.toFixed(2)} opaque=${seen!.value.opaque.toFixed(2)}`,
+    );
+  });
+
+  it('a second switch is visible within 500 ms', async () => {
+    const client = await obs.client();
+    const t0 = performance.now();
+    await client.call('BroadcastCustomEvent', { eventData: customEventFor({ command: 'effect', name: 'none' }) as never });
+    const seen = await waitFor(async () => ((analyse(await shot())).opaque > 0.99 ? true : undefined), 3000, 20);
+    expect(seen).toBeDefined();
+    const ms = performance.now() - t0;
+    console.log(`effect 'none' via CustomEvent -> visible in OBS: ${Math.round(ms)} ms`);
+    expect(ms).toBeLessThan(500);
+  });
+
+  it('OBS killed and restarted mid-run: the daemon reconnects, reinstalls, frames again within 5 s', async () => {
+    await obs.kill();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(daemon.exitCode).toBeNull();
+    await obs.relaunch();
+    const back = await waitFor(async () => {
+      const s = await shot();
+      return analyse(s).spread > 60 ? s : undefined;
+    }, 5000, 100);
+    expect(back, `no frames within 5 s after OBS came back; daemon said:\n${output}`).toBeDefined();
+    console.log(`frames back ${Math.round(back!.ms)} ms after OBS answered again`);
+    const { sceneItems } = await (await obs.client()).call('GetSceneItemList', { sceneName: 'stylecast' });
+    expect(sceneItems.filter((i) => i.sourceName === SOURCE)).toHaveLength(1);
+  });
+
+  it("record start/stop through CustomEvents: the daemon's own recording plays for the expected time", async () => {
+    const client = await obs.client();
+    await client.call('BroadcastCustomEvent', {
+      eventData: customEventFor({ command: 'record', action: 'start', target: 'daemon' }) as never,
+    });
+    await new Promise((r) => setTimeout(r, 3000));
+    await client.call('BroadcastCustomEvent', {
+      eventData: customEventFor({ command: 'record', action: 'stop', target: 'daemon' }) as never,
+    });
+    const done = await waitFor(async () => {
+      const files = readdirSync(dir).filter((f) => /^stylecast-.*\.mkv$/.test(f));
+      return files.length === 1 ? join(dir, files[0]) : undefined;
+    }, 5000);
+    expect(done, `no recording; daemon said:\n${output}`).toBeDefined();
+    recording = done!.value;
+    await new Promise((r) => setTimeout(r, 500));
+    const seconds = Number(
+      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', recording], {
+        encoding: 'utf8',
+      }).trim(),
+    );
+    console.log(`daemon recording: ${seconds.toFixed(2)} s for 3 s between the CustomEvents`);
+    expect(seconds).toBeGreaterThan(2.7);
+    expect(seconds).toBeLessThan(3.3);
+  });
+});

@@ -1,0 +1,184 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { Frame } from '../../src/core/frame.ts';
+import type { FrameSink, SinkStats } from '../../src/core/lifecycle.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import type { Effect } from '../../src/pipeline/effect.ts';
+import { FrameScheduler, type SchedulableSource } from '../../src/pipeline/scheduler.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A synthetic source: the scheduler is the unit under test; frames are tiny. */
+class ScriptedSource extends EventEmitter implements SchedulableSource {
+  readonly width = 2;
+  readonly height = 2;
+  readonly fps = 30;
+  paused = false;
+  maxPausedBacklog = 0;
+  recycled = 0;
+  private seq = 0;
+  async start() {}
+  async stop() {}
+  pause() {
+    this.paused = true;
+  }
+  resume() {
+    this.paused = false;
+  }
+  recycle() {
+    this.recycled++;
+  }
+  emitFrame(): Frame {
+    const frame: Frame = {
+      width: 2,
+      height: 2,
+      data: new Uint8Array(16).fill(this.seq & 0xff),
+      pts: this.seq / 30,
+      seq: this.seq++,
+      readAt: performance.now(),
+    };
+    this.emit('frame', frame);
+    return frame;
+  }
+}
+
+class CollectingSink implements FrameSink {
+  readonly frames: Frame[] = [];
+  constructor(readonly name = 'collect') {}
+  async start() {}
+  async stop() {}
+  write(frame: Frame) {
+    this.frames.push(frame);
+    return true;
+  }
+  stats(): SinkStats {
+    return { name: this.name, state: 'running', written: this.frames.length, dropped: 0 };
+  }
+}
+
+function slowEffect(ms: number, name: Effect['name'] = 'none', log: string[] = []): Effect {
+  let busy = false;
+  return {
+    name,
+    async process(frame) {
+      if (busy) throw new Error('process called twice at the same time');
+      busy = true;
+      log.push(`${name}:${frame.seq}`);
+      await sleep(ms);
+      busy = false;
+      return frame;
+    },
+    async dispose() {},
+  };
+}
+
+const options = { log: silentLogger(), width: 2, height: 2, fps: 30 };
+
+describe('FrameScheduler', () => {
+  it('live: when processing is slower, the newest frame wins, drops are counted, order is kept', async () => {
+    const scheduler = new FrameScheduler({ ...options, effect: slowEffect(25), mode: 'live' });
+    const source = new ScriptedSource();
+    const sink = new CollectingSink();
+    scheduler.attach(source);
+    scheduler.addSink(sink);
+    let maxInFlight = 0;
+    for (let i = 0; i < 30; i++) {
+      source.emitFrame();
+      maxInFlight = Math.max(maxInFlight, scheduler.stats().inFlight);
+      await sleep(5);
+    }
+    await scheduler.idle();
+    const stats = scheduler.stats();
+    const seqs = sink.frames.map((f) => f.seq);
+    expect(seqs.every((s, i) => i === 0 || s > seqs[i - 1])).toBe(true);
+    expect(seqs.at(-1)).toBe(29); // the newest frame is never the one dropped
+    expect(stats.drops).toBeGreaterThan(0);
+    expect(stats.framesOut + stats.drops).toBe(30);
+    expect(source.recycled).toBe(stats.drops); // dropped buffers go back to the source's pool
+    expect(maxInFlight).toBeLessThanOrEqual(2);
+    expect(stats.stages.process.p50).toBeGreaterThanOrEqual(20);
+    await scheduler.stop();
+  });
+
+  it('lossless: pauses the source while a frame waits, so every frame goes through in order', async () => {
+    const scheduler = new FrameScheduler({ ...options, effect: slowEffect(3), mode: 'lossless' });
+    const source = new ScriptedSource();
+    const sink = new CollectingSink();
+    scheduler.attach(source);
+    scheduler.addSink(sink);
+    let sent = 0;
+    while (sent < 40) {
+      if (!source.paused) {
+        source.emitFrame();
+        sent++;
+      }
+      await sleep(1);
+    }
+    await scheduler.idle();
+    expect(sink.frames.map((f) => f.seq)).toEqual([...Array(40).keys()]);
+    expect(scheduler.stats().drops).toBe(0);
+    await scheduler.stop();
+  });
+
+  it('swaps the effect between frames without losing output', async () => {
+    const calls: string[] = [];
+    const scheduler = new FrameScheduler({ ...options, effect: slowEffect(5, 'none', calls), mode: 'lossless' });
+    const source = new ScriptedSource();
+    const sink = new CollectingSink();
+    scheduler.attach(source);
+    scheduler.addSink(sink);
+    source.emitFrame();
+    const swapped = scheduler.swapEffect(slowEffect(5, 'mask', calls));
+    const old = await swapped;
+    for (let i = 0; i < 3; i++) {
+      if (source.paused) await scheduler.idle();
+      source.emitFrame();
+    }
+    await scheduler.idle();
+    expect(old.name).toBe('none');
+    expect(calls).toEqual(['none:0', 'mask:1', 'mask:2', 'mask:3']);
+    expect(sink.frames).toHaveLength(4);
+    expect(scheduler.currentEffect.name).toBe('mask');
+    await scheduler.stop();
+  });
+
+  it('an effect that throws passes the frame through and is counted; a throwing sink hurts no one', async () => {
+    const failing: Effect = {
+      name: 'mask',
+      process: async () => {
+        throw new Error('model exploded');
+      },
+      dispose: async () => {},
+    };
+    const scheduler = new FrameScheduler({ ...options, effect: failing, mode: 'live' });
+    const source = new ScriptedSource();
+    const bad = new CollectingSink('bad');
+    bad.write = () => {
+      throw new Error('socket gone');
+    };
+    const good = new CollectingSink('good');
+    scheduler.attach(source);
+    scheduler.addSink(bad);
+    scheduler.addSink(good);
+    source.emitFrame();
+    await scheduler.idle();
+    expect(good.frames).toHaveLength(1);
+    expect(scheduler.stats().effectErrors).toBe(1);
+    await scheduler.stop();
+  });
+
+  it('keeps sinks fed with the last frame while the source is silent', async () => {
+    const scheduler = new FrameScheduler({ ...options, effect: slowEffect(0), mode: 'live', keepAliveAfterMs: 60 });
+    const source = new ScriptedSource();
+    const sink = new CollectingSink();
+    scheduler.attach(source);
+    scheduler.addSink(sink);
+    source.emitFrame();
+    await sleep(400);
+    const repeats = scheduler.stats().repeats;
+    expect(repeats).toBeGreaterThanOrEqual(4); // ~ (400 - 60) ms at 30 fps, on a busy machine
+    expect(sink.frames.length).toBe(1 + repeats);
+    expect(sink.frames.every((f) => f.seq === 0)).toBe(true);
+    await scheduler.stop();
+  });
+});

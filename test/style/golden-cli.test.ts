@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { meanAbsDiffRgba } from '../../src/inference/stylizer/preprocess.ts';
+import { readImageRgba } from '../../src/pipeline/style/image.ts';
+import { MODELS_DIR, media, REPO, STYLES_DIR } from '../helpers/shared.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'stylecast-golden-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(...args: string[]) {
+  return spawnSync(process.execPath, [join(REPO, 'bin', 'stylecast.js'), ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, STYLECAST_MODELS: MODELS_DIR, STYLECAST_CACHE: join(dir, 'cache'), STYLECAST_STYLES: STYLES_DIR },
+  });
+}
+
+describe('stylecast stylize (real CLI, real models)', () => {
+  it('matches the TFLite sample golden within 10/255 at 384x384', async () => {
+    const out = join(dir, 'golden.png');
+    const run = cli(
+      'stylize',
+      media('style_golden', 'content_input_image.jpg'),
+      '--style',
+      media('style_golden', 'style_input_style.jpg'),
+      '--strength',
+      '1',
+      '--out',
+      out,
+    );
+    expect(run.stderr).toContain('wrote');
+    expect(run.status).toBe(0);
+    const got = await readImageRgba(out);
+    const expected = await readImageRgba(media('style_golden', 'expected_image.png'));
+    expect([got.width, got.height]).toEqual([384, 384]);
+    const mad = meanAbsDiffRgba(got.rgba, expected.rgba);
+    console.log(`golden mean abs diff: ${mad.toFixed(2)}/255`);
+    expect(mad).toBeLessThanOrEqual(10);
+    // and it is not just the content: the style changed the picture a lot
+    const content = await readImageRgba(media('style_golden', 'content_input_image.jpg'));
+    expect(content.width).toBe(610);
+  });
+
+  it('takes a style by name, and weaker strength stays closer to the content', async () => {
+    const full = join(dir, 'full.png');
+    const weak = join(dir, 'weak.png');
+    const content = media('style_golden', 'content_input_image.jpg');
+    expect(cli('stylize', content, '--style', 'munch-the-scream', '--out', full).status).toBe(0);
+    expect(cli('stylize', content, '--style', 'munch-the-scream', '--out', weak, '--strength', '0.2').status).toBe(0);
+    const square = await readImageRgba(content);
+    const { resizeRgba, centreSquare } = await import('../../src/inference/stylizer/preprocess.ts');
+    const c = centreSquare(square.width, square.height);
+    const crop = new Uint8Array(c.width * c.height * 4);
+    for (let y = 0; y < c.height; y++)
+      crop.set(square.rgba.subarray(((y + c.y) * square.width + c.x) * 4, ((y + c.y) * square.width + c.x + c.width) * 4), y * c.width * 4);
+    const reference = resizeRgba(crop, c.width, c.height, 384, 384);
+    const dFull = meanAbsDiffRgba((await readImageRgba(full)).rgba, reference);
+    const dWeak = meanAbsDiffRgba((await readImageRgba(weak)).rgba, reference);
+    expect(dWeak).toBeLessThan(dFull);
+  });
+
+  it('an unknown style is one clear line and a non-zero exit, no stack', () => {
+    const run = cli('stylize', media('style_golden', 'content_input_image.jpg'), '--style', 'no-such-style');
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/^error: style 'no-such-style' is neither/m);
+    expect(run.stderr).toMatch(/^hint: known styles: .*van-gogh-starry-night/m);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
