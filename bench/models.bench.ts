@@ -2,8 +2,15 @@ import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { isPresent, loadOnnx, modelEntry, modelNames, resolveModel } from '../src/inference/registry/index.ts';
+import {
+  isPresent,
+  loadOnnx,
+  modelEntry,
+  modelNames,
+  resolveModel,
+} from '../src/inference/registry/index.ts';
 import { createSession, type ModelSession } from '../src/inference/runtime.ts';
+import type { BenchOptions, BenchSection } from './lib.ts';
 import type { ProbeResult } from './models.probe.ts';
 
 /**
@@ -36,6 +43,8 @@ export interface ModelRow {
   variant: string;
   input: string;
   fileKiB: number;
+  /** The ONNX Runtime loads (after import: weights dequantized to float32). */
+  onnxKiB: number;
   gmac: number | null;
   ortMs: number;
   tfliteMs: number | null;
@@ -48,12 +57,21 @@ export interface ModelRow {
   note?: string;
 }
 
-function probe(name: string, runs: number, variant: string): Promise<Partial<ProbeResult> & { crashed?: string }> {
+function probe(
+  name: string,
+  runs: number,
+  variant: string,
+): Promise<Partial<ProbeResult> & { crashed?: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [`${REPO}bin/run-ts.js`, `${REPO}bench/models.probe.ts`, name, String(runs), String(THREADS), variant],
-      { cwd: REPO, timeout: 300_000, maxBuffer: 1 << 20, env: { ...process.env, STYLECAST_MODELS: MODELS_DIR ?? '' } },
+      {
+        cwd: REPO,
+        timeout: 300_000,
+        maxBuffer: 1 << 20,
+        env: { ...process.env, STYLECAST_MODELS: MODELS_DIR ?? '' },
+      },
       (error, stdout) => {
         const lines = stdout
           .split('\n')
@@ -87,14 +105,18 @@ export async function measureModels(quick: boolean): Promise<ModelRow[]> {
     if (result.ortMs === undefined) {
       throw new Error(`models bench: ${job.name} (${job.variant}) failed: ${result.crashed ?? 'no output'}`);
     }
-    const tfliteMs =
-      result.tfliteMs ?? (job.name === 'selfie' ? SELFIE_TFLITE_REFERENCE_MS : null);
-    const note =
-      job.name === 'selfie' && result.tfliteMs == null
-        ? `TFLite 2.9 cannot run the custom op; ${SELFIE_TFLITE_REFERENCE_MS} ms is environment.md's patched figure`
-        : result.tfliteMs == null
-          ? (result.crashed ? `TFLite 2.9 ${result.crashed}` : result.tfliteNote)
-          : undefined;
+    const patchedSelfie = job.name === 'selfie' && result.tfliteMs == null;
+    const tfliteMs = result.tfliteMs ?? (patchedSelfie ? SELFIE_TFLITE_REFERENCE_MS : null);
+    let note: string | undefined;
+    if (patchedSelfie) {
+      note = `TFLite ms is environment.md's figure with the custom op patched out (${SELFIE_TFLITE_REFERENCE_MS} ms)`;
+    } else if (result.tfliteMs == null) {
+      note = result.crashed
+        ? `TFLite 2.9 ${result.crashed}`
+        : result.tfliteNote?.includes('custom op')
+          ? 'TFLite 2.9 cannot run the custom op Convolution2DTransposeBias'
+          : result.tfliteNote;
+    }
     const speedup = tfliteMs ? tfliteMs / result.ortMs : null;
     const target = TARGETS[job.name];
     const meets = target
@@ -103,9 +125,11 @@ export async function measureModels(quick: boolean): Promise<ModelRow[]> {
       : null;
     rows.push({
       model: job.name,
-      variant: entry.format === 'onnx' ? 'onnx' : job.variant === 'simulate' ? 'import' : 'import, float act.',
+      variant:
+        entry.format === 'onnx' ? 'onnx' : job.variant === 'simulate' ? 'import' : 'import, float act.',
       input: entry.inputs.map((i) => i.dims.join('x')).join(' + '),
       fileKiB: Math.round(statSync(resolveModel(job.name, { modelsDir: MODELS_DIR }).path).size / 1024),
+      onnxKiB: Math.round((result.onnxBytes ?? 0) / 1024),
       gmac: entry.gmac,
       ortMs: round(result.ortMs),
       tfliteMs: tfliteMs === null ? null : round(tfliteMs),
@@ -165,3 +189,51 @@ export async function measureEventLoop(quick: boolean): Promise<LoopRow[]> {
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
+
+const cell = (v: number | null): string | number => (v === null ? 'n/a' : v);
+
+/** The bench section module (bench/index.ts SECTIONS.models). */
+export async function run(options: BenchOptions): Promise<BenchSection[]> {
+  const models = await measureModels(options.quick);
+  const loop = await measureEventLoop(options.quick);
+  const notes = [
+    `${THREADS} threads for both runtimes; median of ${options.quick ? 3 : 10} runs after one warm-up; same inputs`,
+    'speedup = TFLite 2.9 ms / ORT ms; GFLOP/s = 2 x GMAC / ORT time; peak = max RSS growth of a fresh process while opening and running the session',
+    "variant 'import' keeps int8 activations as QuantizeLinear/DequantizeLinear (exact TFLite rounding); 'float act.' computes them in float",
+    ...new Set(models.filter((r) => r.note && r.note !== 'ONNX model').map((r) => `${r.model}: ${r.note}`)),
+  ];
+  if (!MODELS_DIR)
+    notes.push('STYLECAST_MODELS not set and ../shared/models absent: only the npm selfie models ran');
+  return [
+    {
+      title: 'Models: ONNX Runtime (after import) vs TFLite 2.9, size / memory / compute',
+      rows: models.map((r) => ({
+        model: r.model,
+        variant: r.variant,
+        input: r.input,
+        'file KiB': r.fileKiB,
+        'onnx KiB': r.onnxKiB,
+        GMAC: cell(r.gmac),
+        'ORT ms': r.ortMs,
+        'TFLite ms': cell(r.tfliteMs),
+        speedup: cell(r.speedup),
+        'GFLOP/s': cell(r.gflops),
+        'peak MiB': r.peakMiB,
+        target: r.target,
+        meets: r.meets === null ? '' : r.meets ? 'yes' : 'NO',
+      })),
+      notes,
+    },
+    {
+      title: 'Event loop while a model runs: ORT on the caller thread (inline) vs a worker thread',
+      rows: loop.map((r) => ({
+        model: r.model,
+        isolation: r.isolation,
+        'ms/run': r.msPerRun,
+        'max loop delay ms': r.maxLoopDelayMs,
+        'p99 loop delay ms': r.p99LoopDelayMs,
+      })),
+      notes: ['onnxruntime-node run() is synchronous on its thread; stylecast sessions default to a worker'],
+    },
+  ];
+}

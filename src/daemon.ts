@@ -139,7 +139,10 @@ export class Daemon extends SafeEmitter {
       this.setState('ended', 'input ended');
       this.safeEmit('end');
     });
-    source.on('error', (error) => this.log.error(`input failed: ${describeError(error)}`));
+    // At start-up the same error rejects start() and is printed once by the caller.
+    source.on('error', (error) => {
+      if (this.state !== 'starting') this.log.error(`input failed: ${describeError(error)}`);
+    });
     try {
       await source.start();
     } catch (error) {

@@ -24,6 +24,8 @@ export interface FfmpegSourceOptions extends Omit<CaptureArgsOptions, 'cameraDev
   backoff?: { initialMs: number; maxMs: number };
   /** A restarted ffmpeg that ran at least this long resets the backoff. */
   stableMs?: number;
+  /** Live only: an ffmpeg alive but silent this long (stopped, hung device) is killed and restarted. */
+  stallMs?: number;
 }
 
 export type SourceState = 'idle' | 'starting' | 'running' | 'restarting' | 'ended' | 'stopped';
@@ -36,6 +38,8 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
   framesRead = 0;
   /** Bytes of partial frames thrown away because ffmpeg died mid-frame. */
   partialBytesDropped = 0;
+  /** Restarts the watchdog forced because ffmpeg was alive but sent no frame. */
+  stalls = 0;
   state: SourceState = 'idle';
 
   private readonly pool: BufferPool;
@@ -47,6 +51,8 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
   private restartTimer: NodeJS.Timeout | undefined;
   private paused = false;
   private stderrTail: string[] = [];
+  private lastFrameAt = 0;
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: FfmpegSourceOptions) {
     super((error, event) => options.log.error(`capture listener for '${String(event)}' failed: ${error}`));
@@ -107,6 +113,7 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     clearTimeout(this.restartTimer);
+    clearInterval(this.watchdog);
     await killChild(this.child);
     this.child = undefined;
   }
@@ -138,7 +145,12 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
     const child = spawn(this.options.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.childStartedAt = performance.now();
+    this.lastFrameAt = this.childStartedAt;
     this.stderrTail = [];
+    if (this.options.timestamps === 'wallclock' && !this.watchdog) {
+      this.watchdog = setInterval(() => this.checkStall(), 250);
+      this.watchdog.unref();
+    }
     child.stdout.on('data', (chunk: Buffer) => this.assembler.push(chunk, (data) => this.emitFrame(data)));
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
@@ -165,6 +177,7 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
 
   private emitFrame(data: Buffer): void {
     const readAt = performance.now();
+    this.lastFrameAt = readAt;
     const seq = this.framesRead++;
     const pts =
       this.options.timestamps === 'index' ? seq / this.fps : Math.max(0, (readAt - this.startedAt) / 1000);
@@ -203,6 +216,21 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
     }, delay);
   }
 
+  /** SIGSTOP, a hung driver or a dead network peer leave ffmpeg alive but silent: kill it (close restarts it). */
+  private checkStall(): void {
+    const child = this.child;
+    if (!child || this.paused || (this.state !== 'running' && this.state !== 'restarting')) return;
+    const stallMs = this.options.stallMs ?? Math.max(2000, 4000 / this.fps);
+    // A freshly (re)started ffmpeg may take a while to open a camera or a URL: give it longer.
+    const limit = this.lastFrameAt === this.childStartedAt ? Math.max(stallMs, 10_000) : stallMs;
+    const silentMs = performance.now() - this.lastFrameAt;
+    if (silentMs < limit) return;
+    this.stalls++;
+    this.lastFrameAt = performance.now();
+    this.options.log.warn(`capture ffmpeg sent no frame for ${Math.round(silentMs)} ms: restarting it`);
+    child.kill('SIGKILL');
+  }
+
   private startupError(reason: string): StylecastError {
     const tail = this.stderrTail.join(' | ');
     const last = this.stderrTail.at(-1) ?? reason;
@@ -232,6 +260,7 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     clearTimeout(this.restartTimer);
+    clearInterval(this.watchdog);
     this.safeEmit('fatal', error);
     if (this.listenerCount('error') > 0) this.safeEmit('error', error);
   }

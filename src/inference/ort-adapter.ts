@@ -138,7 +138,9 @@ function toMeta(meta: ort.InferenceSession.ValueMetadata): TensorMeta {
 }
 
 const create = (model: string | Uint8Array, opts: ort.InferenceSession.SessionOptions) =>
-  typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
+  typeof model === 'string'
+    ? ort.InferenceSession.create(model, opts)
+    : ort.InferenceSession.create(model, opts);
 
 async function createOrExplain(
   model: string | Uint8Array,
@@ -169,7 +171,8 @@ export async function runOrt(
   const results = await session.run(ortFeeds);
   const out: Record<string, PlainTensor> = {};
   for (const [name, tensor] of Object.entries(results)) {
-    const data = tensor.data instanceof Float32Array ? tensor.data : Float32Array.from(tensor.data as ArrayLike<number>);
+    const data =
+      tensor.data instanceof Float32Array ? tensor.data : Float32Array.from(tensor.data as ArrayLike<number>);
     out[name] = { data, dims: [...tensor.dims] };
   }
   return out;

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { DeviceName } from '../config/schema.ts';
-import { type ErrorKey, ERROR_CODES, StylecastError } from '../core/errors.ts';
+import { ERROR_CODES, type ErrorKey, StylecastError } from '../core/errors.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
 import type { GraphOptimization, OrtOpenOptions, PlainTensor, TensorMeta } from './ort-adapter.ts';
 import { validateFeeds, zeroFeeds } from './tensor-check.ts';
@@ -127,7 +127,10 @@ async function openInWorker(
   log: Logger,
 ): Promise<ModelSession> {
   const worker = new Worker(WORKER_URL);
-  const pending = new Map<number, { resolve: (o: Record<string, TensorData>) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (o: Record<string, TensorData>) => void; reject: (e: Error) => void }
+  >();
   let nextId = 1;
   let dead: Error | undefined;
   let onOpened: ((m: FromWorker) => void) | undefined;
@@ -164,7 +167,9 @@ async function openInWorker(
   onOpened = undefined;
   if (opened.op !== 'opened') {
     await worker.terminate();
-    throw opened.op === 'open-failed' ? rebuild(opened.error) : new Error(`${label}: unexpected ${opened.op}`);
+    throw opened.op === 'open-failed'
+      ? rebuild(opened.error)
+      : new Error(`${label}: unexpected ${opened.op}`);
   }
   logOpened(log, opened);
   // An idle session must not keep the process alive; a pending run does.

@@ -70,7 +70,10 @@ export class SessionPool {
       inputs: session.inputs,
       outputs: session.outputs,
       provider: session.provider,
-      run: (feeds) => session.run(feeds),
+      run: (feeds) =>
+        returned
+          ? Promise.reject(new Error(`${session.label}: session already released`))
+          : session.run(feeds),
       release: async () => {
         if (returned) return;
         returned = true;
@@ -82,7 +85,9 @@ export class SessionPool {
   }
 
   private async evictIdle(): Promise<void> {
-    const idle = [...this.entries.values()].filter((e) => e.users === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+    const idle = [...this.entries.values()]
+      .filter((e) => e.users === 0)
+      .sort((a, b) => a.lastUsed - b.lastUsed);
     const excess = idle.slice(0, Math.max(0, idle.length - this.maxIdle));
     for (const entry of excess) this.entries.delete(entry.key);
     await Promise.allSettled(excess.map(async (e) => (await e.opening).release()));

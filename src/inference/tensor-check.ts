@@ -22,7 +22,10 @@ export function validateFeeds(
   for (const input of inputs) {
     const feed = feeds[input.name];
     if (!feed) {
-      throw shapeError(label, `missing input '${input.name}' (got ${Object.keys(feeds).join(', ') || 'none'})`);
+      throw shapeError(
+        label,
+        `missing input '${input.name}' (got ${Object.keys(feeds).join(', ') || 'none'})`,
+      );
     }
     if (!(feed.data instanceof Float32Array)) {
       throw shapeError(label, `input '${input.name}' must be a Float32Array`);

@@ -15,7 +15,11 @@ function portOf(target: string, fallback: number, kind: string): number {
   if (!target) return fallback;
   const port = Number(target);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new StylecastError('BAD_ARGUMENT', `${kind}:${target} is not a TCP port`, `use ${kind}:9079 or just ${kind}`);
+    throw new StylecastError(
+      'BAD_ARGUMENT',
+      `${kind}:${target} is not a TCP port`,
+      `use ${kind}:9079 or just ${kind}`,
+    );
   return port;
 }
 

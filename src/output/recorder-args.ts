@@ -118,8 +118,8 @@ function videoCodec(container: Container, o: RecorderArgsOptions): string[] {
     default:
       return [
         ...['-c:v', 'libx264', '-preset', o.preset, '-crf', String(o.crf), '-pix_fmt', 'yuv420p'],
-        // A short lookahead keeps the encoder's delay (what a kill -9 can lose) well under a second.
-        ...['-x264-params', 'rc-lookahead=10'],
+        // Live: no lookahead or B-frame delay, so a kill -9 loses at most the open second (not 1.5 s).
+        ...(o.timing === 'wallclock' ? ['-tune', 'zerolatency'] : []),
       ];
   }
 }

@@ -9,6 +9,7 @@ import type { BackpressureSink } from '../pipeline/scheduler.ts';
 import {
   buildRecorderArgs,
   containerFor,
+  encoderProbeArgs,
   HARDWARE_ENCODERS,
   type RecorderArgsOptions,
 } from './recorder-args.ts';
@@ -47,7 +48,6 @@ export class Recorder implements BackpressureSink {
   private stderrTail: string[] = [];
   private readonly frameBytes: number;
   private exited: Promise<void> = Promise.resolve();
-  private startedAt = 0;
   private exitOk = false;
 
   constructor(private readonly options: RecorderOptions) {
@@ -80,7 +80,9 @@ export class Recorder implements BackpressureSink {
     if (hardware && containerFor(this.path) !== 'webm' && containerFor(this.path) !== 'mov') {
       const problem = await this.probeEncoder(this.encoder);
       if (problem) {
-        this.options.log.warn(`recorder: encoder ${this.encoder} is not usable here (${problem}); using libx264`);
+        this.options.log.warn(
+          `recorder: encoder ${this.encoder} is not usable here (${problem}); using libx264`,
+        );
         this.encoder = 'libx264';
       }
     }
@@ -156,7 +158,6 @@ export class Recorder implements BackpressureSink {
     });
     this.child = child;
     this.state = 'running';
-    this.startedAt = performance.now();
     this.stderrTail = [];
     child.stdin?.on('error', () => {}); // EPIPE when ffmpeg dies: handled by 'close' below
     child.stderr?.setEncoding('utf8');

@@ -21,8 +21,15 @@ function cells(value: number): number[] {
 }
 
 /** Draws `value` (an unsigned 32-bit integer) into RGBA pixels in place; alpha of the code is 255. */
-export function drawTimecode(rgba: Uint8Array, width: number, height: number, value: number, block = 8): void {
-  if (timecodeWidth(block) > width || block > height) throw new RangeError('frame too small for the timecode');
+export function drawTimecode(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  value: number,
+  block = 8,
+): void {
+  if (timecodeWidth(block) > width || block > height)
+    throw new RangeError('frame too small for the timecode');
   const code = cells(value >>> 0);
   for (let c = 0; c < code.length; c++) {
     const v = code[c] ? 255 : 0;
@@ -42,12 +49,7 @@ export function drawTimecode(rgba: Uint8Array, width: number, height: number, va
  * Reads a code drawn by drawTimecode from an image of `width` x `height`, sampling the centre of each
  * block (block given in the image's own pixels). Returns undefined when the markers are not there.
  */
-export function readTimecode(
-  rgba: Uint8Array,
-  width: number,
-  height: number,
-  block = 8,
-): number | undefined {
+export function readTimecode(rgba: Uint8Array, width: number, height: number, block = 8): number | undefined {
   if (timecodeWidth(block) > width || block > height) return undefined;
   const y = Math.floor(block / 2);
   const bitAt = (c: number): number => {
@@ -65,7 +67,7 @@ export function readTimecode(
 }
 
 /** Milliseconds of wall clock as an unsigned 32-bit value (wraps every ~49 days). */
-export const clock32 = (now = Date.now()): number => now % 2 ** 32 >>> 0;
+export const clock32 = (now = Date.now()): number => (now % 2 ** 32) >>> 0;
 
 /** Age in ms of a clock32 stamp, correct across the wrap. */
 export const ageOf = (stamp: number, now = clock32()): number => (now - stamp + 2 ** 32) % 2 ** 32;

@@ -128,7 +128,7 @@ export class V4l2Sink implements FrameSink {
       height: frame.height,
       fps: this.options.fps ?? 30,
       wallclock: true,
-      outputArgs: ['-fps_mode', 'passthrough', '-pix_fmt', 'yuv420p', '-f', 'v4l2', this.options.device],
+      outputArgs: ['-vsync', 'passthrough', '-pix_fmt', 'yuv420p', '-f', 'v4l2', this.options.device],
     });
     this.pipe = pipe;
     void pipe.exited.then(({ stderr, code }) => {

@@ -43,7 +43,10 @@ describe('buildCaptureArgs', () => {
   it('file: loop and realtime flags come before -i; offline keeps every frame', () => {
     const live = buildCaptureArgs({ kind: 'file', path: 'a.mp4' }, { ...base, loop: true });
     expect(live.join(' ')).toContain('-re -stream_loop -1 -i a.mp4');
-    const offline = buildCaptureArgs({ kind: 'file', path: 'a.mp4' }, { ...base, realtime: false, constantRate: false });
+    const offline = buildCaptureArgs(
+      { kind: 'file', path: 'a.mp4' },
+      { ...base, realtime: false, constantRate: false },
+    );
     expect(offline).not.toContain('-re');
     expect(offline.join(' ')).toContain('-fps_mode passthrough');
   });
@@ -56,7 +59,9 @@ describe('buildCaptureArgs', () => {
   });
 
   it('rtsp goes over tcp', () => {
-    expect(buildCaptureArgs({ kind: 'url', url: 'rtsp://x/y' }, base).join(' ')).toContain('-rtsp_transport tcp');
+    expect(buildCaptureArgs({ kind: 'url', url: 'rtsp://x/y' }, base).join(' ')).toContain(
+      '-rtsp_transport tcp',
+    );
   });
 
   it('cameras per OS', () => {

@@ -34,7 +34,12 @@ function testPattern(width: number, height: number, fps: number): FfmpegSource {
 }
 
 /** ffmpeg's own per-frame md5 of the same capture command, run offline: the ground truth. */
-async function referenceHashes(width: number, height: number, fps: number, frames: number): Promise<string[]> {
+async function referenceHashes(
+  width: number,
+  height: number,
+  fps: number,
+  frames: number,
+): Promise<string[]> {
   const args = buildCaptureArgs(
     { kind: 'test' },
     { width, height, fps, realtime: false, loop: false, constantRate: true, platform: 'linux' },

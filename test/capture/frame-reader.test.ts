@@ -34,9 +34,8 @@ describe('FrameAssembler', () => {
           const frames: Buffer[] = [];
           for (const chunk of chunked(bytes, cuts)) assembler.push(chunk, (f) => frames.push(Buffer.from(f)));
           expect(frames.length).toBe(count);
-          frames.forEach((f, i) =>
-            expect(f.equals(Buffer.from(bytes.subarray(i * frameBytes, (i + 1) * frameBytes)))).toBe(true),
-          );
+          for (const [i, f] of frames.entries())
+            expect(f.equals(Buffer.from(bytes.subarray(i * frameBytes, (i + 1) * frameBytes)))).toBe(true);
           expect(assembler.partialBytes).toBe(0);
         },
       ),

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { COMMAND_NAMES } from '../../src/control/commands.ts';
 import { renderApiReference } from '../../src/control/api/docs.ts';
 import { API_ERRORS } from '../../src/control/api/errors.ts';
 import { API_DOC_PATH } from '../../src/control/api/gen-docs.ts';
 import { ROUTES } from '../../src/control/api/schema.ts';
+import { COMMAND_NAMES } from '../../src/control/commands.ts';
 
 // fastify's habit: the generated reference is checked in, and regenerating it must give no diff.
 it('docs/api.md is what `npm run docs:api` generates from the schemas', () => {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/config/schema.ts';
-import { COMMAND_NAMES, CommandSchema } from '../../src/control/commands.ts';
 import { WsReplySchema } from '../../src/control/api/schema.ts';
 import { StatusSchema } from '../../src/control/api/target.ts';
+import { COMMAND_NAMES, CommandSchema } from '../../src/control/commands.ts';
 import { type Harness, startHarness, TestClient } from './harness.ts';
 
 /**
@@ -20,12 +20,24 @@ afterAll(async () => {
 });
 
 const STYLE_NAMES = ['munch-the-scream', 'klee-abstract', 'no-such-style', ''];
-const anyScalar = fc.oneof(fc.double(), fc.integer({ min: -5, max: 5 }), fc.string({ maxLength: 12 }), fc.boolean(), fc.constant(null));
+const anyScalar = fc.oneof(
+  fc.double(),
+  fc.integer({ min: -5, max: 5 }),
+  fc.string({ maxLength: 12 }),
+  fc.boolean(),
+  fc.constant(null),
+);
 
 /** Messages that look like commands, with fields drawn near and far from valid. */
 const commandLike = fc.record(
   {
-    id: fc.oneof(fc.string({ maxLength: 70 }), fc.integer(), fc.double(), fc.constant(null), fc.jsonValue({ maxDepth: 1 })),
+    id: fc.oneof(
+      fc.string({ maxLength: 70 }),
+      fc.integer(),
+      fc.double(),
+      fc.constant(null),
+      fc.jsonValue({ maxDepth: 1 }),
+    ),
     command: fc.oneof(fc.constantFrom(...COMMAND_NAMES), fc.string({ maxLength: 10 })),
     name: fc.oneof(fc.constantFrom(...STYLE_NAMES, 'none', 'mask', 'style-frame'), anyScalar),
     value: fc.oneof(fc.double({ min: -1, max: 2 }), anyScalar),
@@ -33,7 +45,12 @@ const commandLike = fc.record(
     durationMs: anyScalar,
     settings: fc.oneof(
       fc.record(
-        { threshold: fc.double({ min: -1, max: 2 }), feather: anyScalar, skipSimilarFrames: anyScalar, bogus: anyScalar },
+        {
+          threshold: fc.double({ min: -1, max: 2 }),
+          feather: anyScalar,
+          skipSimilarFrames: anyScalar,
+          bogus: anyScalar,
+        },
         { requiredKeys: [] },
       ),
       anyScalar,
@@ -46,17 +63,32 @@ const commandLike = fc.record(
 
 /** Valid commands and queries (state really changes), so corruption would show. */
 const valid = fc.oneof(
-  fc.record({ id: fc.integer(), command: fc.constant('strength'), value: fc.double({ min: 0, max: 1, noNaN: true }) }),
+  fc.record({
+    id: fc.integer(),
+    command: fc.constant('strength'),
+    value: fc.double({ min: 0, max: 1, noNaN: true }),
+  }),
   fc.record({
     id: fc.integer(),
     command: fc.constant('mask'),
     settings: fc.record(
-      { threshold: fc.double({ min: 0, max: 1, noNaN: true }), feather: fc.double({ min: 0, max: 1, noNaN: true }), skipSimilarFrames: fc.boolean() },
+      {
+        threshold: fc.double({ min: 0, max: 1, noNaN: true }),
+        feather: fc.double({ min: 0, max: 1, noNaN: true }),
+        skipSimilarFrames: fc.boolean(),
+      },
       { requiredKeys: [] },
     ),
   }),
-  fc.record({ id: fc.string({ maxLength: 8 }), command: fc.constantFrom('style', 'morph'), name: fc.constantFrom(...STYLE_NAMES.slice(0, 3)) }),
-  fc.record({ command: fc.constantFrom('next-style', 'previous-style'), morphMs: fc.integer({ min: 0, max: 2000 }) }),
+  fc.record({
+    id: fc.string({ maxLength: 8 }),
+    command: fc.constantFrom('style', 'morph'),
+    name: fc.constantFrom(...STYLE_NAMES.slice(0, 3)),
+  }),
+  fc.record({
+    command: fc.constantFrom('next-style', 'previous-style'),
+    morphMs: fc.integer({ min: 0, max: 2000 }),
+  }),
   fc.record({ id: fc.integer(), command: fc.constant('effect'), name: fc.constant('none') }),
   fc.record({ id: fc.integer(), query: fc.constantFrom('status', 'stats', 'styles', 'obs', 'recording') }),
 );
@@ -94,7 +126,9 @@ it('survives a few thousand random messages with one typed reply each and a vali
   }
   const all = client.messages.filter((m) => 'ok' in m);
   const okCount = all.filter((r) => r.ok === true).length;
-  console.log(`${messages.length} messages, ${okCount} accepted, ${Math.round(performance.now() - started)} ms`);
+  console.log(
+    `${messages.length} messages, ${okCount} accepted, ${Math.round(performance.now() - started)} ms`,
+  );
   expect(all).toHaveLength(messages.length);
   for (const reply of all) WsReplySchema.parse(reply);
   const codes = new Set(all.filter((r) => r.ok === false).map((r) => (r.error as { code: string }).code));
@@ -106,6 +140,8 @@ it('survives a few thousand random messages with one typed reply each and a vali
 
   const status = StatusSchema.parse(await (await fetch(`${h.base}/api/v1/status`)).json());
   expect(status.state).toBe('running');
+  const names = h.target.styles().map((st) => st.name);
+  if (status.style.name !== undefined) expect(names).toContain(status.style.name);
   ConfigSchema.parse(h.daemon.config);
   await new Promise((r) => setTimeout(r, 300));
   expect(h.daemon.stats().framesOut).toBeGreaterThan(framesBefore);

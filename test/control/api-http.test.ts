@@ -3,10 +3,10 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMAND_NAMES, CommandBus } from '../../src/control/commands.ts';
 import { API_ERRORS } from '../../src/control/api/errors.ts';
 import { OkCommandResponse, ROUTES } from '../../src/control/api/schema.ts';
 import { StatsSchema, StatusSchema } from '../../src/control/api/target.ts';
+import { COMMAND_NAMES, CommandBus } from '../../src/control/commands.ts';
 import { type Harness, startHarness } from './harness.ts';
 
 let h: Harness;
@@ -45,7 +45,9 @@ describe('read endpoints answer per their schema', () => {
     expect(status.name).toBe('stylecast');
     expect(status.input.source).toBe('test pattern');
     StatsSchema.parse(await (await get('/api/v1/stats')).json());
-    const { styles } = (await (await get('/api/v1/styles')).json()) as { styles: { name: string; thumbnailUrl: string }[] };
+    const { styles } = (await (await get('/api/v1/styles')).json()) as {
+      styles: { name: string; thumbnailUrl: string }[];
+    };
     expect(styles.map((s) => s.name)).toContain('van-gogh-starry-night');
     const thumb = await get(styles[0].thumbnailUrl);
     expect(thumb.headers.get('content-type')).toBe('image/jpeg');
@@ -77,7 +79,9 @@ describe('every command over HTTP', () => {
 
   /** Runs a command; it either succeeds with the status after it, or (no handler in this daemon) says so. */
   async function run(command: Record<string, unknown>) {
-    const res = await post('/api/v1/commands', JSON.stringify(command), { 'content-type': 'application/json' });
+    const res = await post('/api/v1/commands', JSON.stringify(command), {
+      'content-type': 'application/json',
+    });
     const body = await res.json();
     if (h.daemon.bus.has(command.command as never)) {
       expect(res.status, JSON.stringify(body)).toBe(200);
@@ -138,12 +142,17 @@ describe('every command over HTTP', () => {
 
 describe('every error is typed and the daemon keeps running', () => {
   it('unknown style, bad value, unknown field, unknown command', async () => {
-    expect(await expectError(await get('/api/v1/style/set?name=no-such-style'), 'unknown_style')).toContain('no-such-style');
+    expect(await expectError(await get('/api/v1/style/set?name=no-such-style'), 'unknown_style')).toContain(
+      'no-such-style',
+    );
     await expectError(await post('/api/v1/commands', '{"command":"morph","name":"nope"}'), 'unknown_style');
     expect(await expectError(await get('/api/v1/strength/set?value=2'), 'bad_request')).toContain('value');
     await expectError(await get('/api/v1/strength/set?value=abc'), 'bad_request');
     await expectError(await get('/api/v1/effect/set?name=sparkles'), 'bad_request');
-    await expectError(await post('/api/v1/commands', '{"command":"strength","value":0.5,"x":1}'), 'bad_request');
+    await expectError(
+      await post('/api/v1/commands', '{"command":"strength","value":0.5,"x":1}'),
+      'bad_request',
+    );
     await expectError(await post('/api/v1/commands', '{"command":"explode"}'), 'bad_request');
     await expectError(await post('/api/v1/commands', '[1,2]'), 'bad_request');
     await expectStillRunning();
@@ -151,18 +160,32 @@ describe('every error is typed and the daemon keeps running', () => {
 
   it('malformed JSON, oversized body, wrong route and method', async () => {
     await expectError(await post('/api/v1/commands', '{"command": "strength", '), 'malformed_json');
-    await expectError(await post('/api/v1/commands', `{"command":"effect","name":"none","background":"${'x'.repeat(20_000)}"}`), 'too_large');
+    await expectError(
+      await post(
+        '/api/v1/commands',
+        `{"command":"effect","name":"none","background":"${'x'.repeat(20_000)}"}`,
+      ),
+      'too_large',
+    );
     await expectError(await get('/api/v1/nothing-here'), 'not_found');
     await expectError(await get('/api/v1/commands'), 'method_not_allowed');
     await expectError(await get('/api/v1/styles/no-such-style/thumbnail'), 'not_found');
+    await expectError(await get('/api/v1/styles/%E0%A4%A/thumbnail'), 'bad_request');
     await expectStillRunning();
   });
 
   it('foreign Origin, cross-site navigation and DNS-rebinding Host are refused', async () => {
     const evil = { origin: 'https://evil.example' };
     await expectError(await get('/api/v1/style/next', evil), 'forbidden_origin');
-    await expectError(await post('/api/v1/commands', '{"command":"strength","value":0.1}', evil), 'forbidden_origin');
-    await expectError(await get('/api/v1/record/toggle', { 'sec-fetch-site': 'cross-site' }), 'forbidden_origin');
+    await expectError(await get('/api/v1/status', evil), 'forbidden_origin');
+    await expectError(
+      await post('/api/v1/commands', '{"command":"strength","value":0.1}', evil),
+      'forbidden_origin',
+    );
+    await expectError(
+      await get('/api/v1/record/toggle', { 'sec-fetch-site': 'cross-site' }),
+      'forbidden_origin',
+    );
     // fetch cannot set Host; node:http can (as a rebinding page's browser would send it).
     const rebound = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(`${h.base}/api/v1/status`, { headers: { host: 'evil.example:8790' } }, (res) => {
@@ -186,7 +209,10 @@ describe('every error is typed and the daemon keeps running', () => {
     try {
       const res = await fetch(`${h2.base}/api/v1/status?token=wrong`);
       await expectError(res, 'unauthorized');
-      await expectError(await fetch(`${h2.base}/api/v1/status`, { headers: { authorization: 'Bearer nope' } }), 'unauthorized');
+      await expectError(
+        await fetch(`${h2.base}/api/v1/status`, { headers: { authorization: 'Bearer nope' } }),
+        'unauthorized',
+      );
       expect((await fetch(`${h2.base}/api/v1/status?token=correct-horse-battery-staple`)).status).toBe(200);
     } finally {
       await h2.stop();
@@ -195,10 +221,15 @@ describe('every error is typed and the daemon keeps running', () => {
 });
 
 describe('style uploads', () => {
-  const png = () => sharp({ create: { width: 300, height: 200, channels: 3, background: '#3366cc' } }).png().toBuffer();
+  const png = () =>
+    sharp({ create: { width: 300, height: 200, channels: 3, background: '#3366cc' } })
+      .png()
+      .toBuffer();
 
   it('stores a valid image re-encoded under a generated name, and it appears in the list', async () => {
-    const res = await post('/api/v1/styles?name=../../etc/My%20Painting.png', await png(), { 'content-type': 'image/png' });
+    const res = await post('/api/v1/styles?name=../../etc/My%20Painting.png', await png(), {
+      'content-type': 'image/png',
+    });
     const body = (await res.json()) as { ok: boolean; style: { name: string; thumbnailUrl: string } };
     expect(res.status).toBe(200);
     expect(body.style.name).toMatch(/^my-painting-[0-9a-f]{8}$/);

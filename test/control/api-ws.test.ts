@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { MAX_JSON_BYTES, WsEventSchema, WsReplySchema } from '../../src/control/api/schema.ts';
 import { TOKEN_FILE } from '../../src/control/api/security.ts';
 import { StatusSchema } from '../../src/control/api/target.ts';
@@ -81,7 +81,10 @@ describe('WebSocket API', () => {
       const cases: [string | Buffer, string][] = [
         ['{"command": ', 'malformed_json'],
         [Buffer.from([1, 2, 3]), 'bad_request'],
-        [JSON.stringify({ command: 'effect', name: 'none', background: 'x'.repeat(MAX_JSON_BYTES) }), 'too_large'],
+        [
+          JSON.stringify({ command: 'effect', name: 'none', background: 'x'.repeat(MAX_JSON_BYTES) }),
+          'too_large',
+        ],
         [JSON.stringify({ id: { nested: true }, command: 'effect', name: 'none' }), 'bad_request'],
         ['42', 'bad_request'],
       ];
@@ -117,6 +120,25 @@ describe('WebSocket API', () => {
     } finally {
       client.close();
     }
+  });
+});
+
+describe('mounted routes (for other parts of the daemon)', () => {
+  it('serve pages and WebSocket upgrades behind the same access checks', async () => {
+    h.server.mount('/ext', (_req, res, url) => {
+      res.end(`ext ${url.pathname}`);
+    });
+    const echo = new WebSocketServer({ noServer: true });
+    h.server.mountUpgrade('/ext/ws', (req, socket, head) =>
+      echo.handleUpgrade(req, socket, head, (ws) => ws.send('{"mounted":true}')),
+    );
+    expect(await (await fetch(`${h.base}/ext/page`)).text()).toBe('ext /ext/page');
+    const ws = `${h.base.replace('http', 'ws')}/ext/ws`;
+    expect(await refusedStatus(ws, { origin: 'https://evil.example' })).toBe(403);
+    const client = await TestClient.open(ws);
+    expect(await client.next((m) => m.mounted === true)).toEqual({ mounted: true });
+    client.close();
+    echo.close();
   });
 });
 

@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import WebSocket from 'ws';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { type ConfigInput, ConfigSchema } from '../../src/config/schema.ts';
-import { silentLogger } from '../../src/core/log.ts';
-import { Daemon } from '../../src/daemon.ts';
 import { DaemonTarget } from '../../src/control/api/daemon-target.ts';
 import { ApiServer } from '../../src/control/api/server.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { Daemon } from '../../src/daemon.ts';
 import { MODELS_DIR, STYLES_DIR } from '../helpers/shared.ts';
 
 /**
@@ -30,7 +30,8 @@ export async function startHarness(
   // The style folder is a temp folder of links to the shared paintings: uploads land there, never in shared.
   const styleDir = join(uploadDir, 'styles');
   mkdirSync(styleDir);
-  for (const file of readdirSync(STYLES_DIR)) if (/\.(jpe?g|png|webp)$/i.test(file)) symlinkSync(join(STYLES_DIR, file), join(styleDir, file));
+  for (const file of readdirSync(STYLES_DIR))
+    if (/\.(jpe?g|png|webp)$/i.test(file)) symlinkSync(join(STYLES_DIR, file), join(styleDir, file));
   const config = ConfigSchema.parse({
     input: { source: 'test', width: 320, height: 180, fps: 15 },
     effect: { name: 'none' },
@@ -74,16 +75,27 @@ export class TestClient {
   readonly messages: Record<string, unknown>[] = [];
   /** Replies (messages with `ok`) received so far. */
   replies = 0;
-  private waiters: { match: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] =
-    [];
+  private waiters: {
+    match: (m: Record<string, unknown>) => boolean;
+    resolve: (m: Record<string, unknown>) => void;
+  }[] = [];
   private nextId = 1;
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const message = JSON.parse(String(data)) as Record<string, unknown>;
+      let message: Record<string, unknown>;
+      try {
+        message = JSON.parse(String(data)) as Record<string, unknown>;
+      } catch {
+        message = { raw: String(data) };
+      }
       this.messages.push(message);
       if ('ok' in message) this.replies++;
-      this.waiters = this.waiters.filter((w) => (w.match(message) ? (w.resolve(message), false) : true));
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.match(message)) return true;
+        w.resolve(message);
+        return false;
+      });
     });
   }
 

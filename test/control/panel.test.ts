@@ -58,16 +58,19 @@ it('loads with the gallery, live stats and a preview that keeps updating', async
   await page.waitForFunction(() => Number(document.getElementById('fps-value')?.textContent) > 0);
   // thumbnails really decoded
   await page.waitForFunction(() =>
-    [...document.querySelectorAll<HTMLImageElement>('.style-card img')].every((i) => i.complete && i.naturalWidth > 0),
+    [...document.querySelectorAll<HTMLImageElement>('.style-card img')].every(
+      (i) => i.complete && i.naturalWidth > 0,
+    ),
   );
 });
 
 it('clicking a style switches the pipeline style (checked through the API)', async () => {
   await page.locator('.style-card[data-name="klee-abstract"]').click();
-  await expect.poll(async () => (await status()).style.name).toBe('klee-abstract');
+  // The first style command loads the style models (a few seconds on 2 cores).
+  await expect.poll(async () => (await status()).style.name, { timeout: 30_000 }).toBe('klee-abstract');
   await page.locator('.style-card.active[data-name="klee-abstract"]').waitFor();
   await page.keyboard.press('ArrowRight');
-  await expect.poll(async () => (await status()).style.name).not.toBe('klee-abstract');
+  await expect.poll(async () => (await status()).style.name, { timeout: 5000 }).not.toBe('klee-abstract');
 });
 
 it('effect buttons, strength keys and the record button drive the daemon', async () => {

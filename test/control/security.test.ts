@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/control/api/errors.ts';
+import type { ApiError } from '../../src/control/api/errors.ts';
 import {
   checkAccess,
   checkOrigin,
@@ -25,8 +25,10 @@ const codeOf = (fn: () => void): string | undefined => {
 
 describe('access rules', () => {
   it('knows loopback names', () => {
-    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', 'panel.localhost']) expect(isLoopbackHost(h), h).toBe(true);
-    for (const h of ['0.0.0.0', '192.168.1.5', 'evil.example', '127.0.0.1.evil.example', '::']) expect(isLoopbackHost(h), h).toBe(false);
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', 'panel.localhost'])
+      expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['0.0.0.0', '192.168.1.5', 'evil.example', '127.0.0.1.evil.example', '::'])
+      expect(isLoopbackHost(h), h).toBe(false);
     expect(hostnameOf('[::1]:8790')).toBe('[::1]');
     expect(hostnameOf('localhost:8790')).toBe('localhost');
   });
@@ -34,22 +36,36 @@ describe('access rules', () => {
   it('checks Host on loopback and the token elsewhere', () => {
     const url = (q = '') => new URL(`http://x/api/v1/status${q}`);
     expect(codeOf(() => checkAccess({ loopback: true }, { host: 'localhost:1' }, url()))).toBeUndefined();
-    expect(codeOf(() => checkAccess({ loopback: true }, { host: 'attacker.example:1' }, url()))).toBe('forbidden_origin');
+    expect(codeOf(() => checkAccess({ loopback: true }, { host: 'attacker.example:1' }, url()))).toBe(
+      'forbidden_origin',
+    );
     const lan = { loopback: false, token: 'secret-token-123456' };
     expect(codeOf(() => checkAccess(lan, { host: '10.0.0.2:1' }, url()))).toBe('unauthorized');
     expect(codeOf(() => checkAccess(lan, { host: '10.0.0.2:1' }, url('?token=nope')))).toBe('unauthorized');
-    expect(codeOf(() => checkAccess(lan, { host: '10.0.0.2:1' }, url('?token=secret-token-123456')))).toBeUndefined();
-    expect(codeOf(() => checkAccess(lan, { host: 'h', authorization: 'Bearer secret-token-123456' }, url()))).toBeUndefined();
+    expect(
+      codeOf(() => checkAccess(lan, { host: '10.0.0.2:1' }, url('?token=secret-token-123456'))),
+    ).toBeUndefined();
+    expect(
+      codeOf(() => checkAccess(lan, { host: 'h', authorization: 'Bearer secret-token-123456' }, url())),
+    ).toBeUndefined();
   });
 
   it('lets non-browser clients and our own origin through, nobody else', () => {
     expect(codeOf(() => checkOrigin({ host: '127.0.0.1:8790' }))).toBeUndefined();
-    expect(codeOf(() => checkOrigin({ host: '127.0.0.1:8790', origin: 'http://127.0.0.1:8790' }))).toBeUndefined();
+    expect(
+      codeOf(() => checkOrigin({ host: '127.0.0.1:8790', origin: 'http://127.0.0.1:8790' })),
+    ).toBeUndefined();
     expect(codeOf(() => checkOrigin({ host: '127.0.0.1:8790', 'sec-fetch-site': 'none' }))).toBeUndefined();
-    expect(codeOf(() => checkOrigin({ host: '127.0.0.1:8790', origin: 'http://localhost:8790' }))).toBe('forbidden_origin');
+    expect(codeOf(() => checkOrigin({ host: '127.0.0.1:8790', origin: 'http://localhost:8790' }))).toBe(
+      'forbidden_origin',
+    );
     expect(codeOf(() => checkOrigin({ host: '127.0.0.1:8790', origin: 'null' }))).toBe('forbidden_origin');
-    expect(codeOf(() => checkOrigin({ host: '127.0.0.1:8790', 'sec-fetch-site': 'same-site' }))).toBe('forbidden_origin');
-    expect(codeOf(() => checkOrigin({ host: '127.0.0.1:8790', origin: '::garbage' }))).toBe('forbidden_origin');
+    expect(codeOf(() => checkOrigin({ host: '127.0.0.1:8790', 'sec-fetch-site': 'same-site' }))).toBe(
+      'forbidden_origin',
+    );
+    expect(codeOf(() => checkOrigin({ host: '127.0.0.1:8790', origin: '::garbage' }))).toBe(
+      'forbidden_origin',
+    );
   });
 
   it('keeps a generated token across restarts', () => {
@@ -82,14 +98,20 @@ describe('uploads', () => {
   });
 
   it('re-encodes images and drops what was appended to them', async () => {
-    const png = await sharp({ create: { width: 2000, height: 1000, channels: 4, background: '#00ff0080' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 2000, height: 1000, channels: 4, background: '#00ff0080' } })
+      .png()
+      .toBuffer();
     const polyglot = Buffer.concat([png, Buffer.from('<script>alert(1)</script>')]);
     const jpeg = await reencodeStyleImage(polyglot);
     expect(jpeg.includes('<script>')).toBe(false);
     const meta = await sharp(jpeg).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 1024, 512]);
-    await expect(reencodeStyleImage(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'))).rejects.toMatchObject({ code: 'bad_image' });
-    const tiny = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).png().toBuffer();
+    await expect(
+      reencodeStyleImage(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>')),
+    ).rejects.toMatchObject({ code: 'bad_image' });
+    const tiny = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     await expect(reencodeStyleImage(tiny)).rejects.toMatchObject({ code: 'bad_image' });
   });
 

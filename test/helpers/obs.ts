@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,8 @@ export interface ObsOptions {
   fps?: number;
   /** Log OBS's stdout/stderr to this test's stderr (debugging). */
   verbose?: boolean;
+  /** A scene collection JSON file OBS loads at start (e.g. one of obs-scene-templates/). */
+  sceneCollection?: string;
 }
 
 export interface ObsInstance {
@@ -188,6 +190,12 @@ export async function startObs(options: ObsOptions = {}): Promise<ObsInstance> {
     rec: recordDir,
   });
 
+  if (options.sceneCollection) {
+    copyFileSync(
+      options.sceneCollection,
+      join(home, 'cfg', 'obs-studio', 'basic', 'scenes', 'stylecast-test.json'),
+    );
+  }
   const xvfb = await startXvfb();
   let obsProc: ChildProcess | undefined;
   let testClient: OBSWebSocket | undefined;

@@ -10,7 +10,9 @@ import { buildTflite, type OperatorSpec, OptionsType, type TensorSpec } from './
 // coordinate modes, pooling at the border, axis mapping through the NCHW layout).
 
 const INT32 = 2;
-const [CONV_2D, DEPTHWISE, AVERAGE_POOL, MEAN, RESIZE_BILINEAR, RESIZE_NEAREST, MIRROR_PAD] = [3, 4, 1, 40, 23, 97, 100];
+const [CONV_2D, DEPTHWISE, AVERAGE_POOL, MEAN, RESIZE_BILINEAR, RESIZE_NEAREST, MIRROR_PAD] = [
+  3, 4, 1, 40, 23, 97, 100,
+];
 
 function seeded(n: number, seed: number): Float32Array {
   let s = seed;
@@ -19,6 +21,9 @@ function seeded(n: number, seed: number): Float32Array {
     return (s / 2 ** 31) * 2 - 1;
   });
 }
+
+/** The last imported model's bytes as text, to check which ONNX operators it uses. */
+let lastOnnx = '';
 
 async function compare(
   input: number[],
@@ -34,9 +39,17 @@ async function compare(
     inputs: [0],
     outputs: [out],
   });
-  const x = { data: seeded(input.reduce((a, b) => a * b, 1), 7), dims: input };
+  const x = {
+    data: seeded(
+      input.reduce((a, b) => a * b, 1),
+      7,
+    ),
+    dims: input,
+  };
   const expected = (await loadOracle(bytes)).run([x]);
-  const session = await createSession(importTflite(bytes, { modelName: 'op-test' }), { threads: 1 });
+  const onnx = importTflite(bytes, { modelName: 'op-test' });
+  lastOnnx = new TextDecoder('latin1').decode(onnx);
+  const session = await createSession(onnx, { threads: 1 });
   const actual = (await session.run({ x }))[session.outputNames[0]];
   await session.release();
   expect(actual.dims).toEqual(expected.dims);
@@ -52,7 +65,10 @@ const i32 = (name: string, values: number[], shape = [values.length]): TensorSpe
 const f32 = (name: string, shape: number[], seed: number): TensorSpec => ({
   name,
   shape,
-  data: seeded(shape.reduce((a, b) => a * b, 1), seed),
+  data: seeded(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+  ),
 });
 const fields = (type: number, values: [number, 'int32' | 'int8' | 'bool', number][]) => ({
   type,
@@ -63,7 +79,11 @@ describe('single TFLite operators match the TFLite interpreter after import', ()
   it('CONV_2D SAME with stride 2 on odd sizes (asymmetric padding) and fused RELU6', async () => {
     const max = await compare([1, 8, 7, 3], [f32('w', [4, 3, 3, 3], 1), f32('b', [4], 2)], [1, 4, 4, 4], {
       builtin: CONV_2D,
-      options: fields(OptionsType.Conv2DOptions, [[1, 'int32', 2], [2, 'int32', 2], [3, 'int8', 3]]),
+      options: fields(OptionsType.Conv2DOptions, [
+        [1, 'int32', 2],
+        [2, 'int32', 2],
+        [3, 'int8', 3],
+      ]),
     });
     expect(max).toBeLessThan(1e-5);
   });
@@ -71,15 +91,40 @@ describe('single TFLite operators match the TFLite interpreter after import', ()
   it('CONV_2D SAME with an even 2x2 kernel (padding only after)', async () => {
     const max = await compare([1, 5, 6, 2], [f32('w', [3, 2, 2, 2], 3), f32('b', [3], 4)], [1, 5, 6, 3], {
       builtin: CONV_2D,
-      options: fields(OptionsType.Conv2DOptions, [[1, 'int32', 1], [2, 'int32', 1]]),
+      options: fields(OptionsType.Conv2DOptions, [
+        [1, 'int32', 1],
+        [2, 'int32', 1],
+      ]),
     });
     expect(max).toBeLessThan(1e-5);
+  });
+
+  it('CONV_2D with 3 outputs and a 5x5 kernel is computed through SpaceToDepth and still exact', async () => {
+    const max = await compare(
+      [1, 130, 128, 4],
+      [f32('w', [3, 5, 5, 4], 7), f32('b', [3], 8)],
+      [1, 126, 124, 3],
+      {
+        builtin: CONV_2D,
+        options: fields(OptionsType.Conv2DOptions, [
+          [0, 'int8', 1],
+          [1, 'int32', 1],
+          [2, 'int32', 1],
+        ]),
+      },
+    );
+    expect(lastOnnx).toContain('SpaceToDepth');
+    expect(max).toBeLessThan(1e-4);
   });
 
   it('DEPTHWISE_CONV_2D with depth multiplier 2, stride 2', async () => {
     const max = await compare([1, 7, 7, 3], [f32('w', [1, 3, 3, 6], 5), f32('b', [6], 6)], [1, 4, 4, 6], {
       builtin: DEPTHWISE,
-      options: fields(OptionsType.DepthwiseConv2DOptions, [[1, 'int32', 2], [2, 'int32', 2], [3, 'int32', 2]]),
+      options: fields(OptionsType.DepthwiseConv2DOptions, [
+        [1, 'int32', 2],
+        [2, 'int32', 2],
+        [3, 'int32', 2],
+      ]),
     });
     expect(max).toBeLessThan(1e-5);
   });
@@ -87,7 +132,12 @@ describe('single TFLite operators match the TFLite interpreter after import', ()
   it('AVERAGE_POOL_2D SAME ignores padded cells at the border', async () => {
     const max = await compare([1, 7, 6, 2], [], [1, 4, 3, 2], {
       builtin: AVERAGE_POOL,
-      options: fields(OptionsType.Pool2DOptions, [[1, 'int32', 2], [2, 'int32', 2], [3, 'int32', 3], [4, 'int32', 3]]),
+      options: fields(OptionsType.Pool2DOptions, [
+        [1, 'int32', 2],
+        [2, 'int32', 2],
+        [3, 'int32', 3],
+        [4, 'int32', 3],
+      ]),
     });
     expect(max).toBeLessThan(1e-5);
   });
@@ -114,7 +164,10 @@ describe('single TFLite operators match the TFLite interpreter after import', ()
     it(`RESIZE_BILINEAR ${label}, non-integer scale`, async () => {
       const max = await compare([1, 5, 4, 2], [i32('size', [9, 7])], [1, 9, 7, 2], {
         builtin: RESIZE_BILINEAR,
-        options: fields(OptionsType.ResizeBilinearOptions, [[2, 'bool', alignCorners], [3, 'bool', halfPixel]]),
+        options: fields(OptionsType.ResizeBilinearOptions, [
+          [2, 'bool', alignCorners],
+          [3, 'bool', halfPixel],
+        ]),
       });
       expect(max).toBeLessThan(1e-5);
     });
@@ -122,7 +175,10 @@ describe('single TFLite operators match the TFLite interpreter after import', ()
     it(`RESIZE_NEAREST_NEIGHBOR ${label}, non-integer scale`, async () => {
       const max = await compare([1, 5, 4, 2], [i32('size', [9, 7])], [1, 9, 7, 2], {
         builtin: RESIZE_NEAREST,
-        options: fields(OptionsType.ResizeNearestNeighborOptions, [[0, 'bool', alignCorners], [1, 'bool', halfPixel]]),
+        options: fields(OptionsType.ResizeNearestNeighborOptions, [
+          [0, 'bool', alignCorners],
+          [1, 'bool', halfPixel],
+        ]),
       });
       expect(max).toBeLessThan(1e-6);
     });

@@ -20,12 +20,19 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [join(REPO, 'bin/stylecast.js'), 'models', ...args],
-      { cwd: REPO, env: { ...process.env, STYLECAST_MODELS: '', STYLECAST_CACHE: join(tmp, 'cache'), ...env }, timeout: 30_000 },
+      {
+        cwd: REPO,
+        env: { ...process.env, STYLECAST_MODELS: '', STYLECAST_CACHE: join(tmp, 'cache'), ...env },
+        timeout: 30_000,
+      },
       (error, stdout, stderr) => resolve({ code: error ? (child.exitCode ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -35,9 +42,15 @@ describe('stylecast models (CLI)', () => {
   it('list --json shows every model, where it is and that it verifies', async () => {
     const { code, stdout } = await cli(['list', '--json'], { STYLECAST_MODELS: MODELS_DIR });
     expect(code).toBe(0);
-    const rows = JSON.parse(stdout) as { name: string; present: boolean; verified: boolean; source: string }[];
+    const rows = JSON.parse(stdout) as {
+      name: string;
+      present: boolean;
+      verified: boolean;
+      source: string;
+    }[];
     expect(rows).toHaveLength(10);
-    for (const row of rows) expect(row).toMatchObject({ present: true, verified: true, source: 'models-dir' });
+    for (const row of rows)
+      expect(row).toMatchObject({ present: true, verified: true, source: 'models-dir' });
   });
 
   it('pull downloads and verifies; verify then flags a damaged file with a one-line error', async () => {
@@ -62,7 +75,14 @@ describe('stylecast models (CLI)', () => {
     const unknown = await cli(['pull', 'nosuch']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^error: unknown model 'nosuch'\nhint: known models: selfie, /);
-    const missing = await cli(['pull', 'deeplabv3', '--models-dir', join(tmp, 'm2'), '--base-url', `${server.baseUrl}/x`]);
+    const missing = await cli([
+      'pull',
+      'deeplabv3',
+      '--models-dir',
+      join(tmp, 'm2'),
+      '--base-url',
+      `${server.baseUrl}/x`,
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: cannot download 'deeplabv3': .*HTTP 404 Not Found\nhint: /);
     expect(missing.stderr).not.toMatch(/\n\s+at /);

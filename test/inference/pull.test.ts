@@ -84,7 +84,9 @@ describe('models pull', () => {
 
   it('keeps the .part and says how to resume when every attempt is cut', async () => {
     server.cut(SINET.file, 50_000, 3);
-    const error = await expectError(pullModel('sinet', { modelsDir: dir, baseUrl: server.baseUrl, attempts: 3 }));
+    const error = await expectError(
+      pullModel('sinet', { modelsDir: dir, baseUrl: server.baseUrl, attempts: 3 }),
+    );
     expect(error.key).toBe('MODEL_DOWNLOAD');
     expect(error.message).toMatch(/connection lost/);
     expect(error.hint).toMatch(/resumes from .*\.part/);
@@ -126,7 +128,9 @@ describe('models pull', () => {
   it('reports a refused connection as a clear download error', async () => {
     const closed = await startModelServer(MODELS_DIR);
     await closed.close();
-    const error = await expectError(pullModel('sinet', { modelsDir: dir, baseUrl: closed.baseUrl, attempts: 1 }));
+    const error = await expectError(
+      pullModel('sinet', { modelsDir: dir, baseUrl: closed.baseUrl, attempts: 1 }),
+    );
     expect(error.key).toBe('MODEL_DOWNLOAD');
     expect(error.message).toMatch(/cannot connect \(ECONNREFUSED\)/);
   });

@@ -29,7 +29,11 @@ afterAll(async () => {
 });
 
 /** A models folder in tmp holding `bytes` at `name`'s path. */
-function folderWith(name: string, bytes: Buffer | Uint8Array, folder = join(tmp, `f-${Math.random()}`)): string {
+function folderWith(
+  name: string,
+  bytes: Buffer | Uint8Array,
+  folder = join(tmp, `f-${Math.random()}`),
+): string {
   const path = join(folder, modelEntry(name).file);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, bytes);
@@ -81,7 +85,9 @@ describe('registry', () => {
     // The selfie models ship in @mediapipe/selfie_segmentation: byte-identical, no download.
     const selfie = resolveModel('selfie', { modelsDir: empty, cacheDir, env });
     expect(selfie.source).toBe('npm');
-    expect(selfie.path).toMatch(/node_modules\/@mediapipe\/selfie_segmentation\/selfie_segmentation\.tflite$/);
+    expect(selfie.path).toMatch(
+      /node_modules\/@mediapipe\/selfie_segmentation\/selfie_segmentation\.tflite$/,
+    );
     expect(isPresent('selfie-landscape', { cacheDir, env })).toBe(true);
 
     expect(isPresent('sinet', { cacheDir, env })).toBe(false);
@@ -90,7 +96,9 @@ describe('registry', () => {
     copyFileSync(join(MODELS_DIR, modelEntry('sinet').file), cached);
     expect(resolveModel('sinet', { cacheDir, env })).toMatchObject({ source: 'cache', path: cached });
     // STYLECAST_MODELS (here through env) wins over the cache.
-    expect(resolveModel('sinet', { cacheDir, env: { STYLECAST_MODELS: MODELS_DIR } }).source).toBe('models-dir');
+    expect(resolveModel('sinet', { cacheDir, env: { STYLECAST_MODELS: MODELS_DIR } }).source).toBe(
+      'models-dir',
+    );
 
     let error: unknown;
     try {
@@ -137,7 +145,10 @@ describe('registry', () => {
       expect(second.model.imported).toEqual({ cached: true, cachePath: first.imported?.cachePath });
       expect(second.session.inputs[0].dims).toEqual([1, 144, 256, 3]);
       const out = await second.session.run({
-        [second.session.inputNames[0]]: { data: new Float32Array(144 * 256 * 3).fill(0.5), dims: [1, 144, 256, 3] },
+        [second.session.inputNames[0]]: {
+          data: new Float32Array(144 * 256 * 3).fill(0.5),
+          dims: [1, 144, 256, 3],
+        },
       });
       expect(Object.values(out)[0].dims).toEqual([1, 144, 256, 1]);
     } finally {

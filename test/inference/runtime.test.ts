@@ -6,6 +6,7 @@ import { StylecastError } from '../../src/core/errors.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { createSession, type ModelSession, type TensorData } from '../../src/inference/runtime.ts';
 import { SessionPool } from '../../src/inference/session-pool.ts';
+import { dimsMatch, zeroFeeds } from '../../src/inference/tensor-check.ts';
 import { model } from '../helpers/shared.ts';
 
 // Real ONNX Runtime sessions on the real models (ORT on CPU here).
@@ -69,7 +70,11 @@ describe('runtime', () => {
       opened.push(session);
       expect(session.provider).toBe('cpu');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^warn +selfie-onnx: device '${device}' asked but unavailable, running on cpu \\(${device}: `));
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^warn +selfie-onnx: device '${device}' asked but unavailable, running on cpu \\(${device}: `,
+        ),
+      );
     }
   });
 
@@ -140,11 +145,35 @@ describe('runtime', () => {
       expect(pool.size).toBe(3);
       for (const s of [b, c, again, other]) await s.release();
       expect(pool.size).toBe(1); // maxIdle = 1
-      const out = await (await pool.acquire(SELFIE_ONNX, { threads: 2 })).run({ 'input_1:0': gradient(256, 256) });
+      const out = await (await pool.acquire(SELFIE_ONNX, { threads: 2 })).run({
+        'input_1:0': gradient(256, 256),
+      });
       expect(out.activation_10.dims).toEqual([1, 256, 256, 1]);
     } finally {
       await pool.close();
     }
     expect(pool.size).toBe(0);
+  });
+});
+
+describe('tensor checks (pure)', () => {
+  it('matches fixed dims exactly and symbolic or negative dims loosely', () => {
+    expect(dimsMatch([1, 256, 256, 3], [1, 256, 256, 3])).toBe(true);
+    expect(dimsMatch([1, 256, 256, 3], [1, 3, 256, 256])).toBe(false);
+    expect(dimsMatch(['batch', 'h', 'w', 3], [2, 100, 80, 3])).toBe(true);
+    expect(dimsMatch([1, -1, -1, 3], [1, 7, 9, 4])).toBe(false);
+    expect(dimsMatch([1, 256, 256], [1, 256, 256, 1])).toBe(false);
+    expect(dimsMatch([], [5, 5])).toBe(true);
+  });
+
+  it('builds zero feeds for warm-up only when every dim is known', () => {
+    const feeds = zeroFeeds([
+      { name: 'a', type: 'float32', dims: [1, 2, 3] },
+      { name: 'b', type: 'float32', dims: [1, 100] },
+    ]);
+    expect(feeds?.a.data).toEqual(new Float32Array(6));
+    expect(feeds?.b.dims).toEqual([1, 100]);
+    expect(zeroFeeds([{ name: 'a', type: 'float32', dims: [1, 'h', 'w', 3] }])).toBeUndefined();
+    expect(zeroFeeds([{ name: 'a', type: 'int64', dims: [1] }])).toBeUndefined();
   });
 });

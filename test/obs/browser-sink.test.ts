@@ -99,7 +99,9 @@ describe('browser-source sink in headless Chromium', () => {
     await other.waitForFunction(() => (window as unknown as { stylecast: PageStats }).stylecast.connected);
     expect(sink.clients).toBe(2);
     sink.write(solidFrame(32, 32, [1, 2, 3, 4], 9));
-    await other.waitForFunction(() => (window as unknown as { stylecast: PageStats }).stylecast.lastSeq === 9);
+    await other.waitForFunction(
+      () => (window as unknown as { stylecast: PageStats }).stylecast.lastSeq === 9,
+    );
     await other.close();
     await expect.poll(() => sink.clients, { timeout: 3000 }).toBe(1);
   });

@@ -44,18 +44,30 @@ describe('stylecast obs (CLI) against real OBS', () => {
     const { inputs } = await client.call('GetInputList', { inputKind: 'ffmpeg_source' });
     expect(inputs.filter((i) => i.inputName === 'stylecast feed')).toHaveLength(1);
     const { inputSettings } = await client.call('GetInputSettings', { inputName: 'stylecast feed' });
-    expect(inputSettings).toMatchObject({ input: 'tcp://127.0.0.1:9079?listen', input_format: 'nut', is_local_file: false, buffering_mb: 0 });
+    expect(inputSettings).toMatchObject({
+      input: 'tcp://127.0.0.1:9079?listen',
+      input_format: 'nut',
+      is_local_file: false,
+      buffering_mb: 0,
+    });
     const { sceneItemTransform } = await client.call('GetSceneItemTransform', {
       sceneName: 'Live',
       sceneItemId: Number(sceneItems[0].sceneItemId),
     });
-    expect(sceneItemTransform).toMatchObject({ boundsType: 'OBS_BOUNDS_SCALE_INNER', boundsWidth: 640, boundsHeight: 360 });
+    expect(sceneItemTransform).toMatchObject({
+      boundsType: 'OBS_BOUNDS_SCALE_INNER',
+      boundsWidth: 640,
+      boundsHeight: 360,
+    });
   });
 
   it('install repairs a changed source: a second scene item is removed, settings restored', async () => {
     const client = await obs.client();
     await client.call('CreateSceneItem', { sceneName: 'Live', sourceName: 'stylecast feed' });
-    await client.call('SetInputSettings', { inputName: 'stylecast feed', inputSettings: { buffering_mb: 4 } });
+    await client.call('SetInputSettings', {
+      inputName: 'stylecast feed',
+      inputSettings: { buffering_mb: 4 },
+    });
     const again = await stylecast(['obs', 'install', '--scene', 'Live', '--json'], env);
     expect(JSON.parse(again.stdout)).toMatchObject({ updatedSettings: true, removedDuplicates: 1 });
     const { sceneItems } = await client.call('GetSceneItemList', { sceneName: 'Live' });
@@ -65,7 +77,9 @@ describe('stylecast obs (CLI) against real OBS', () => {
   it('status reports the source; uninstall removes it and the empty scene', async () => {
     const status = await stylecast(['obs', 'status', '--scene', 'Live'], env);
     expect(status.stdout).toContain('OBS 29');
-    expect(status.stdout).toMatch(/source "stylecast feed": present \(ffmpeg_source\), settings match, 1 in the scene/);
+    expect(status.stdout).toMatch(
+      /source "stylecast feed": present \(ffmpeg_source\), settings match, 1 in the scene/,
+    );
     const gone = await stylecast(['obs', 'uninstall', '--scene', 'Live'], env);
     expect(gone.stdout).toBe('removed "stylecast feed" and the empty scene "Live"\n');
     const { scenes } = await (await obs.client()).call('GetSceneList');
@@ -76,7 +90,9 @@ describe('stylecast obs (CLI) against real OBS', () => {
     const secret = 'wrong-Pa55word-xyz';
     const r = await stylecast(['obs', 'status'], { ...env, OBS_WEBSOCKET_PASSWORD: secret });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: OBS at ws:\/\/127\.0\.0\.1:\d+ rejected the obs-websocket password\nhint: .+\n$/);
+    expect(r.stderr).toMatch(
+      /^error: OBS at ws:\/\/127\.0\.0\.1:\d+ rejected the obs-websocket password\nhint: .+\n$/,
+    );
     expect(r.stderr + r.stdout).not.toContain(secret);
     expect(r.stderr + r.stdout).not.toContain(obs.password);
   });
@@ -86,7 +102,9 @@ describe('stylecast obs (CLI) against real OBS', () => {
     const port = await freePort();
     const r = await stylecast(['obs', 'status'], { ...env, OBS_WEBSOCKET_URL: `ws://127.0.0.2:${port}` });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: OBS is not reachable at ws:\/\/127\.0\.0\.2:\d+ \(not running, or its WebSocket server is off\)\nhint: .+\n$/);
+    expect(r.stderr).toMatch(
+      /^error: OBS is not reachable at ws:\/\/127\.0\.0\.2:\d+ \(not running, or its WebSocket server is off\)\nhint: .+\n$/,
+    );
   });
 });
 
@@ -100,7 +118,9 @@ describe('OBS without obs-websocket', () => {
       });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(
-        new RegExp(`^error: OBS is running but its WebSocket server does not answer on port ${obs.port}\\nhint: .*Enable WebSocket server.*\\n$`),
+        new RegExp(
+          `^error: OBS is running but its WebSocket server does not answer on port ${obs.port}\\nhint: .*Enable WebSocket server.*\\n$`,
+        ),
       );
     } finally {
       await obs.stop();

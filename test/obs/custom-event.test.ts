@@ -6,7 +6,15 @@ import { CommandBus } from '../../src/control/commands.ts';
 import { customEventFor } from '../../src/control/obs/custom-event.ts';
 import { ObsIntegration } from '../../src/control/obs/integration.ts';
 import { ObsSink } from '../../src/output/obs-sink.ts';
-import { freePort, type ObsInstance, pixelAt, screenshotRgba, stampedFrame, startObs, waitFor } from '../helpers/obs.ts';
+import {
+  freePort,
+  type ObsInstance,
+  pixelAt,
+  screenshotRgba,
+  stampedFrame,
+  startObs,
+  waitFor,
+} from '../helpers/obs.ts';
 
 // A second obs-websocket client (the test's own, like Companion or a Stream Deck plugin) broadcasts
 // CustomEvents; the daemon side (ObsIntegration) turns them into commands on the bus.
@@ -77,10 +85,14 @@ describe('commands from OBS CustomEvents', () => {
   it('switches the style within 500 ms of the CustomEvent', async () => {
     const t0 = performance.now();
     await broadcast(customEventFor({ command: 'style', name: 'van-gogh-starry-night' }));
-    const changed = await waitFor(async () => {
-      const px = await centre();
-      return px[0] < 15 && px[2] > 240 ? true : undefined;
-    }, 1500, 20);
+    const changed = await waitFor(
+      async () => {
+        const px = await centre();
+        return px[0] < 15 && px[2] > 240 ? true : undefined;
+      },
+      1500,
+      20,
+    );
     expect(changed, 'the screenshot never changed').toBeDefined();
     const ms = performance.now() - t0;
     console.log(`CustomEvent -> visible in OBS: ${Math.round(ms)} ms`);
@@ -141,9 +153,13 @@ describe('commands from OBS CustomEvents', () => {
     }, 5000);
     expect(file, 'no recording appeared').toBeDefined();
     const seconds = Number(
-      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file!.value], {
-        encoding: 'utf8',
-      }).trim(),
+      execFileSync(
+        'ffprobe',
+        ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file!.value],
+        {
+          encoding: 'utf8',
+        },
+      ).trim(),
     );
     console.log(`OBS recording: ${seconds.toFixed(2)} s for 3 s between the two CustomEvents`);
     expect(seconds).toBeGreaterThan(2.7);

@@ -109,7 +109,11 @@ describe('installer pure parts', () => {
 
 describe('connection errors', () => {
   it('auth failures name the fix and never the password', () => {
-    const e = connectError(Object.assign(new Error('Authentication failed.'), { code: 4009 }), 'ws://h:4455', true);
+    const e = connectError(
+      Object.assign(new Error('Authentication failed.'), { code: 4009 }),
+      'ws://h:4455',
+      true,
+    );
     expect(e.key).toBe('OBS_AUTH');
     expect(e.message).toBe('OBS at ws://h:4455 rejected the obs-websocket password');
     const none = connectError(Object.assign(new Error(''), { code: 4009 }), 'ws://h:4455', false);
@@ -117,9 +121,15 @@ describe('connection errors', () => {
   });
 
   it('a refused connection to a remote host says OBS is not reachable', () => {
-    const e = connectError(Object.assign(new Error('connect ECONNREFUSED'), { code: 1006 }), 'ws://10.0.0.9:4455', true);
+    const e = connectError(
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 1006 }),
+      'ws://10.0.0.9:4455',
+      true,
+    );
     expect(e.key).toBe('OBS_UNREACHABLE');
-    expect(e.message).toBe('OBS is not reachable at ws://10.0.0.9:4455 (not running, or its WebSocket server is off)');
+    expect(e.message).toBe(
+      'OBS is not reachable at ws://10.0.0.9:4455 (not running, or its WebSocket server is off)',
+    );
   });
 });
 

@@ -37,7 +37,21 @@ describe('v4l2 virtual camera sink', () => {
       await new Promise((r) => setTimeout(r, 1000));
       const out = execFileSync(
         'ffmpeg',
-        ['-v', 'error', '-f', 'v4l2', '-i', device, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+        [
+          '-v',
+          'error',
+          '-f',
+          'v4l2',
+          '-i',
+          device,
+          '-frames:v',
+          '1',
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'rgb24',
+          '-',
+        ],
         { timeout: 10_000 },
       );
       expect(out.length).toBe(320 * 240 * 3);

@@ -62,7 +62,15 @@ describe('Recorder (real ffmpeg)', () => {
     ['mov', 'prores'],
   ])('keeps alpha in .%s', async (ext, decoder) => {
     const path = join(dir, `alpha.${ext}`);
-    const recorder = new Recorder({ path, width: 64, height: 48, fps: 30, ffmpeg, log: silentLogger(), timing: 'constant' });
+    const recorder = new Recorder({
+      path,
+      width: 64,
+      height: 48,
+      fps: 30,
+      ffmpeg,
+      log: silentLogger(),
+      timing: 'constant',
+    });
     await recorder.start();
     for (let i = 0; i < 10; i++) {
       const data = new Uint8Array(64 * 48 * 4);
@@ -110,7 +118,18 @@ describe('Recorder (real ffmpeg)', () => {
   it('render copies the audio of a file input', async () => {
     const input = join(dir, 'with-audio.mp4');
     await run(ffmpeg, [
-      ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25', '-f', 'lavfi', '-i', 'sine=f=440'],
+      ...[
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=160x120:rate=25',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=f=440',
+      ],
       ...['-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', input],
     ]);
     const config = validateConfig({ effect: { name: 'none' } });

@@ -17,6 +17,9 @@ class ScriptedSource extends EventEmitter implements SchedulableSource {
   maxPausedBacklog = 0;
   recycled = 0;
   private seq = 0;
+  override off(event: string | symbol, listener: (...args: never[]) => void): this {
+    return super.off(event, listener as (...args: unknown[]) => void);
+  }
   async start() {}
   async stop() {}
   pause() {
@@ -122,7 +125,11 @@ describe('FrameScheduler', () => {
 
   it('swaps the effect between frames without losing output', async () => {
     const calls: string[] = [];
-    const scheduler = new FrameScheduler({ ...options, effect: slowEffect(5, 'none', calls), mode: 'lossless' });
+    const scheduler = new FrameScheduler({
+      ...options,
+      effect: slowEffect(5, 'none', calls),
+      mode: 'lossless',
+    });
     const source = new ScriptedSource();
     const sink = new CollectingSink();
     scheduler.attach(source);
@@ -168,7 +175,12 @@ describe('FrameScheduler', () => {
   });
 
   it('keeps sinks fed with the last frame while the source is silent', async () => {
-    const scheduler = new FrameScheduler({ ...options, effect: slowEffect(0), mode: 'live', keepAliveAfterMs: 60 });
+    const scheduler = new FrameScheduler({
+      ...options,
+      effect: slowEffect(0),
+      mode: 'live',
+      keepAliveAfterMs: 60,
+    });
     const source = new ScriptedSource();
     const sink = new CollectingSink();
     scheduler.attach(source);

@@ -40,9 +40,6 @@ describe('stylecast stylize (real CLI, real models)', () => {
     const mad = meanAbsDiffRgba(got.rgba, expected.rgba);
     console.log(`golden mean abs diff: ${mad.toFixed(2)}/255`);
     expect(mad).toBeLessThanOrEqual(10);
-    // and it is not just the content: the style changed the picture a lot
-    const content = await readImageRgba(media('style_golden', 'content_input_image.jpg'));
-    expect(content.width).toBe(610);
   });
 
   it('takes a style by name, and weaker strength stays closer to the content', async () => {

@@ -1,11 +1,11 @@
 import sharp from 'sharp';
-import { SafeEmitter } from '../../core/lifecycle.ts';
+import type { EffectName } from '../../config/schema.ts';
 import type { Frame } from '../../core/frame.ts';
+import { SafeEmitter } from '../../core/lifecycle.ts';
 import { type Daemon, RECORDING_SINK } from '../../daemon.ts';
 import { EFFECT_FACTORIES } from '../../pipeline/effects/index.ts';
-import type { EffectName } from '../../config/schema.ts';
-import type { ObsIntegrationStats } from '../obs/integration.ts';
 import { defaultStylesFolder } from '../../pipeline/style/library.ts';
+import type { ObsIntegrationStats } from '../obs/integration.ts';
 import { DaemonStyleCatalog } from './style-catalog.ts';
 import type { ControlTarget, ObsState, PipelineStats, RecordingState, Status, StyleInfo } from './target.ts';
 
@@ -16,7 +16,8 @@ export interface ObsStateSource {
 
 export interface DaemonTargetOptions {
   daemon: Daemon;
-  obs?: ObsStateSource;
+  /** Looked up on each read: the OBS add-on may start after the API. */
+  obs?: () => ObsStateSource | undefined;
   /** 'disabled' when config obs.enabled is false. */
   obsEnabled?: boolean;
   version?: string;
@@ -126,6 +127,8 @@ export class DaemonTarget extends SafeEmitter implements ControlTarget {
         inFlight: s.inFlight,
         restarts: s.restarts,
         effect: s.effect,
+        // The daemon's JS heap (MB): the soak benchmark watches it for leaks.
+        heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1e5) / 10,
       },
     };
   }
@@ -164,8 +167,9 @@ export class DaemonTarget extends SafeEmitter implements ControlTarget {
   }
 
   private obsState(): ObsState {
-    if (this.options.obsEnabled === false || !this.options.obs) return { connection: 'disabled' };
-    const { bridge, installError } = this.options.obs.stats();
+    const obs = this.options.obs?.();
+    if (this.options.obsEnabled === false || !obs) return { connection: 'disabled' };
+    const { bridge, installError } = obs.stats();
     return {
       connection: BRIDGE_TO_CONNECTION[bridge.state] ?? 'disconnected',
       url: bridge.url,

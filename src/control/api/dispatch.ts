@@ -6,7 +6,11 @@ import type { ControlTarget } from './target.ts';
  * The one path from the API (HTTP, GET shortcuts, WebSocket) into the command layer: validate with
  * the shared CommandSchema, refuse unknown style names with a typed error, then run on the bus.
  */
-export async function runCommand(target: ControlTarget, input: unknown, origin: CommandOrigin): Promise<unknown> {
+export async function runCommand(
+  target: ControlTarget,
+  input: unknown,
+  origin: CommandOrigin,
+): Promise<unknown> {
   const command: Command = CommandBus.parse(input);
   if (command.command === 'style' || command.command === 'morph') {
     const known = target.styles().some((s) => s.name === command.name);

@@ -44,13 +44,17 @@ function compact(value: unknown, indent = ''): string {
   const flat = JSON.stringify(value);
   if (flat.length <= 90 || typeof value !== 'object' || value === null) return flat;
   const inner = `${indent}  `;
-  if (Array.isArray(value)) return `[\n${value.map((v) => inner + compact(v, inner)).join(',\n')}\n${indent}]`;
+  if (Array.isArray(value))
+    return `[\n${value.map((v) => inner + compact(v, inner)).join(',\n')}\n${indent}]`;
   const entries = Object.entries(value).map(([k, v]) => `${inner}${JSON.stringify(k)}: ${compact(v, inner)}`);
   return `{\n${entries.join(',\n')}\n${indent}}`;
 }
 
 const json = (schema: z.ZodType, io: 'input' | 'output', typeName?: string): string => {
-  const full = z.toJSONSchema(schema, { io, unrepresentable: 'any', metadata: registry }) as Record<string, unknown>;
+  const full = z.toJSONSchema(schema, { io, unrepresentable: 'any', metadata: registry }) as Record<
+    string,
+    unknown
+  >;
   const defs = full.$defs as Record<string, Record<string, unknown>> | undefined;
   const out = typeName && defs?.[typeName] ? { ...defs[typeName] } : full;
   delete out.$schema;
@@ -63,12 +67,16 @@ const json = (schema: z.ZodType, io: 'input' | 'output', typeName?: string): str
 const queryParams = (route: RouteSpec): string => {
   if (!route.query) return '';
   const schema = z.toJSONSchema(route.query, { io: 'input', unrepresentable: 'any' }) as {
-    properties?: Record<string, { type?: string; enum?: unknown[]; minimum?: number; maximum?: number; default?: unknown }>;
+    properties?: Record<
+      string,
+      { type?: string; enum?: unknown[]; minimum?: number; maximum?: number; default?: unknown }
+    >;
     required?: string[];
   };
   const rows = Object.entries(schema.properties ?? {}).map(([name, p]) => {
     const type = p.enum ? p.enum.map((v) => `\`${v}\``).join(' \\| ') : (p.type ?? 'any');
-    const range = p.minimum !== undefined || p.maximum !== undefined ? ` ${p.minimum ?? ''}..${p.maximum ?? ''}` : '';
+    const range =
+      p.minimum !== undefined || p.maximum !== undefined ? ` ${p.minimum ?? ''}..${p.maximum ?? ''}` : '';
     const need = schema.required?.includes(name) ? 'required' : 'optional';
     const def = p.default !== undefined ? `, default ${JSON.stringify(p.default)}` : '';
     return `\`${name}\` (${type}${range}, ${need}${def})`;
@@ -80,8 +88,9 @@ function routeSection(route: RouteSpec): string {
   const lines = [`### ${route.methods.join(' / ')} \`${route.path}\``, '', route.summary, ''];
   const params = queryParams(route);
   if (params) lines.push(`Query: ${params}.`, '');
-  if (route.changesState) lines.push('Changes state: Origin is checked; token required when bound off-loopback.', '');
-  if (route.body === 'command') lines.push(`Body: one command as JSON (see [Commands](#commands)), at most ${MAX_JSON_BYTES} bytes.`, '');
+  if (route.changesState) lines.push('Changes state.', '');
+  if (route.body === 'command')
+    lines.push(`Body: one command as JSON (see [Commands](#commands)), at most ${MAX_JSON_BYTES} bytes.`, '');
   if (route.body === 'image') lines.push(`Body: the raw image bytes, at most ${MAX_UPLOAD_BYTES} bytes.`, '');
   if (route.reply === 'jpeg') lines.push('Answers `image/jpeg`.', '');
   lines.push(`Errors: ${route.errors.map((e) => `\`${e}\``).join(', ')}.`, '');
@@ -101,12 +110,15 @@ export function renderApiReference(): string {
     '',
     '<!-- Generated from src/control/api/schema.ts and src/control/commands.ts by `npm run docs:api`. Do not edit. -->',
     '',
-    'One port serves the control panel (`/`), the REST API (`/api/v1/...`) and the WebSocket (`' + WS_PATH + '`).',
+    'One port serves the control panel (`/`), the REST API (`/api/v1/...`) and the WebSocket (`' +
+      WS_PATH +
+      '`).',
     'The server binds to 127.0.0.1 by default. Bound to any other address it requires a token',
     '(`Authorization: Bearer <token>`, `X-Stylecast-Token: <token>` or `?token=<token>`); the token is generated once',
-    'and stored in the config directory as `api-token`. Requests that change state and WebSocket upgrades',
-    'are refused when they come from a web page on another origin (Origin / Sec-Fetch-Site), and on loopback',
-    'the Host header must be a loopback name (no DNS rebinding).',
+    'and stored in the config directory as `api-token`. API requests and WebSocket upgrades are refused',
+    'when they come from a web page on another origin (Origin / Sec-Fetch-Site), and on loopback the Host',
+    'header must be a loopback name (no DNS rebinding). Clients that are not web pages (Stream Deck,',
+    'Companion, curl) send neither header and are not affected.',
     '',
     '## Errors',
     '',
@@ -156,6 +168,11 @@ export function renderApiReference(): string {
     '',
     '## Types',
     '',
-    ...Object.entries(TYPES).flatMap(([name, schema]) => [`### ${name}`, '', json(schema, 'output', name), '']),
+    ...Object.entries(TYPES).flatMap(([name, schema]) => [
+      `### ${name}`,
+      '',
+      json(schema, 'output', name),
+      '',
+    ]),
   ].join('\n');
 }

@@ -7,11 +7,17 @@ import { CommandError } from '../commands.ts';
  * HTTP status and a one-line description. HTTP bodies and WebSocket replies carry the same object.
  */
 export const API_ERRORS = {
-  bad_request: { status: 400, description: 'The command or query failed validation (bad value, unknown field).' },
+  bad_request: {
+    status: 400,
+    description: 'The command or query failed validation (bad value, unknown field).',
+  },
   malformed_json: { status: 400, description: 'The body or message is not valid JSON.' },
   unknown_style: { status: 404, description: 'No style with that name exists.' },
   bad_image: { status: 415, description: 'An upload is not a JPEG, PNG or WebP image of sane size.' },
-  unauthorized: { status: 401, description: 'A token is required (server bound off-loopback) or the token is wrong.' },
+  unauthorized: {
+    status: 401,
+    description: 'A token is required (server bound off-loopback) or the token is wrong.',
+  },
   forbidden_origin: {
     status: 403,
     description: 'The request came from a web page on another origin, or with an unexpected Host.',
@@ -75,7 +81,8 @@ const FROM_STYLECAST: Partial<Record<ErrorKey, ApiErrorCode>> = {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof CommandError) return new ApiError(error.code, error.message);
-  if (isStylecastError(error)) return new ApiError(FROM_STYLECAST[error.key] ?? 'failed', error.message, error.hint);
+  if (isStylecastError(error))
+    return new ApiError(FROM_STYLECAST[error.key] ?? 'failed', error.message, error.hint);
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   return new ApiError('failed', message || 'command failed');
 }

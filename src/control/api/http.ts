@@ -83,7 +83,13 @@ function matchRoute(method: string, pathname: string): { route: RouteSpec; param
     pathMatched = true;
     if ((route.methods as readonly string[]).includes(method)) {
       const params: Record<string, string> = {};
-      for (const [k, v] of Object.entries(m.groups ?? {})) params[k] = decodeURIComponent(v);
+      for (const [k, v] of Object.entries(m.groups ?? {})) {
+        try {
+          params[k] = decodeURIComponent(v);
+        } catch {
+          throw new ApiError('bad_request', `${k}: not valid percent-encoding`);
+        }
+      }
       return { route, params };
     }
   }
@@ -118,7 +124,10 @@ function parseQuery(route: RouteSpec, url: URL): Record<string, unknown> {
   const parsed = route.query.safeParse(raw);
   if (parsed.success) return parsed.data as Record<string, unknown>;
   const issue = parsed.error.issues[0];
-  throw new ApiError('bad_request', `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
+  throw new ApiError(
+    'bad_request',
+    `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`,
+  );
 }
 
 function sendJpeg(res: ServerResponse, jpeg: Buffer | undefined, what: string): void {
@@ -136,7 +145,8 @@ async function handleRoute(
   params: Record<string, string>,
 ): Promise<void> {
   const { target } = ctx;
-  if (route.changesState) checkOrigin(req.headers);
+  // Reads too: a foreign page has no business with any of the API (defence in depth beyond CORS).
+  checkOrigin(req.headers);
   const query = parseQuery(route, url);
   const commandReply = async (input: unknown) => {
     const result = await runCommand(target, input, 'api');
@@ -155,7 +165,11 @@ async function handleRoute(
     case 'recording':
       return sendJson(res, 200, target.status().recording);
     case 'style-thumbnail':
-      return sendJpeg(res, await target.styleThumbnail(params.name), `style named '${params.name.slice(0, 100)}'`);
+      return sendJpeg(
+        res,
+        await target.styleThumbnail(params.name),
+        `style named '${params.name.slice(0, 100)}'`,
+      );
     case 'preview':
       return sendJpeg(res, await target.previewJpeg(query.width as number), 'frame yet');
     case 'command': {
@@ -175,7 +189,10 @@ async function handleRoute(
       }
       const jpeg = await reencodeStyleImage(await readBody(req, MAX_UPLOAD_BYTES));
       const style = await target.addStyleImage(jpeg, String(query.name ?? 'upload'));
-      return sendJson(res, 200, { ok: true, style: ctx.styles().find((s) => s.name === style.name) ?? style });
+      return sendJson(res, 200, {
+        ok: true,
+        style: ctx.styles().find((s) => s.name === style.name) ?? style,
+      });
     }
     default:
       throw new ApiError('not_found', `no handler for ${route.id}`);
@@ -203,7 +220,8 @@ export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, r
     };
     run().catch((error: unknown) => {
       const apiError = toApiError(error);
-      if (apiError.code === 'failed') ctx.log.warn({ err: apiError.message, path: url.pathname }, 'api request failed');
+      if (apiError.code === 'failed')
+        ctx.log.warn({ err: apiError.message, path: url.pathname }, 'api request failed');
       sendError(res, apiError, apiError.code === 'too_large');
     });
   };

@@ -20,7 +20,7 @@ export interface ControlApi {
 export async function startControlApi(options: {
   daemon: Daemon;
   log: Logger;
-  obs?: ObsStateSource;
+  obs?: () => ObsStateSource | undefined;
   configDir?: string;
   /** Where the panel URL is printed (stdout for `stylecast run`). */
   announce?: (line: string) => void;

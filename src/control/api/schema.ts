@@ -5,8 +5,8 @@ import { type ApiErrorCode, ApiErrorSchema } from './errors.ts';
 import {
   ObsStateSchema,
   RecordingStateSchema,
-  type Status,
   StatsSchema,
+  type Status,
   StatusSchema,
   StyleInfoSchema,
 } from './target.ts';
@@ -62,7 +62,7 @@ export interface RouteSpec {
   /** `:name` marks a path parameter. */
   path: string;
   summary: string;
-  /** GET/POST routes that change state check Origin and are what Stream Deck buttons call. */
+  /** Runs a command or stores something (the GET shortcuts are what Stream Deck buttons call). */
   changesState: boolean;
   query?: z.ZodType;
   body: Body;
@@ -206,10 +206,16 @@ export const ROUTES: readonly RouteSpec[] = [
     response: OkCommandResponse,
     errors: [...COMMAND_ERRORS, 'malformed_json', 'too_large'],
   },
-  shortcut('style-next', '/style/next', 'Next style in the library.', { morphMs: MorphMs.optional() }, (q) => ({
-    command: 'next-style',
-    ...q,
-  })),
+  shortcut(
+    'style-next',
+    '/style/next',
+    'Next style in the library.',
+    { morphMs: MorphMs.optional() },
+    (q) => ({
+      command: 'next-style',
+      ...q,
+    }),
+  ),
   shortcut(
     'style-previous',
     '/style/previous',
@@ -283,7 +289,10 @@ export const WsQuerySchema = z
   .object({ id: RequestId.optional(), query: z.enum(['status', 'stats', 'styles', 'obs', 'recording']) })
   .strict();
 /** A client message: a command with an id, or a query. */
-export const WsRequestSchema = z.union([z.object({ id: RequestId.optional() }).and(CommandSchema), WsQuerySchema]);
+export const WsRequestSchema = z.union([
+  z.object({ id: RequestId.optional() }).and(CommandSchema),
+  WsQuerySchema,
+]);
 
 export const WsReplySchema = z.union([
   z.object({ id: RequestId.nullable(), ok: z.literal(true), result: z.unknown().optional() }),
@@ -293,7 +302,11 @@ export const WsReplySchema = z.union([
 export const WsEventSchema = z.discriminatedUnion('event', [
   z.object({
     event: z.literal('hello'),
-    data: z.object({ status: StatusSchema, styles: z.array(StyleInfoSchema), auth: z.enum(['none', 'token']) }),
+    data: z.object({
+      status: StatusSchema,
+      styles: z.array(StyleInfoSchema),
+      auth: z.enum(['none', 'token']),
+    }),
   }),
   z.object({ event: z.literal('state'), data: StatusSchema }),
   z.object({ event: z.literal('stats'), data: StatsSchema }),

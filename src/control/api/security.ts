@@ -1,8 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError } from './errors.ts';
 
 /**
@@ -88,7 +88,11 @@ export function checkAccess(guard: Guard, headers: IncomingHttpHeaders, url: URL
   if (guard.token === undefined) return;
   if (given === undefined) {
     if (!guard.loopback)
-      throw new ApiError('unauthorized', 'this server needs a token', 'add ?token=<token> or an Authorization header');
+      throw new ApiError(
+        'unauthorized',
+        'this server needs a token',
+        'add ?token=<token> or an Authorization header',
+      );
     return;
   }
   if (!tokensEqual(given, guard.token))
@@ -117,10 +121,15 @@ export function checkOrigin(headers: IncomingHttpHeaders): void {
       );
     return;
   }
-  if (origin === 'null') throw new ApiError('forbidden_origin', 'requests from an opaque origin may not control stylecast');
+  if (origin === 'null')
+    throw new ApiError('forbidden_origin', 'requests from an opaque origin may not control stylecast');
   // A top-level navigation or <img> from another site carries Sec-Fetch-Site but no Origin.
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none')
-    throw new ApiError('forbidden_origin', `cross-site request (${site}) refused`, 'type the URL or use the panel');
+    throw new ApiError(
+      'forbidden_origin',
+      `cross-site request (${site}) refused`,
+      'type the URL or use the panel',
+    );
 }
 
 /** A token bucket per key (client address): `burst` at once, refilled at `perMinute`. Bounded size. */

@@ -1,15 +1,24 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
 import { defaultConfigDir } from '../../core/env.ts';
 import { StylecastError } from '../../core/errors.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
 import { round2 } from '../../core/stats.ts';
+import { toApiError } from './errors.ts';
 import { createRequestHandler, type MountHandler } from './http.ts';
 import { API_PREFIX } from './schema.ts';
-import { type Guard, isLoopbackHost, RateLimiter, resolveToken } from './security.ts';
+import {
+  checkAccess,
+  checkOrigin,
+  type Guard,
+  isLoopbackHost,
+  RateLimiter,
+  resolveToken,
+} from './security.ts';
 import type { ControlTarget, Stats, StyleInfo } from './target.ts';
-import { WsHub } from './ws.ts';
+import { rejectUpgrade, WsHub } from './ws.ts';
 
 export interface ApiServerOptions {
   target: ControlTarget;
@@ -37,6 +46,7 @@ export class ApiServer {
   private readonly guard: Guard;
   private readonly log: Logger;
   private readonly mounts = new Map<string, MountHandler>();
+  private readonly upgrades = new Map<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>();
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private lastLoop = { p50Ms: 0, p99Ms: 0, maxMs: 0 };
   private statsTimer: NodeJS.Timeout | undefined;
@@ -74,7 +84,17 @@ export class ApiServer {
     );
     this.http.on('upgrade', (req, socket, head) => {
       socket.on('error', () => {});
-      if (!this.hub.handleUpgrade(req, socket, head)) socket.destroy();
+      if (this.hub.handleUpgrade(req, socket, head)) return;
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const mounted = this.upgrades.get(path);
+      if (!mounted) return void socket.destroy();
+      try {
+        checkAccess(this.guard, req.headers, new URL(req.url ?? '/', 'http://localhost'));
+        checkOrigin(req.headers);
+      } catch (error) {
+        return rejectUpgrade(socket, toApiError(error));
+      }
+      mounted(req, socket, head);
     });
     this.http.on('clientError', (_error, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -86,14 +106,27 @@ export class ApiServer {
     this.mounts.set(prefix.replace(/\/$/, ''), handler);
   }
 
+  /** Another part of the daemon takes WebSocket upgrades on `path` (after the Host, token and Origin checks). */
+  mountUpgrade(path: string, handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void {
+    this.upgrades.set(path, handler);
+  }
+
   async start(): Promise<void> {
     const { host = '127.0.0.1', port = 8790, target } = this.options;
     await new Promise<void>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
         reject(
           error.code === 'EADDRINUSE'
-            ? new StylecastError('PORT_IN_USE', `port ${port} on ${host} is in use`, 'set api.port or stop the other program')
-            : new StylecastError('BAD_CONFIG', `cannot listen on ${host}:${port}: ${error.message}`, 'check api.host'),
+            ? new StylecastError(
+                'PORT_IN_USE',
+                `port ${port} on ${host} is in use`,
+                'set api.port or stop the other program',
+              )
+            : new StylecastError(
+                'BAD_CONFIG',
+                `cannot listen on ${host}:${port}: ${error.message}`,
+                'check api.host',
+              ),
         );
       };
       this.http.once('error', onError);
@@ -172,7 +205,8 @@ export class ApiServer {
     this.stateQueued = true;
     setImmediate(() => {
       this.stateQueued = false;
-      if (this.hub.clientCount > 0) this.hub.broadcast({ event: 'state', data: this.options.target.status() });
+      if (this.hub.clientCount > 0)
+        this.hub.broadcast({ event: 'state', data: this.options.target.status() });
     });
   }
 }

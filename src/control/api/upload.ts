@@ -17,14 +17,22 @@ const MIN_SIDE = 16;
 const STORED_LONG_SIDE = 1024;
 
 export async function reencodeStyleImage(bytes: Buffer): Promise<Buffer> {
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
     meta = await sharp(bytes, { limitInputPixels: MAX_SIDE * MAX_SIDE }).metadata();
   } catch {
-    throw new ApiError('bad_image', 'the upload is not an image', 'send a JPEG, PNG or WebP file as the body');
+    throw new ApiError(
+      'bad_image',
+      'the upload is not an image',
+      'send a JPEG, PNG or WebP file as the body',
+    );
   }
   if (!meta.format || !ACCEPTED.has(meta.format))
-    throw new ApiError('bad_image', `image format '${meta.format ?? 'unknown'}' is not accepted`, 'use JPEG, PNG or WebP');
+    throw new ApiError(
+      'bad_image',
+      `image format '${meta.format ?? 'unknown'}' is not accepted`,
+      'use JPEG, PNG or WebP',
+    );
   const { width = 0, height = 0 } = meta;
   if (width < MIN_SIDE || height < MIN_SIDE || width > MAX_SIDE || height > MAX_SIDE)
     throw new ApiError('bad_image', `image size ${width}x${height} is outside ${MIN_SIDE}..${MAX_SIDE} px`);

@@ -5,7 +5,7 @@ import type { Logger } from '../../core/log.ts';
 import { plainResult, runCommand } from './dispatch.ts';
 import { ApiError, toApiError } from './errors.ts';
 import { MAX_JSON_BYTES, RequestId, WS_PATH, type WsEvent, WsQuerySchema } from './schema.ts';
-import { checkAccess, checkOrigin, type Guard } from './security.ts';
+import { checkAccess, checkOrigin, type Guard, presentedToken } from './security.ts';
 import type { ControlTarget, Stats, StyleInfo } from './target.ts';
 
 /**
@@ -18,6 +18,8 @@ import type { ControlTarget, Stats, StyleInfo } from './target.ts';
 const HARD_MAX_PAYLOAD = 256 * 1024;
 const MAX_PENDING_PER_CLIENT = 32;
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** A client that misses two pings in a row is gone (sleeping phone, pulled cable): its socket is freed. */
+const HEARTBEAT_MS = 30_000;
 
 export interface WsHubOptions {
   target: ControlTarget;
@@ -31,11 +33,24 @@ export interface WsHubOptions {
 export class WsHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD });
   private readonly pending = new WeakMap<WebSocket, number>();
+  private readonly alive = new WeakSet<WebSocket>();
+  private readonly heartbeat: NodeJS.Timeout;
   /** Events not sent because a client's buffer was full. */
   skipped = 0;
 
   constructor(private readonly options: WsHubOptions) {
     this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
+    this.heartbeat = setInterval(() => {
+      for (const ws of this.wss.clients) {
+        if (!this.alive.has(ws)) {
+          ws.terminate();
+          continue;
+        }
+        this.alive.delete(ws);
+        ws.ping();
+      }
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
   }
 
   get clientCount(): number {
@@ -73,6 +88,7 @@ export class WsHub {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
     for (const ws of this.wss.clients) ws.close(1001, 'stylecast is stopping');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     for (const ws of this.wss.clients) ws.terminate();
@@ -81,10 +97,14 @@ export class WsHub {
   private onConnection(ws: WebSocket, req: IncomingMessage): void {
     const { target } = this.options;
     ws.on('error', () => {}); // a broken client must not reach the daemon's error path
+    this.alive.add(ws);
+    ws.on('pong', () => this.alive.add(ws));
     ws.on('message', (data, isBinary) => {
       void this.onMessage(ws, data, isBinary);
     });
-    const auth = this.options.guard.token !== undefined && req.url?.includes('token=') ? 'token' : 'none';
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const auth =
+      this.options.guard.token !== undefined && presentedToken(req.headers, url) ? 'token' : 'none';
     this.send(ws, { event: 'hello', data: { status: target.status(), styles: this.options.styles(), auth } });
   }
 
@@ -98,7 +118,8 @@ export class WsHub {
 
   private async onMessage(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
-    if (isBinary) return this.reply(ws, null, new ApiError('bad_request', 'send JSON text messages, not binary'));
+    if (isBinary)
+      return this.reply(ws, null, new ApiError('bad_request', 'send JSON text messages, not binary'));
     if (bytes.length > MAX_JSON_BYTES)
       return this.reply(ws, null, new ApiError('too_large', `message over the ${MAX_JSON_BYTES} byte limit`));
     let message: unknown;
@@ -108,22 +129,38 @@ export class WsHub {
       return this.reply(ws, null, new ApiError('malformed_json', 'the message is not valid JSON'));
     }
     if (typeof message !== 'object' || message === null || Array.isArray(message))
-      return this.reply(ws, null, new ApiError('bad_request', 'a message is a JSON object with a command or query'));
+      return this.reply(
+        ws,
+        null,
+        new ApiError('bad_request', 'a message is a JSON object with a command or query'),
+      );
     const { id: rawId, ...rest } = message as Record<string, unknown>;
     const idCheck = RequestId.optional().safeParse(rawId);
     if (!idCheck.success)
-      return this.reply(ws, null, new ApiError('bad_request', 'id: a string (up to 64 characters) or an integer'));
+      return this.reply(
+        ws,
+        null,
+        new ApiError('bad_request', 'id: a string (up to 64 characters) or an integer'),
+      );
     const id = idCheck.data ?? null;
     const inFlight = this.pending.get(ws) ?? 0;
     if (inFlight >= MAX_PENDING_PER_CLIENT)
-      return this.reply(ws, id, new ApiError('rate_limited', 'too many requests in flight', 'wait for replies'));
+      return this.reply(
+        ws,
+        id,
+        new ApiError('rate_limited', 'too many requests in flight', 'wait for replies'),
+      );
     this.pending.set(ws, inFlight + 1);
     try {
-      const result = 'query' in rest ? this.query(rest) : plainResult(await runCommand(this.options.target, rest, 'websocket'));
+      const result =
+        'query' in rest
+          ? this.query(rest)
+          : plainResult(await runCommand(this.options.target, rest, 'websocket'));
       this.send(ws, result === undefined ? { id, ok: true } : { id, ok: true, result });
     } catch (error) {
       const apiError = toApiError(error);
-      if (apiError.code === 'failed') this.options.log.warn({ err: apiError.message }, 'websocket command failed');
+      if (apiError.code === 'failed')
+        this.options.log.warn({ err: apiError.message }, 'websocket command failed');
       this.reply(ws, id, apiError);
     } finally {
       this.pending.set(ws, (this.pending.get(ws) ?? 1) - 1);
@@ -149,7 +186,7 @@ export class WsHub {
   }
 }
 
-function rejectUpgrade(socket: Duplex, error: ApiError): void {
+export function rejectUpgrade(socket: Duplex, error: ApiError): void {
   const body = JSON.stringify({ ok: false, error: error.body() });
   socket.end(
     `HTTP/1.1 ${error.status} ${error.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

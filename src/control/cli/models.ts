@@ -22,7 +22,10 @@ export function registerModels(program: Command): void {
   const models = program
     .command('models')
     .description('list, download, verify and import segmentation and style models');
-  const dirOption = ['--models-dir <dir>', 'a folder laid out like the models cache (default: STYLECAST_MODELS)'] as const;
+  const dirOption = [
+    '--models-dir <dir>',
+    'a folder laid out like the models cache (default: STYLECAST_MODELS)',
+  ] as const;
 
   models
     .command('list')
@@ -98,7 +101,11 @@ export function registerModels(program: Command): void {
     .requiredOption('--out <file>', 'the .onnx file to write')
     .action(async (file: string, opts: { out: string }) => {
       if (!existsSync(file)) {
-        throw new StylecastError('INPUT_NOT_FOUND', `${file} does not exist`, 'give the path of a .tflite file');
+        throw new StylecastError(
+          'INPUT_NOT_FOUND',
+          `${file} does not exist`,
+          'give the path of a .tflite file',
+        );
       }
       const { importTflite } = await import('../../inference/tflite/import.ts');
       const onnx = importTflite(new Uint8Array(await readFile(file)), {
@@ -175,7 +182,12 @@ function printTable(rows: Row[]): void {
   const header = ['name', 'role', 'format', 'size', 'licence', 'status', 'where'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   for (const line of [header, ...cells]) {
-    process.stdout.write(`${line.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`);
+    process.stdout.write(
+      `${line
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
   }
 }
 

@@ -23,7 +23,11 @@ interface ObsFlags {
 function settingsFrom(flags: ObsFlags): Config['obs'] {
   const port = flags.port === undefined ? undefined : Number(flags.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
-    throw new StylecastError('BAD_ARGUMENT', `--port ${flags.port} is not a TCP port`, 'use a number 1-65535');
+    throw new StylecastError(
+      'BAD_ARGUMENT',
+      `--port ${flags.port} is not a TCP port`,
+      'use a number 1-65535',
+    );
   }
   return loadConfig({
     file: flags.config,
@@ -72,11 +76,7 @@ export function registerObs(program: Command): void {
         }),
       );
       if (flags.json) return out(JSON.stringify(report));
-      const what = report.createdInput
-        ? 'created'
-        : report.updatedSettings
-          ? 'updated'
-          : 'already installed';
+      const what = report.createdInput ? 'created' : report.updatedSettings ? 'updated' : 'already installed';
       out(
         `${what}: "${report.sourceName}" in scene "${report.scene}", listening on tcp://127.0.0.1:${settings.streamPort}, fitted to ${report.canvas.width}x${report.canvas.height}`,
       );
@@ -95,7 +95,9 @@ export function registerObs(program: Command): void {
         }),
       );
       if (flags.json) return out(JSON.stringify(status));
-      out(`OBS ${status.obsVersion ?? '?'} (obs-websocket ${status.websocketVersion ?? '?'}) at ${settings.url}`);
+      out(
+        `OBS ${status.obsVersion ?? '?'} (obs-websocket ${status.websocketVersion ?? '?'}) at ${settings.url}`,
+      );
       out(`scene "${settings.scene}": ${status.sceneExists ? 'present' : 'missing'}`);
       out(
         `source "${settings.sourceName}": ${status.inputExists ? `present (${status.inputKind}), settings ${status.settingsMatch ? 'match' : 'differ — run `stylecast obs install`'}, ${status.sceneItems} in the scene` : 'missing — run `stylecast obs install`'}`,

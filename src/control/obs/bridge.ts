@@ -1,4 +1,9 @@
-import { EventSubscription, OBSWebSocket, type OBSRequestTypes, type OBSResponseTypes } from 'obs-websocket-js/json';
+import {
+  EventSubscription,
+  type OBSRequestTypes,
+  type OBSResponseTypes,
+  OBSWebSocket,
+} from 'obs-websocket-js/json';
 import { describeError, StylecastError } from '../../core/errors.ts';
 import { SafeEmitter } from '../../core/lifecycle.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
@@ -18,6 +23,8 @@ export interface ObsBridgeOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** A request that gets no answer in this time fails (obs-websocket-js would wait forever on a dead socket). */
   requestTimeoutMs?: number;
+  /** Log "OBS is not reachable" at info instead of warn (OBS is optional: obs.enabled 'auto'). Auth errors stay warnings. */
+  optional?: boolean;
 }
 
 export type ObsBridgeState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
@@ -48,7 +55,9 @@ export class ObsBridge extends SafeEmitter {
   private readonly log: Logger;
 
   constructor(private readonly options: ObsBridgeOptions) {
-    super((error, event) => this.log.error({ event, err: describeError(error) }, 'OBS event listener failed'));
+    super((error, event) =>
+      this.log.error({ event, err: describeError(error) }, 'OBS event listener failed'),
+    );
     this.log = (options.logger ?? silentLogger()).child({ part: 'obs' });
     this.delay = options.backoff?.initialMs ?? 500;
   }
@@ -71,7 +80,11 @@ export class ObsBridge extends SafeEmitter {
         this.options.requestTimeoutMs ?? 5000,
         'connect',
       );
-      const version = await withTimeout(obs.call('GetVersion'), this.options.requestTimeoutMs ?? 5000, 'GetVersion');
+      const version = await withTimeout(
+        obs.call('GetVersion'),
+        this.options.requestTimeoutMs ?? 5000,
+        'GetVersion',
+      );
       this.versions = { obsVersion: version.obsVersion, websocketVersion: version.obsWebSocketVersion };
     } catch (error) {
       await obs.disconnect().catch(() => {});
@@ -153,7 +166,9 @@ export class ObsBridge extends SafeEmitter {
     } catch (error) {
       const line = describeError(error);
       if (line !== this.lastLoggedError) {
-        this.log.warn(line);
+        const unreachable = error instanceof StylecastError && error.key === 'OBS_UNREACHABLE';
+        if (this.options.optional && unreachable) this.log.info(`${line}; will connect when it answers`);
+        else this.log.warn(line);
         this.lastLoggedError = line;
       }
       this.schedule();

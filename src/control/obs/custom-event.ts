@@ -38,7 +38,10 @@ export function parseCustomEvent(eventData: unknown): CustomEventResult {
   if (!isPlain(payload)) return { kind: 'invalid', reason: '"stylecast" must be an object' };
   const { v, ...rest } = payload;
   if (v !== CUSTOM_EVENT_VERSION) {
-    return { kind: 'invalid', reason: `unsupported payload version ${JSON.stringify(v)} (this daemon speaks v1)` };
+    return {
+      kind: 'invalid',
+      reason: `unsupported payload version ${JSON.stringify(v)} (this daemon speaks v1)`,
+    };
   }
   if (typeof rest.command === 'string' && ALIASES[rest.command]) rest.command = ALIASES[rest.command];
   try {

@@ -6,7 +6,8 @@ import { StylecastError } from '../../core/errors.ts';
  * The password is never part of any message.
  */
 
-const ENABLE_HINT = 'in OBS open Tools > WebSocket Server Settings, tick "Enable WebSocket server" and check the port';
+const ENABLE_HINT =
+  'in OBS open Tools > WebSocket Server Settings, tick "Enable WebSocket server" and check the port';
 
 /** obs-websocket closes with 4009 when authentication fails (protocol: WebSocketCloseCode.AuthenticationFailed). */
 const AUTH_FAILED = 4009;
@@ -60,7 +61,11 @@ export function connectError(error: unknown, url: string, hasPassword: boolean):
   try {
     port = new URL(url).port || port;
   } catch {
-    return new StylecastError('BAD_CONFIG', `obs.url ${url} is not a URL`, 'use a URL like ws://127.0.0.1:4455');
+    return new StylecastError(
+      'BAD_CONFIG',
+      `obs.url ${url} is not a URL`,
+      'use a URL like ws://127.0.0.1:4455',
+    );
   }
   if (isLoopback(url) && localObsRunning()) {
     return new StylecastError(

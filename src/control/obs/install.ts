@@ -112,7 +112,11 @@ export async function installObsSource(bridge: ObsBridge, options: InstallOption
   } else {
     const { inputSettings } = await call('GetInputSettings', { inputName: sourceName });
     if (settingsDiffer(wanted, inputSettings as Record<string, unknown>)) {
-      await call('SetInputSettings', { inputName: sourceName, inputSettings: wanted as never, overlay: true });
+      await call('SetInputSettings', {
+        inputName: sourceName,
+        inputSettings: wanted as never,
+        overlay: true,
+      });
       updatedSettings = true;
     }
     ids = await sceneItemsOf(call, scene, sourceName);
@@ -168,7 +172,8 @@ export async function obsStatus(
       inputSettings as Record<string, unknown>,
     );
   }
-  const sceneItems = sceneExists && input ? (await sceneItemsOf(call, options.scene, options.sourceName)).length : 0;
+  const sceneItems =
+    sceneExists && input ? (await sceneItemsOf(call, options.scene, options.sourceName)).length : 0;
   const { outputActive } = await call('GetRecordStatus');
   const stats = bridge.stats();
   return {

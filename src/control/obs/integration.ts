@@ -47,6 +47,8 @@ export class ObsIntegration {
       wrapRecord?: boolean;
       /** Called after each (re)connect once the source is installed (or found): the sink reconnects at once. */
       onReady?: () => void;
+      /** OBS is optional here: an unreachable OBS is logged at info, not warn. */
+      optional?: boolean;
     } = {},
   ) {
     this.log = logger.child({ part: 'obs' });
@@ -55,6 +57,7 @@ export class ObsIntegration {
       password: settings.password,
       logger,
       backoff: bridgeOptions.backoff,
+      optional: bridgeOptions.optional,
     });
     this.activate = bridgeOptions.activate ?? false;
     this.wrapRecord = bridgeOptions.wrapRecord ?? true;
@@ -159,7 +162,10 @@ export class ObsIntegration {
       this.installed = true;
       this.installError = undefined;
       if (report.createdInput || report.updatedSettings || report.removedDuplicates)
-        this.log.info({ scene: report.scene, source: report.sourceName }, 'installed the stylecast source in OBS');
+        this.log.info(
+          { scene: report.scene, source: report.sourceName },
+          'installed the stylecast source in OBS',
+        );
     } catch (error) {
       this.installed = false;
       this.installError = describeError(error);

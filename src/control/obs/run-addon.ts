@@ -26,10 +26,12 @@ export const obsRunAddon: RunAddon = {
     let sink: ObsSink | undefined;
     const integration = new ObsIntegration({ ...obs, install }, daemon.bus, log, {
       wrapRecord: false,
-      activate: obs.enabled === true,
+      // Never switch the live program scene from a daemon (it reconnects mid-stream).
+      activate: false,
       // OBS is usually local: retrying often is cheap and gets the picture back sooner after a restart.
       backoff: { initialMs: 250, maxMs: 1000 },
       onReady: () => sink?.retryNow(),
+      optional: obs.enabled === 'auto',
     });
     integrations.set(daemon, integration);
     daemon.onObsRecord = (action) => integration.obsRecord(action);

@@ -1,11 +1,11 @@
 // stylecast control panel: vanilla JS, no build step. Talks to the daemon over /api/v1 (HTTP + WebSocket).
-'use strict';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 if (params.get('token')) sessionStorage.setItem('stylecast-token', params.get('token'));
 const token = sessionStorage.getItem('stylecast-token');
-const withToken = (path) => (token ? `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}` : path);
+const withToken = (path) =>
+  token ? `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}` : path;
 
 const EFFECT_LABELS = {
   none: 'Camera only',
@@ -69,7 +69,7 @@ async function command(cmd) {
       return await new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
         ws.send(JSON.stringify({ id, ...cmd }));
-        setTimeout(() => pending.delete(id) && reject(new Error('no answer from the daemon')), 8000);
+        setTimeout(() => pending.delete(id) && reject(new Error('no answer from the daemon')), 30000);
       });
     }
     const res = await fetch(withToken('/api/v1/commands'), {
@@ -103,10 +103,13 @@ function renderStatus(status) {
   for (const card of document.querySelectorAll('.style-card[data-name]'))
     card.classList.toggle('active', card.dataset.name === status.style.name);
   renderEffects(status.effect);
+  $('current-effect').textContent = EFFECT_LABELS[status.effect.name] || status.effect.name;
   renderMask(status.mask);
   renderRecording(status.recording);
   const obs = status.obs;
-  const tone = { connected: 'ok', connecting: 'warn', disabled: '', disconnected: 'warn', failed: 'bad' }[obs.connection];
+  const tone = { connected: 'ok', connecting: 'warn', disabled: '', disconnected: 'warn', failed: 'bad' }[
+    obs.connection
+  ];
   const extra = obs.connection === 'connected' && obs.recording ? ' · rec' : '';
   setPill('obs', `OBS ${obs.connection}${extra}`, tone);
   $('obs').title = obs.detail || obs.url || 'OBS Studio bridge';
@@ -148,7 +151,8 @@ function renderMask(mask) {
     skip.className = 'check';
     skip.innerHTML = '<input type="checkbox" id="mask-skip"> Skip nearly identical frames';
     box.append(skip);
-    $('mask-skip').onchange = (e) => command({ command: 'mask', settings: { skipSimilarFrames: e.target.checked } });
+    $('mask-skip').onchange = (e) =>
+      command({ command: 'mask', settings: { skipSimilarFrames: e.target.checked } });
   }
   for (const c of MASK_CONTROLS) {
     if (!state.dragging.has(`mask-${c.key}`)) $(`mask-${c.key}`).value = mask[c.key];
@@ -216,7 +220,11 @@ function renderStats(stats) {
   $('fps-value').textContent = stats.fps.toFixed(1);
   $('latency-value').textContent = stats.latencyMs.p50.toFixed(1);
   $('drops-value').textContent = String(drops);
-  setPill('fps-pill', `${stats.fps.toFixed(1)} fps · ${stats.latencyMs.p50.toFixed(0)} ms`, stats.fps > 0 ? 'ok' : '');
+  setPill(
+    'fps-pill',
+    `${stats.fps.toFixed(1)} fps · ${stats.latencyMs.p50.toFixed(0)} ms`,
+    stats.fps > 0 ? 'ok' : '',
+  );
 }
 
 function push(key, value, canvas, color) {
@@ -241,7 +249,10 @@ function push(key, value, canvas, color) {
   const x = (i) => w - ((data.length - 1 - i) / 59) * w; // newest sample at the right edge
   const y = (v) => h - (v / max) * (h - 4) - 2;
   ctx.beginPath();
-  data.forEach((v, i) => (i ? ctx.lineTo(x(i), y(v)) : ctx.moveTo(x(i), y(v))));
+  data.forEach((v, i) => {
+    if (i) ctx.lineTo(x(i), y(v));
+    else ctx.moveTo(x(i), y(v));
+  });
   ctx.strokeStyle = color;
   ctx.lineWidth = 2 * scale;
   ctx.stroke();

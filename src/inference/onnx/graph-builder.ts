@@ -159,7 +159,11 @@ function elementTypeOf(data: TensorArray): ElementType {
   return 'int64';
 }
 
-function valueInfo(name: string, dims: (number | string)[], type: ElementType): onnxProto.onnx.IValueInfoProto {
+function valueInfo(
+  name: string,
+  dims: (number | string)[],
+  type: ElementType,
+): onnxProto.onnx.IValueInfoProto {
   return {
     name,
     type: {

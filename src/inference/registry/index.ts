@@ -1,4 +1,13 @@
 /** The model registry: manifest, lookup, verification, loading and pull. */
+
+export {
+  checkSessionAgainstManifest,
+  type LoadedModel,
+  type LoadOptions,
+  loadOnnx,
+  type OpenModelOptions,
+  openModel,
+} from './load.ts';
 export {
   assertVerified,
   candidatePaths,
@@ -13,14 +22,6 @@ export {
   type Verification,
   verifyFile,
 } from './locate.ts';
-export {
-  checkSessionAgainstManifest,
-  type LoadedModel,
-  type LoadOptions,
-  loadOnnx,
-  type OpenModelOptions,
-  openModel,
-} from './load.ts';
 export {
   MANIFEST_PATH,
   type ModelEntry,

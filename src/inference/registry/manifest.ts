@@ -89,7 +89,13 @@ export function modelEntry(name: string): NamedEntry {
 }
 
 /** The SUPPORTED table: one row per model for listings, the API and docs. */
-export function supportedModels(): { name: string; role: string; format: string; precision: string; licence: string }[] {
+export function supportedModels(): {
+  name: string;
+  role: string;
+  format: string;
+  precision: string;
+  licence: string;
+}[] {
   return [...manifest().values()].map(({ name, role, format, precision, licence }) => ({
     name,
     role,

@@ -143,7 +143,12 @@ async function fetchInto(
     }
     if (!response.ok || !response.body) {
       await response.body?.cancel();
-      return { kind: 'fatal', bytes: 0, resumedFrom: 0, reason: `HTTP ${response.status} ${response.statusText}` };
+      return {
+        kind: 'fatal',
+        bytes: 0,
+        resumedFrom: 0,
+        reason: `HTTP ${response.status} ${response.statusText}`,
+      };
     }
     const resumedFrom = response.status === 206 ? have : 0;
     emit({ status: 'download', name: entry.name, url, resumeFrom: resumedFrom });

@@ -1,8 +1,8 @@
 import type { DeviceName } from '../../config/schema.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
-import { createSession, type ModelSession } from '../runtime.ts';
+import type { ModelSession } from '../runtime.ts';
 import { type AspectMode, type FitGeometry, fitGeometry } from './fit.ts';
-import { loadSegmenterModel } from './model-source.ts';
+import { openSegmenterModel } from './model-source.ts';
 import { encodeInput, type SegmenterSpec } from './spec.ts';
 
 export interface SegmenterOptions {
@@ -28,12 +28,10 @@ export class Segmenter {
 
   static async open(spec: SegmenterSpec, options: SegmenterOptions = {}): Promise<Segmenter> {
     const log = options.log ?? silentLogger();
-    const model = await loadSegmenterModel(spec, { modelsDir: options.modelsDir });
-    const session = await createSession(model, {
-      device: options.device,
-      threads: options.threads,
+    const session = await openSegmenterModel(spec, {
+      modelsDir: options.modelsDir,
       log,
-      label: `segmentation model '${spec.name}'`,
+      session: { device: options.device, threads: options.threads },
     });
     return new Segmenter(spec, session, options.aspect ?? spec.aspect);
   }

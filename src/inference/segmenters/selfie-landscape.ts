@@ -11,5 +11,5 @@ export const selfieLandscape: SegmenterSpec = {
   inputWidth: 256,
   inputHeight: 144,
   aspect: 'stretch',
-  files: { tflite: 'mediapipe-selfie-segmentation/selfie_segmentation_landscape.tflite' },
+  registryName: 'selfie-landscape',
 };

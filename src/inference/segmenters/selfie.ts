@@ -14,9 +14,6 @@ export const selfie: SegmenterSpec = {
   scale: [1 / 255, 1 / 255, 1 / 255],
   aspect: 'stretch',
   pad: [0, 0, 0],
-  files: {
-    tflite: 'mediapipe-selfie-segmentation/selfie_segmentation.tflite',
-    onnx: 'mediapipe-selfie-segmentation/selfie_segmentation.onnx',
-  },
+  registryName: 'selfie',
   personProbability: (outputs, names) => channelPlane(outputs[names[0]], 0, 'nhwc'),
 };

@@ -17,6 +17,6 @@ export const sinet: SegmenterSpec = {
   scale: [1 / (STD[0] * 255), 1 / (STD[1] * 255), 1 / (STD[2] * 255)],
   aspect: 'stretch',
   pad: [0, 0, 0],
-  files: { onnx: 'sinet/SINet_Softmax_simple.onnx' },
+  registryName: 'sinet',
   personProbability: (outputs, names) => channelPlane(outputs[names[0]], 1, 'nchw'),
 };

@@ -19,8 +19,8 @@ export interface SegmenterSpec {
   aspect: AspectMode;
   /** Letterbox padding colour (RGB 0..255), before normalisation. */
   pad: readonly [number, number, number];
-  /** Where the model comes from: a ready ONNX file, or a TFLite file that the importer converts. */
-  files: { onnx?: string; tflite?: string };
+  /** The model registry's name (models/manifest.json); TFLite files are imported into ONNX there. */
+  registryName: string;
   /** The model's outputs -> person probability in [0, 1], inputWidth x inputHeight, row-major. */
   personProbability(outputs: Record<string, TensorData>, outputNames: readonly string[]): Float32Array;
 }
@@ -39,17 +39,19 @@ export function channelPlane(tensor: TensorData, channel: number, layout: 'nhwc'
   return out;
 }
 
-/** Softmax probability of class `index` over `classes` per-pixel logits, channel-last. */
-export function classProbabilityNhwc(logits: Float32Array, classes: number, index: number): Float32Array {
+/**
+ * P(class `index`) against the strongest other class, per pixel, from channel-last logits:
+ * exp(l_i) / (exp(l_i) + exp(max other)). It is above 0.5 exactly where the class is the argmax (so a
+ * 0.5 threshold reproduces the model's own label map), and soft near ties for smoothing.
+ */
+export function classVersusBestOther(logits: Float32Array, classes: number, index: number): Float32Array {
   const n = logits.length / classes;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const base = i * classes;
-    let max = logits[base];
-    for (let c = 1; c < classes; c++) if (logits[base + c] > max) max = logits[base + c];
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(logits[base + c] - max);
-    out[i] = Math.exp(logits[base + index] - max) / sum;
+    let other = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < classes; c++) if (c !== index && logits[base + c] > other) other = logits[base + c];
+    out[i] = 1 / (1 + Math.exp(other - logits[base + index]));
   }
   return out;
 }

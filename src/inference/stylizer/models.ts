@@ -71,11 +71,11 @@ export function findStyleModels(
 export function requireStyleModels(variant: StyleVariant | 'auto', options: LocateOptions = {}) {
   const found = findStyleModels(variant, options);
   if (found) return found;
-  const what = variant === 'auto' ? 'the style models' : `the ${variant} style transform model`;
+  const what = variant === 'auto' ? 'the Magenta style models are' : `the ${variant} style transform model is`;
   throw new StylecastError(
     'MODEL_NOT_FOUND',
-    `${what} (Magenta arbitrary style) are not installed (looked in ${modelSearchDirs(options).join(', ')})`,
-    'run `stylecast models pull` (or set STYLECAST_MODELS to a folder that has them)',
+    `${what} not installed`,
+    `run \`stylecast models pull\` to get them (looked in ${modelSearchDirs(options).join(', ')})`,
   );
 }
 

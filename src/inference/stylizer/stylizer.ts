@@ -16,6 +16,14 @@ export interface StylizeOptions {
   detail?: number;
   /** One edge-padded tile for the whole frame: fastest, least detail (first frame after a switch). */
   single?: boolean;
+  /** Checked between tiles: true abandons the frame (a newer style made it worthless). */
+  shouldStop?: () => boolean;
+}
+
+export class StylizeCancelled extends Error {
+  constructor() {
+    super('stylization cancelled');
+  }
 }
 
 export interface Stylized {
@@ -83,6 +91,7 @@ export class Stylizer {
     const plan = this.plan(width, height, options);
     const acc = new TileAccumulator(plan);
     for (let i = 0; i < plan.tiles.length; i++) {
+      if (i > 0 && options.shouldStop?.()) throw new StylizeCancelled();
       rgbaToTensor(rgba, width, height, tileSourceRect(plan, i, width, height), TILE, TILE, this.tileBuffer);
       acc.add(i, await this.transformTile(this.tileBuffer, bottleneck));
     }

@@ -23,6 +23,11 @@ export interface StylizeResult {
   tiles: number;
 }
 
+/** A stylization dropped because cancel() was called while it waited or ran. */
+export class StylizeCancelledError extends Error {
+  readonly cancelled = true;
+}
+
 type Pending = { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void };
 
 /** A worker that runs a .ts entry: tsx's loader is registered inside the thread before the import. */
@@ -36,37 +41,52 @@ export class StylizerWorker {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private stopped = false;
+  private exited = false;
   provider = 'cpu';
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly generation: Int32Array,
+  ) {
     worker.on('message', (reply: WorkerReply) => {
       const pending = this.pending.get(reply.id);
       if (!pending) return;
       this.pending.delete(reply.id);
-      if (reply.kind === 'error') pending.reject(new Error(reply.message));
+      if (reply.kind === 'error')
+        pending.reject(reply.cancelled ? new StylizeCancelledError(reply.message) : new Error(reply.message));
       else pending.resolve(reply);
     });
     worker.on('error', (error) => this.failAll(error));
-    worker.on('exit', () => this.failAll(new Error('stylizer worker exited')));
+    worker.on('exit', () => {
+      this.exited = true;
+      this.failAll(new Error('stylizer worker exited'));
+    });
   }
 
   static async start(
     models: StyleModelBytes,
     options: { threads?: number; device?: DeviceName } = {},
   ): Promise<StylizerWorker> {
+    const generation = new Int32Array(new SharedArrayBuffer(4));
     const init: WorkerInit = {
       predict: models.predict,
       transform: models.transform,
       threads: options.threads ?? 0,
       device: options.device ?? 'cpu',
+      generation,
     };
     const worker = spawnTsWorker(new URL('./worker.ts', import.meta.url), init);
-    const client = new StylizerWorker(worker);
+    const client = new StylizerWorker(worker, generation);
     const ready = await new Promise<WorkerReply>((resolve, reject) => {
       client.pending.set(0, { resolve, reject });
     });
     if (ready.kind === 'ready') client.provider = ready.provider;
     return client;
+  }
+
+  /** Drops every stylization queued or running (the running one stops after its current tile). */
+  cancelStylizations(): void {
+    Atomics.add(this.generation, 0, 1);
   }
 
   /** Jobs posted and not answered yet. */
@@ -96,6 +116,7 @@ export class StylizerWorker {
       width,
       height,
       bottleneck: Float32Array.from(bottleneck),
+      generation: Atomics.load(this.generation, 0),
       detail: job.detail ?? 1,
       single: job.single ?? false,
       outWidth: job.outWidth ?? 0,
@@ -120,10 +141,15 @@ export class StylizerWorker {
     this.pending.clear();
   }
 
+  /** Graceful: the worker finishes its current tile, releases its sessions and exits (terminate after 3 s). */
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (this.exited) return;
+    this.cancelStylizations();
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ id: this.nextId++, kind: 'stop' } satisfies WorkerRequest);
     this.failAll(new Error('stylizer worker stopped'));
-    await this.worker.terminate();
+    const timer = setTimeout(() => void this.worker.terminate(), 3000);
+    await exited;
+    clearTimeout(timer);
   }
 }

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { DeviceName } from '../../config/schema.ts';
 import { createSession } from '../runtime.ts';
 import { resizeRgba } from './preprocess.ts';
-import { Stylizer } from './stylizer.ts';
+import { StylizeCancelled, Stylizer } from './stylizer.ts';
 
 /**
  * The stylizer's worker thread: owns both ORT sessions and all the pixel work of a stylization
@@ -15,6 +15,8 @@ export interface WorkerInit {
   transform: Uint8Array;
   threads: number;
   device: DeviceName;
+  /** Cancellation generation, bumped by the main thread; a job posted under an older one is dropped. */
+  generation: Int32Array;
 }
 
 export type WorkerRequest =
@@ -26,6 +28,7 @@ export type WorkerRequest =
       width: number;
       height: number;
       bottleneck: Float32Array;
+      generation: number;
       detail: number;
       single: boolean;
       /** Resize the result to this size (0 = keep the work resolution). */
@@ -38,7 +41,7 @@ export type WorkerReply =
   | { id: number; kind: 'ready'; provider: string }
   | { id: number; kind: 'predict'; bottleneck: Float32Array; ms: number }
   | { id: number; kind: 'stylize'; rgba: Uint8Array; width: number; height: number; ms: number; tiles: number }
-  | { id: number; kind: 'error'; message: string };
+  | { id: number; kind: 'error'; message: string; cancelled?: boolean };
 
 const port = parentPort;
 if (!port) throw new Error('stylizer worker started outside a worker thread');
@@ -52,12 +55,19 @@ const transformSession = await createSession(init.transform, { ...options, label
 const stylizer = new Stylizer(predictSession, transformSession);
 port.postMessage({ id: 0, kind: 'ready', provider: transformSession.provider } satisfies WorkerReply);
 
-port.on('message', async (request: WorkerRequest) => {
+// One job at a time, in order: an awaited ORT run yields to the event loop, and the next message must
+// not start (and overwrite the shared tile buffer) before this one is done.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (request: WorkerRequest) => {
+  queue = queue.then(() => handle(request));
+});
+
+async function handle(request: WorkerRequest): Promise<void> {
   const started = performance.now();
   try {
     if (request.kind === 'stop') {
       await stylizer.release();
-      port.close();
+      port.close(); // nothing else keeps this thread alive: it exits
       return;
     }
     if (request.kind === 'predict') {
@@ -66,9 +76,12 @@ port.on('message', async (request: WorkerRequest) => {
       port.postMessage(reply, [bottleneck.buffer as ArrayBuffer]);
       return;
     }
+    const stale = () => Atomics.load(init.generation, 0) !== request.generation;
+    if (stale()) throw new StylizeCancelled();
     const result = await stylizer.stylizeFrame(request.rgba, request.width, request.height, request.bottleneck, {
       detail: request.detail,
       single: request.single,
+      shouldStop: stale,
     });
     let { rgba, width, height } = result;
     if (request.outWidth > 0 && (request.outWidth !== width || request.outHeight !== height)) {
@@ -91,6 +104,8 @@ port.on('message', async (request: WorkerRequest) => {
       id: request.id,
       kind: 'error',
       message: error instanceof Error ? error.message : String(error),
+      cancelled: error instanceof StylizeCancelled,
     } satisfies WorkerReply);
   }
-});
+}
+

@@ -24,6 +24,10 @@ export interface ImportSettings {
    * TFLite int8 kernels do (QuantizeLinear + DequantizeLinear); 'dequantize' computes them in float.
    */
   quantizedActivations: 'simulate' | 'dequantize';
+  /** Replace TF's exported instance-norm subgraphs by InstanceNormalization (default on). */
+  fuseInstanceNorm: boolean;
+  /** Compute convs with <= 4 output channels on a space-to-depth view (default on; see narrow-conv.ts). */
+  rewriteNarrowConvs: boolean;
 }
 
 export const NHWC_TO_NCHW = [0, 3, 1, 2];
@@ -116,7 +120,11 @@ export class ConvertContext {
           ` that cannot be decoded (${bytes.length} bytes for shape [${tensor.shape}])`,
       );
     }
-    const value: Value = { kind: 'const', data, shape: tensor.shape.length ? [...tensor.shape] : [data.length] };
+    const value: Value = {
+      kind: 'const',
+      data,
+      shape: tensor.shape.length ? [...tensor.shape] : [data.length],
+    };
     if (tensor.shape.length === 0 && data.length === 1) value.shape = [];
     this.values.set(index, value);
     return value;
@@ -223,9 +231,11 @@ export class ConvertContext {
     const key = `${scale}:${zeroPoint}:${type}`;
     let names = this.quantParams.get(key);
     if (!names) {
-      const zero =
-        type === TensorType.INT8 ? Int8Array.of(zeroPoint) : Uint8Array.of(zeroPoint);
-      names = [this.g.addInitializer('q_scale', Float32Array.of(scale), []), this.g.addInitializer('q_zero', zero, [])];
+      const zero = type === TensorType.INT8 ? Int8Array.of(zeroPoint) : Uint8Array.of(zeroPoint);
+      names = [
+        this.g.addInitializer('q_scale', Float32Array.of(scale), []),
+        this.g.addInitializer('q_zero', zero, []),
+      ];
       this.quantParams.set(key, names);
     }
     return names;

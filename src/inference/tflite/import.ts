@@ -7,7 +7,9 @@ import { OnnxGraphBuilder } from '../onnx/graph-builder.ts';
 import { BuiltinOp } from './builtin-ops.ts';
 import { ConvertContext, type ImportSettings, NCHW_TO_NHWC, NHWC_TO_NCHW } from './context.ts';
 import { CorruptFlatbufferError } from './flatbuffer-table.ts';
+import { findInstanceNorms, type InstanceNormMatch } from './fuse-instance-norm.ts';
 import { BUILTIN_CONVERTERS, CUSTOM_CONVERTERS } from './ops/index.ts';
+import { convertInstanceNorm } from './ops/instance-norm.ts';
 import { readTfliteModel, TENSOR_TYPE_NAMES, TensorType } from './schema.ts';
 
 /** Bump when the importer's output changes: cached imports from other versions are then ignored. */
@@ -27,6 +29,8 @@ export function importTflite(bytes: Uint8Array, options: ImportOptions = {}): Ui
   try {
     return convert(bytes, modelName, {
       quantizedActivations: options.quantizedActivations ?? 'dequantize',
+      fuseInstanceNorm: options.fuseInstanceNorm ?? true,
+      rewriteNarrowConvs: options.rewriteNarrowConvs ?? true,
     });
   } catch (error) {
     if (isStylecastError(error)) throw error;
@@ -69,12 +73,24 @@ function convert(bytes: Uint8Array, modelName: string, settings: ImportSettings)
     const tensor = io(index);
     const shape = [...tensor.shape];
     g.addInput(tensor.name, shape);
-    const internal = shape.length === 4 ? g.add('Transpose', [tensor.name], { perm: NHWC_TO_NCHW }) : tensor.name;
+    const internal =
+      shape.length === 4 ? g.add('Transpose', [tensor.name], { perm: NHWC_TO_NCHW }) : tensor.name;
     ctx.setValue(index, { kind: 'tensor', name: internal, shape });
   }
 
+  const norms = settings.fuseInstanceNorm
+    ? findInstanceNorms(model, subgraph, settings.quantizedActivations === 'dequantize')
+    : new Map<number, InstanceNormMatch>();
+  const replaced = new Set([...norms.values()].flatMap((match) => [...match.replaced]));
+
   for (const op of subgraph.operators) {
+    if (replaced.has(op.index)) continue;
     ctx.begin(op);
+    const norm = norms.get(op.index);
+    if (norm) {
+      convertInstanceNorm(ctx, norm);
+      continue;
+    }
     const code = model.operatorCodes[op.opcodeIndex];
     const converter =
       code.builtin === BuiltinOp.CUSTOM
@@ -86,7 +102,7 @@ function convert(bytes: Uint8Array, modelName: string, settings: ImportSettings)
 
   for (const [k, tensor] of outputs.entries()) {
     const value = ctx.valueOf(subgraph.outputs[k]);
-    if (!value || value.kind !== 'tensor') {
+    if (value?.kind !== 'tensor') {
       throw new StylecastError(
         'MODEL_UNSUPPORTED_OP',
         `${modelName}: output '${tensor.name}' is ${value ? 'a constant' : 'never computed'}`,
@@ -120,27 +136,31 @@ export const defaultImportCacheDir = (): string => join(defaultCacheDir(), 'onnx
  */
 export async function importTfliteFile(
   path: string,
-  options: { cacheDir?: string } & Omit<ImportOptions, 'modelName'> = {},
+  options: { cacheDir?: string } = {},
 ): Promise<ImportedFile> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (error) {
-    throw new StylecastError('MODEL_NOT_FOUND', `cannot read ${path}: ${(error as Error).message}`, 'check the path', {
-      cause: error,
-    });
+    throw new StylecastError(
+      'MODEL_NOT_FOUND',
+      `cannot read ${path}: ${(error as Error).message}`,
+      'check the path',
+      {
+        cause: error,
+      },
+    );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const mode = options.quantizedActivations ?? 'dequantize';
   const dir = options.cacheDir ?? defaultImportCacheDir();
-  const cachePath = join(dir, `${sha256}-v${IMPORTER_VERSION}${mode === 'dequantize' ? '' : `-${mode}`}.onnx`);
+  const cachePath = join(dir, `${sha256}-v${IMPORTER_VERSION}.onnx`);
   try {
     const cached = new Uint8Array(await readFile(cachePath));
     if (cached.length > 0) return { onnx: cached, cached: true, cachePath };
   } catch {
     // not cached yet
   }
-  const onnx = importTflite(bytes, { ...options, modelName: basename(path) });
+  const onnx = importTflite(bytes, { modelName: basename(path) });
   await mkdir(dir, { recursive: true });
   const temporary = `${cachePath}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(temporary, onnx);

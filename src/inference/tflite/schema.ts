@@ -81,7 +81,9 @@ export function readTfliteModel(bytes: Uint8Array): TfliteModel {
   if (bytes.length < 8) throw new CorruptFlatbufferError(`only ${bytes.length} bytes, too short for TFLite`);
   const ident = String.fromCharCode(...bytes.subarray(4, 8));
   if (ident !== 'TFL3') {
-    throw new CorruptFlatbufferError(`no TFLite identifier (expected "TFL3" at byte 4, found ${JSON.stringify(ident)})`);
+    throw new CorruptFlatbufferError(
+      `no TFLite identifier (expected "TFL3" at byte 4, found ${JSON.stringify(ident)})`,
+    );
   }
   const model = FbTable.root(bytes);
   // Model: version 0, operator_codes 1, subgraphs 2, description 3, buffers 4.

@@ -85,7 +85,11 @@ export function halfToFloat(h: number): number {
 }
 
 /** Transposes a dense row-major tensor: out dim i = in dim perm[i]. */
-export function transposeData<T extends ConstData>(data: T, shape: readonly number[], perm: readonly number[]): T {
+export function transposeData<T extends ConstData>(
+  data: T,
+  shape: readonly number[],
+  perm: readonly number[],
+): T {
   const rank = shape.length;
   const outShape = perm.map((p) => shape[p]);
   const inStrides = stridesOf(shape);

@@ -176,7 +176,9 @@ export class PersonMasker {
     const key = `${width}x${height}`;
     if (this.buffers?.key === key) return this.buffers;
     const geometry = this.segmenter.geometry(width, height);
-    const grid = gridSize(width, height, this.gridLongSide);
+    const { inputWidth, inputHeight } = this.segmenter.spec;
+    // Never coarser than the model's own output.
+    const grid = gridSize(width, height, Math.max(this.gridLongSide, inputWidth, inputHeight));
     this.buffers = {
       key,
       geometry,

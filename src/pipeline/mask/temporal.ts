@@ -13,9 +13,9 @@ export function motionMap(
   previous: Float32Array,
   width: number,
   height: number,
-  gain = Number(process.env.TUNE_GAIN ?? 12),
-  noiseFloor = Number(process.env.TUNE_NOISE ?? 0),
-  radius = Number(process.env.TUNE_RADIUS ?? 2),
+  gain = 12,
+  noiseFloor = 0,
+  radius = 2,
 ): Float32Array {
   const diff = new Float32Array(guide.length);
   for (let i = 0; i < guide.length; i++) diff[i] = Math.abs(guide[i] - previous[i]);
@@ -25,7 +25,7 @@ export function motionMap(
 }
 
 /** The EMA rate of a still pixel for a `temporalSmoothing` setting in [0, 1] (1 = follow at once). */
-export const stillRate = (temporalSmoothing: number): number => 1 - Number(process.env.TUNE_K ?? 0.85) * Math.min(1, Math.max(0, temporalSmoothing));
+export const stillRate = (temporalSmoothing: number): number => 1 - 0.85 * Math.min(1, Math.max(0, temporalSmoothing));
 
 /**
  * Exponential moving average with a motion-dependent rate: where the picture moves the mask follows

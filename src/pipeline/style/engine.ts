@@ -20,6 +20,8 @@ import { BackgroundPlate, dilateMax, resizePlane } from './plate.ts';
 export interface StylizeBackend {
   stylize(rgba: Uint8Array, width: number, height: number, bottleneck: Float32Array, job?: StylizeJob): Promise<StylizeResult>;
   predict(rgba: Uint8Array, width: number, height: number): Promise<Float32Array>;
+  /** Abandon stylizations in progress (a style change made them worthless). */
+  cancelStylizations?(): void;
 }
 
 export interface StyledImage {
@@ -64,6 +66,7 @@ export class StyleEngine {
   private newest: Frame | undefined;
   private result: StyledImage | undefined;
   private busy = false;
+  private busyChange = -1;
   private lastStart = Number.NEGATIVE_INFINITY;
   private lastPlateAt = Number.NEGATIVE_INFINITY;
   private lastContentAt = Number.NEGATIVE_INFINITY;
@@ -96,6 +99,12 @@ export class StyleEngine {
     return this.result;
   }
 
+  /** A style or strength changed: drop a stale stylization in progress and start a fresh one now. */
+  poke(): void {
+    if (this.busy && this.busyChange !== this.mixer.changeCount) this.backend.cancelStylizations?.();
+    this.kick(this.now());
+  }
+
   /** Frame path: note the frame (and, for the plate, its mask), maybe start a stylization. Never waits. */
   observe(frame: Frame, mask?: MaskGrid): void {
     const now = this.now();
@@ -105,7 +114,7 @@ export class StyleEngine {
   }
 
   private updatePlate(frame: Frame, mask: MaskGrid, now: number): void {
-    const plateFps = this.options.plateFps ?? 15;
+    const plateFps = this.options.plateFps ?? 6;
     if (this.plate && now - this.lastPlateAt < 1000 / plateFps) return;
     const t0 = performance.now();
     this.lastPlateAt = now;
@@ -184,6 +193,7 @@ export class StyleEngine {
     now: number,
   ): void {
     this.busy = true;
+    this.busyChange = change;
     this.lastStart = now;
     const started = performance.now();
     this.backend
@@ -201,7 +211,8 @@ export class StyleEngine {
         this.refreshes.mark();
         this.timing.stylize.push(performance.now() - started);
       })
-      .catch((error: Error) => {
+      .catch((error: Error & { cancelled?: boolean }) => {
+        if (error.cancelled) return;
         this.counts.failures++;
         if (this.counts.failures <= 3 || this.counts.failures % 100 === 0)
           this.log.warn(`stylization failed (${this.counts.failures}x): ${error.message}`);

@@ -48,6 +48,8 @@ export const defaultStylesFolder = (env: NodeJS.ProcessEnv = process.env): strin
   env[ENV.styles] ?? join(defaultConfigDir(env), 'styles');
 
 export const THUMBNAIL_SIZE = 160;
+/** A file modified this recently may still be being written. */
+const SETTLE_MS = 300;
 /** Styles are predicted from a 256 centre square: decoding more than this is wasted work. */
 const DECODE_SHORT_SIDE = 512;
 
@@ -60,6 +62,8 @@ export class StyleLibrary extends SafeEmitter {
   private readonly entries = new Map<string, StyleEntry>();
   private readonly known = new Map<string, Known>();
   private readonly rejected = new Map<string, string>();
+  /** Files already reported bad: a file is reported once until it is removed or becomes good. */
+  private readonly reported = new Set<string>();
   private readonly log: Logger;
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -120,21 +124,24 @@ export class StyleLibrary extends SafeEmitter {
     return list[(index + step + list.length) % list.length];
   }
 
-  private scheduleRescan(): void {
+  private scheduleRescan(delayMs = this.options.debounceMs ?? 150): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.rescan().catch((error) => this.log.warn(`styles rescan failed: ${describeError(error)}`));
-    }, this.options.debounceMs ?? 150);
+      this.rescan(true).catch((error) => this.log.warn(`styles rescan failed: ${describeError(error)}`));
+    }, delayMs);
   }
 
-  /** Reads the folder again; serialised, so overlapping folder events never race. */
-  rescan(): Promise<void> {
-    this.scanning = this.scanning.then(() => this.scanOnce());
+  /**
+   * Reads the folder again; serialised, so overlapping folder events never race. `settle`: leave files
+   * modified in the last moments for a later scan (a copy in progress triggers many folder events).
+   */
+  rescan(settle = false): Promise<void> {
+    this.scanning = this.scanning.then(() => this.scanOnce(settle));
     return this.scanning;
   }
 
-  private async scanOnce(): Promise<void> {
+  private async scanOnce(settle: boolean): Promise<void> {
     if (this.stopped) return;
     const files = (await readdir(this.options.folder)).filter(isStyleFile).sort();
     const present = new Set(files);
@@ -145,6 +152,11 @@ export class StyleLibrary extends SafeEmitter {
         const info = await stat(path);
         if (!info.isFile()) continue;
         signature = `${info.size}:${info.mtimeMs}`;
+        // Still being written (copy in progress): look again once it has been quiet for a moment.
+        if (settle && Date.now() - info.mtimeMs < SETTLE_MS) {
+          this.scheduleRescan(SETTLE_MS);
+          continue;
+        }
       } catch {
         continue; // removed while we looked
       }
@@ -163,6 +175,7 @@ export class StyleLibrary extends SafeEmitter {
       }
     }
     for (const file of this.rejected.keys()) if (!present.has(file)) this.rejected.delete(file);
+    for (const file of this.reported) if (!present.has(file)) this.reported.delete(file);
   }
 
   private async load(file: string, path: string, signature: string): Promise<void> {
@@ -180,12 +193,15 @@ export class StyleLibrary extends SafeEmitter {
       this.entries.set(name, entry);
       this.known.set(file, { signature, name });
       this.rejected.delete(file);
+      this.reported.delete(file);
       this.log.info(`style '${name}' ${replaced ? 'updated' : 'added'}`);
       this.safeEmit('added', entry);
       this.safeEmit('changed');
     } catch (error) {
       // Reported once per version of the file; the previous good version (if any) stays.
       this.rejected.set(file, signature);
+      if (this.reported.has(file)) return;
+      this.reported.add(file);
       const reason = describeError(error);
       this.log.warn(`style file ${file} skipped: ${reason}`);
       this.safeEmit('rejected', { file: path, reason });

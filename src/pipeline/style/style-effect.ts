@@ -38,6 +38,8 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
     fullSize: name === 'style-frame',
     log: context.log,
   });
+  const onChanged = () => engine.poke();
+  service.on('changed', onChanged);
   const switchLatency = new RollingWindow(256);
   let shownChange = service.mixer.changeCount;
   let framesOut = 0;
@@ -101,6 +103,7 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
       };
     },
     async dispose() {
+      service.off('changed', onChanged);
       engine.dispose();
       await people?.dispose();
       if (owned) await service.dispose();

@@ -1,5 +1,6 @@
 import type { ConvertContext } from '../context.ts';
 import { transposeData } from '../tensor-data.ts';
+import { canUseSpaceToDepth, emitSpaceToDepthConv } from './narrow-conv.ts';
 import { convPadding, PADDING_SAME, PADDING_VALID } from './padding.ts';
 
 /** CONV_2D: weights OHWI -> OIHW; grouped when the kernel has fewer input channels than the tensor. */
@@ -13,16 +14,36 @@ export function convertConv2d(ctx: ConvertContext): void {
   const [n, h, w, c] = shape4(ctx, 0);
   const weight = ctx.requireConst(1, 'filter');
   const [outC, kh, kw, kc] = weight.shape;
-  if (weight.shape.length !== 4 || c % kc !== 0) ctx.unsupported(`has filter shape [${weight.shape}] for ${c} channels`);
-  const oihw = transposeData(weight.data, weight.shape, [0, 3, 1, 2]);
+  if (weight.shape.length !== 4 || c % kc !== 0)
+    ctx.unsupported(`has filter shape [${weight.shape}] for ${c} channels`);
+  const oihw = toFloat(transposeData(weight.data, weight.shape, [0, 3, 1, 2]));
+  const kernel: [number, number] = [kh, kw];
+  const [strides, dilations]: [number, number][] = [
+    [strideH, strideW],
+    [dilationH, dilationW],
+  ];
+  const ph = convPadding(h, kh, strideH, dilationH, padding);
+  const pw = convPadding(w, kw, strideW, dilationW, padding);
+  const pads = ph && pw ? [ph.before, pw.before, ph.after, pw.after] : [1];
+  if (
+    ph &&
+    pw &&
+    ctx.settings.rewriteNarrowConvs &&
+    canUseSpaceToDepth([n, h, w, c], kernel, strides, dilations, pads, c / kc, outC)
+  ) {
+    const bias = ctx.hasInput(2) ? toFloat(ctx.requireConst(2, 'bias').data) : undefined;
+    const y = emitSpaceToDepthConv(ctx, ctx.name(0), { weight: oihw, bias, outC, inC: c, kernel });
+    ctx.output(0, ctx.activation(y, fused), [n, ph.out, pw.out, outC]);
+    return;
+  }
   convNode(ctx, {
-    weight: ctx.g.addInitializer('conv_w', toFloat(oihw), [outC, kc, kh, kw]),
+    weight: ctx.g.addInitializer('conv_w', oihw, [outC, kc, kh, kw]),
     group: c / kc,
     inShape: [n, h, w, c],
     outC,
-    kernel: [kh, kw],
-    strides: [strideH, strideW],
-    dilations: [dilationH, dilationW],
+    kernel,
+    strides,
+    dilations,
     padding,
     fused,
   });
@@ -72,7 +93,7 @@ function convNode(ctx: ConvertContext, spec: ConvSpec): void {
   const [n, h, w] = spec.inShape;
   const ph = convPadding(h, spec.kernel[0], spec.strides[0], spec.dilations[0], spec.padding);
   const pw = convPadding(w, spec.kernel[1], spec.strides[1], spec.dilations[1], spec.padding);
-  if (!ph || !pw) return ctx.unsupported(`uses padding mode ${spec.padding}`);
+  if (!ph || !pw) ctx.unsupported(`uses padding mode ${spec.padding}`);
   const inputs = [ctx.name(0), spec.weight];
   if (ctx.hasInput(2)) inputs.push(bias(ctx, 2, spec.outC));
   const conv = ctx.g.add('Conv', inputs, {
@@ -93,7 +114,11 @@ export function convertConvTransposeBias(ctx: ConvertContext): void {
   const raw = ctx.op.customOptions;
   if (raw.length < 12) ctx.unsupported(`has ${raw.length} bytes of options, expected 12 (padding, strides)`);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const [padCode, strideW, strideH] = [view.getInt32(0, true), view.getInt32(4, true), view.getInt32(8, true)];
+  const [padCode, strideW, strideH] = [
+    view.getInt32(0, true),
+    view.getInt32(4, true),
+    view.getInt32(8, true),
+  ];
   const padding = padCode === 1 ? PADDING_SAME : padCode === 2 ? PADDING_VALID : -1;
   if (padding < 0) ctx.unsupported(`has padding code ${padCode}`);
   transposeConv(ctx, 0, 1, 2, padding, [strideH, strideW], 0);
@@ -103,7 +128,16 @@ export function convertConvTransposeBias(ctx: ConvertContext): void {
 export function convertTransposeConv(ctx: ConvertContext): void {
   const o = ctx.options;
   const outputShape = Array.from(ctx.requireConst(0, 'output shape').data);
-  transposeConv(ctx, 2, 1, 3, o?.int8(0) ?? PADDING_SAME, [o?.int32(2, 1) ?? 1, o?.int32(1, 1) ?? 1], o?.int8(3) ?? 0, outputShape);
+  transposeConv(
+    ctx,
+    2,
+    1,
+    3,
+    o?.int8(0) ?? PADDING_SAME,
+    [o?.int32(2, 1) ?? 1, o?.int32(1, 1) ?? 1],
+    o?.int8(3) ?? 0,
+    outputShape,
+  );
 }
 
 function transposeConv(
@@ -119,7 +153,8 @@ function transposeConv(
   const [n, h, w, c] = shape4(ctx, xIndex);
   const weight = ctx.requireConst(wIndex, 'filter');
   const [outC, kh, kw, kc] = weight.shape;
-  if (weight.shape.length !== 4 || kc !== c) ctx.unsupported(`has filter shape [${weight.shape}] for ${c} channels`);
+  if (weight.shape.length !== 4 || kc !== c)
+    ctx.unsupported(`has filter shape [${weight.shape}] for ${c} channels`);
   const size = (inSize: number, k: number, s: number): number =>
     padding === PADDING_SAME ? inSize * s : (inSize - 1) * s + k;
   const outH = declaredOut?.[1] ?? size(h, kh, strides[0]);
@@ -146,7 +181,8 @@ function transposeConv(
 
 function bias(ctx: ConvertContext, i: number, channels: number): string {
   const value = ctx.requireConst(i, 'bias');
-  if (value.data.length !== channels) ctx.unsupported(`has ${value.data.length} bias values for ${channels} channels`);
+  if (value.data.length !== channels)
+    ctx.unsupported(`has ${value.data.length} bias values for ${channels} channels`);
   return ctx.g.addInitializer('bias', toFloat(value.data), [channels]);
 }
 

@@ -22,7 +22,7 @@ export function convertBinary(code: number) {
   return (ctx: ConvertContext): void => {
     const [a, b] = [ctx.input(0), ctx.input(1)];
     const shape = broadcastShapes(a.shape, b.shape);
-    if (!shape) return ctx.unsupported(`cannot broadcast [${a.shape}] with [${b.shape}]`);
+    if (!shape) ctx.unsupported(`cannot broadcast [${a.shape}] with [${b.shape}]`);
     const fused = spec.fusedField === undefined ? 0 : (ctx.options?.int8(spec.fusedField) ?? 0);
     if (a.kind === 'const' && b.kind === 'const' && fused === 0) {
       const asInt = a.data instanceof Int32Array && b.data instanceof Int32Array;

@@ -1,12 +1,23 @@
 import { BuiltinOp } from '../builtin-ops.ts';
 import type { ConvertContext } from '../context.ts';
-import { convertConv2d, convertConvTransposeBias, convertDepthwiseConv2d, convertTransposeConv } from './conv.ts';
+import {
+  convertConv2d,
+  convertConvTransposeBias,
+  convertDepthwiseConv2d,
+  convertTransposeConv,
+} from './conv.ts';
 import { BINARY_OPS, convertBinary, convertUnary, UNARY_OPS } from './elementwise.ts';
 import { convertPad } from './pad.ts';
 import { convertMean, convertPool } from './pool.ts';
 import { convertQuantize } from './quantize.ts';
 import { convertResize } from './resize.ts';
-import { convertConcatenation, convertPack, convertReshape, convertShape, convertStridedSlice } from './shape.ts';
+import {
+  convertConcatenation,
+  convertPack,
+  convertReshape,
+  convertShape,
+  convertStridedSlice,
+} from './shape.ts';
 
 export type Converter = (ctx: ConvertContext) => void;
 

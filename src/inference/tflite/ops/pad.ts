@@ -7,7 +7,8 @@ export function convertPad(code: number) {
     const shape = ctx.shapeOf(0);
     const rank = shape.length;
     const paddings = Array.from(ctx.requireConst(1, 'paddings').data);
-    if (paddings.length !== 2 * rank) ctx.unsupported(`has ${paddings.length} padding values for rank ${rank}`);
+    if (paddings.length !== 2 * rank)
+      ctx.unsupported(`has ${paddings.length} padding values for rank ${rank}`);
     let mode = 'constant';
     if (code === BuiltinOp.MIRROR_PAD) {
       const tfMode = ctx.options?.int8(0) ?? 0;

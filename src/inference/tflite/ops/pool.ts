@@ -15,7 +15,7 @@ export function convertPool(code: number) {
     const [n, h, w, c] = shape;
     const ph = convPadding(h, kernel[0], strides[0], 1, padding);
     const pw = convPadding(w, kernel[1], strides[1], 1, padding);
-    if (!ph || !pw) return ctx.unsupported(`uses padding mode ${padding}`);
+    if (!ph || !pw) ctx.unsupported(`uses padding mode ${padding}`);
     const pool = ctx.g.add(code === BuiltinOp.MAX_POOL_2D ? 'MaxPool' : 'AveragePool', [ctx.name(0)], {
       kernel_shape: kernel,
       strides,
@@ -30,7 +30,8 @@ export function convertMean(ctx: ConvertContext): void {
   const shape = ctx.shapeOf(0);
   const rank = shape.length;
   const axes = [...new Set(Array.from(ctx.requireConst(1, 'axes').data, (a) => (a < 0 ? a + rank : a)))];
-  if (axes.some((a) => a < 0 || a >= rank)) ctx.unsupported(`reduces axes [${axes}] of a rank-${rank} tensor`);
+  if (axes.some((a) => a < 0 || a >= rank))
+    ctx.unsupported(`reduces axes [${axes}] of a rank-${rank} tensor`);
   const keepDims = ctx.options?.bool(0) ?? false;
   const kept = shape.map((d, k) => (axes.includes(k) ? 1 : d));
   const outShape = keepDims ? kept : shape.filter((_, k) => !axes.includes(k));

@@ -22,11 +22,15 @@ export function convertResize(code: number) {
     let coordinates = 'asymmetric';
     if (alignCorners) coordinates = 'align_corners';
     else if (halfPixel) coordinates = bilinear ? 'half_pixel' : 'tf_half_pixel_for_nn';
-    const resized = ctx.g.add('Resize', [ctx.name(0), '', '', ctx.g.addInt64s('sizes', [n, c, size[0], size[1]])], {
-      mode: bilinear ? 'linear' : 'nearest',
-      coordinate_transformation_mode: coordinates,
-      nearest_mode: bilinear ? undefined : alignCorners ? 'round_prefer_ceil' : 'floor',
-    });
+    const resized = ctx.g.add(
+      'Resize',
+      [ctx.name(0), '', '', ctx.g.addInt64s('sizes', [n, c, size[0], size[1]])],
+      {
+        mode: bilinear ? 'linear' : 'nearest',
+        coordinate_transformation_mode: coordinates,
+        nearest_mode: bilinear ? undefined : alignCorners ? 'round_prefer_ceil' : 'floor',
+      },
+    );
     ctx.output(0, resized, [n, size[0], size[1], c]);
   };
 }

@@ -15,16 +15,18 @@ export function convertShape(ctx: ConvertContext): void {
 export function convertStridedSlice(ctx: ConvertContext): void {
   const x = ctx.input(0);
   if (x.kind !== 'const' || x.shape.length !== 1) {
-    return ctx.unsupported('is only supported on constant 1-D tensors (shape arithmetic)');
+    ctx.unsupported('is only supported on constant 1-D tensors (shape arithmetic)');
   }
   const o = ctx.options;
-  if ((o?.int32(2) ?? 0) !== 0 || (o?.int32(3) ?? 0) !== 0) ctx.unsupported('uses ellipsis or new-axis masks');
+  if ((o?.int32(2) ?? 0) !== 0 || (o?.int32(3) ?? 0) !== 0)
+    ctx.unsupported('uses ellipsis or new-axis masks');
   const n = x.shape[0];
   const [begin, end, stride] = [1, 2, 3].map((i) => ctx.requireConst(i, 'slice bound').data[0]);
   const beginMask = (o?.int32(0) ?? 0) & 1;
   const endMask = (o?.int32(1) ?? 0) & 1;
   const shrink = (o?.int32(4) ?? 0) & 1;
-  const clampIndex = (v: number, lo: number, hi: number): number => Math.min(Math.max(v < 0 ? v + n : v, lo), hi);
+  const clampIndex = (v: number, lo: number, hi: number): number =>
+    Math.min(Math.max(v < 0 ? v + n : v, lo), hi);
   const picked: number[] = [];
   if (shrink) {
     picked.push(x.data[clampIndex(begin, 0, n - 1)]);
@@ -46,17 +48,22 @@ export function convertPack(ctx: ConvertContext): void {
   const axis = ctx.options?.int32(1) ?? 0;
   const parts = ctx.op.inputs.map((_, i) => ctx.input(i));
   if (axis !== 0 || parts.some((p) => p.kind !== 'const')) {
-    return ctx.unsupported('is only supported on constants along axis 0 (shape arithmetic)');
+    ctx.unsupported('is only supported on constants along axis 0 (shape arithmetic)');
   }
   const values = parts.flatMap((p) => (p.kind === 'const' ? Array.from(p.data) : []));
   const asInt = parts.every((p) => p.kind === 'const' && p.data instanceof Int32Array);
-  ctx.outputConst(0, asInt ? Int32Array.from(values) : Float32Array.from(values), [parts.length, ...parts[0].shape]);
+  ctx.outputConst(0, asInt ? Int32Array.from(values) : Float32Array.from(values), [
+    parts.length,
+    ...parts[0].shape,
+  ]);
 }
 
 /** RESHAPE: the new shape from input 1 (constant) or ReshapeOptions.new_shape (field 0). */
 export function convertReshape(ctx: ConvertContext): void {
   const x = ctx.input(0);
-  const requested = ctx.hasInput(1) ? Array.from(ctx.requireConst(1, 'shape').data) : (ctx.options?.int32s(0) ?? []);
+  const requested = ctx.hasInput(1)
+    ? Array.from(ctx.requireConst(1, 'shape').data)
+    : (ctx.options?.int32s(0) ?? []);
   const total = sizeOf(x.shape);
   const known = requested.reduce((a, d) => (d === -1 ? a : a * d), 1);
   const shape = requested.map((d) => (d === -1 ? total / known : d));
@@ -68,7 +75,11 @@ export function convertReshape(ctx: ConvertContext): void {
   // Reshape works on TFLite's element order: leave NCHW for it and come back if the result is 4-D.
   const flat = x.shape.length === 4 ? ctx.g.add('Transpose', [x.name], { perm: NCHW_TO_NHWC }) : x.name;
   const reshaped = ctx.g.add('Reshape', [flat, ctx.g.addInt64s('shape', shape)]);
-  ctx.output(0, shape.length === 4 ? ctx.g.add('Transpose', [reshaped], { perm: NHWC_TO_NCHW }) : reshaped, shape);
+  ctx.output(
+    0,
+    shape.length === 4 ? ctx.g.add('Transpose', [reshaped], { perm: NHWC_TO_NCHW }) : reshaped,
+    shape,
+  );
 }
 
 /** CONCATENATION. ConcatenationOptions: axis 0, fused_activation_function 1. */

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { type CliResult, runCli } from './cli-helpers.ts';
+
+/** A user error: exit 1, `error: …` plus at most a `hint: …` line, never a stack trace. */
+function expectOneLineError(result: CliResult, pattern: RegExp): void {
+  expect(result.code).toBe(1);
+  const lines = result.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('info '));
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(lines.slice(1).every((l) => l.startsWith('hint: '))).toBe(true);
+  expect(lines.length).toBeLessThanOrEqual(2);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('stylecast CLI user errors (real CLI, child processes)', () => {
+  it('missing file, unknown device, bad resolution and missing ffmpeg each give one line and exit 1', async () => {
+    const [missing, device, resolution, noFfmpegEnv, noFfmpegPath, renderMissing] = await Promise.all([
+      runCli(['run', '--input', '/nonexistent/clip.mp4']),
+      runCli(['run', '--input', 'camera:Logitech BRIO 4K']),
+      runCli(['run', '--input', 'test', '--width', '1281', '--height', '720']),
+      runCli(['run', '--input', 'test'], { FFMPEG_PATH: '/nonexistent/ffmpeg' }),
+      runCli(['run', '--input', 'test'], { FFMPEG_PATH: '', PATH: '/nonexistent' }),
+      runCli(['render', '/nonexistent/in.mp4', '/tmp/out.mkv']),
+    ]);
+    expectOneLineError(missing, /input file \/nonexistent\/clip\.mp4 does not exist/);
+    expectOneLineError(device, /camera 'Logitech BRIO 4K' not found/);
+    expectOneLineError(resolution, /bad resolution: --width 1281/);
+    expectOneLineError(noFfmpegEnv, /FFMPEG_PATH points to \/nonexistent\/ffmpeg/);
+    expectOneLineError(noFfmpegPath, /ffmpeg was not found/);
+    expectOneLineError(renderMissing, /does not exist/);
+  });
+
+  it('bad output specs and extensions are caught before anything starts', async () => {
+    const [spec, ext] = await Promise.all([
+      runCli(['run', '--input', 'test', '--output', 'somewhere']),
+      runCli(['run', '--input', 'test', '--record', '/tmp/x.avi']),
+    ]);
+    expectOneLineError(spec, /unknown output 'somewhere'/);
+    expectOneLineError(ext, /unknown extension '\.avi'/);
+  });
+});

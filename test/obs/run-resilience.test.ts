@@ -1,0 +1,142 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type ObsInstance, pixelAt, screenshotRgba, startObs, waitFor } from '../helpers/obs.ts';
+import { REPO } from '../helpers/shared.ts';
+
+// `stylecast run` when OBS is missing, misconfigured or late: it says so in one line and keeps running.
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'stylecast-obs-resilience-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function startRun(args: string[], env: Record<string, string>, config: object) {
+  const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  const child = spawn(
+    'node',
+    [
+      join(REPO, 'bin/stylecast.js'),
+      'run',
+      '--input',
+      'test',
+      '--effect',
+      'none',
+      '--width',
+      '320',
+      '--height',
+      '240',
+      '--stats-every',
+      '0',
+      ...args,
+    ],
+    {
+      env: { ...process.env, STYLECAST_CONFIG: file, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout!.on('data', (d) => {
+    output += d;
+  });
+  child.stderr!.on('data', (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, exited, output: () => output };
+}
+
+async function stopRun(child: ChildProcess, exited: Promise<number | null>) {
+  if (child.exitCode === null) child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const durationOf = (file: string): number =>
+  Number(
+    execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], {
+      encoding: 'utf8',
+    }).trim(),
+  );
+
+describe('stylecast run keeps running when OBS is not usable', () => {
+  let obs: ObsInstance;
+  beforeAll(async () => {
+    obs = await startObs();
+  });
+  afterAll(async () => obs?.stop());
+
+  it('wrong password: one warning line, the recording output still works', async () => {
+    const out = join(dir, 'wrong-password.mkv');
+    const secret = 'not-the-Password-123';
+    const run = startRun(
+      ['--obs', '--output', `file:${out}`, '--duration', '4'],
+      { OBS_WEBSOCKET_URL: obs.url, OBS_WEBSOCKET_PASSWORD: secret },
+      { obs: { streamPort: await freePort() }, api: { port: await freePort() } },
+    );
+    const code = await run.exited;
+    const text = run.output();
+    expect(code, text).toBe(0);
+    const lines = text.split('\n').filter((l) => l.includes('rejected the obs-websocket password'));
+    expect(lines, text).toHaveLength(1); // logged once, not once per retry
+    expect(lines[0]).toMatch(
+      /^warn +OBS at ws:\/\/127\.0\.0\.1:\d+ rejected the obs-websocket password \(hint: .+\)/,
+    );
+    expect(text).not.toContain(secret);
+    expect(text).not.toMatch(/\n\s+at /); // no stack trace
+    expect(durationOf(out)).toBeGreaterThan(2.5);
+  });
+
+  it('OBS not running: one warning line, the recording output still works', async () => {
+    const out = join(dir, 'no-obs.mkv');
+    const run = startRun(
+      ['--obs', '--output', `file:${out}`, '--duration', '3'],
+      { OBS_WEBSOCKET_URL: `ws://127.0.0.2:${await freePort()}`, OBS_WEBSOCKET_PASSWORD: 'x' },
+      { obs: { streamPort: await freePort() }, api: { port: await freePort() } },
+    );
+    const code = await run.exited;
+    const text = run.output();
+    expect(code, text).toBe(0);
+    expect(text.split('\n').filter((l) => l.includes('OBS is not reachable'))).toHaveLength(1);
+    expect(existsSync(out)).toBe(true);
+    expect(durationOf(out)).toBeGreaterThan(1.5);
+  });
+});
+
+describe('daemon started before OBS', () => {
+  it('keeps trying, installs its source and streams once OBS comes up', async () => {
+    const obs = await startObs();
+    await obs.kill();
+    const run = startRun(
+      ['--obs'],
+      { OBS_WEBSOCKET_URL: obs.url, OBS_WEBSOCKET_PASSWORD: obs.password },
+      { obs: { streamPort: await freePort() }, api: { port: await freePort() } },
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(run.child.exitCode, run.output()).toBeNull();
+      await obs.relaunch();
+      const seen = await waitFor(
+        async () => {
+          const s = await screenshotRgba(await obs.client(), 'stylecast feed');
+          // The test pattern (lavfi testsrc2) is colourful: not a blank or transparent slate.
+          const px = [pixelAt(s, 40, 40), pixelAt(s, 160, 120), pixelAt(s, 280, 200)];
+          return s.width === 320 && px.every((p) => p[3] === 255) && new Set(px.map(String)).size > 1
+            ? s
+            : undefined;
+        },
+        8000,
+        100,
+      );
+      expect(seen, run.output()).toBeDefined();
+      console.log(`daemon first, OBS second: frames ${Math.round(seen!.ms)} ms after OBS answered`);
+    } finally {
+      await stopRun(run.child, run.exited);
+      await obs.stop();
+    }
+  });
+});

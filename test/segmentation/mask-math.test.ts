@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { boxBlur } from '../../src/pipeline/mask/box-filter.ts';
+import { guidedCoefficients } from '../../src/pipeline/mask/guided.ts';
+import { removeSmallIslands } from '../../src/pipeline/mask/islands.ts';
+import { MaskSmoother } from '../../src/pipeline/mask/smoother.ts';
+import { binaryIou, meanAbsDiff } from '../../src/pipeline/mask/stability.ts';
+import { hysteresisThreshold, motionAdaptiveEma, motionMap, psnr, stillRate } from '../../src/pipeline/mask/temporal.ts';
+import { MaskSettings } from '../../src/config/schema.ts';
+
+const plane = (w: number, h: number, f: (x: number, y: number) => number) => {
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = f(x, y);
+  return out;
+};
+
+describe('boxBlur', () => {
+  it('keeps a constant plane and averages a window with clamped edges', () => {
+    const flat = boxBlur(new Float32Array(20).fill(0.25), 5, 4, 2);
+    for (const v of flat) expect(v).toBeCloseTo(0.25, 6);
+    const impulse = new Float32Array(25);
+    impulse[12] = 9;
+    const out = boxBlur(impulse, 5, 5, 1);
+    expect(out[12]).toBeCloseTo(1, 6); // 9 / (3*3)
+    expect(out[0]).toBeCloseTo(0, 6);
+    expect(out[6]).toBeCloseTo(1, 6);
+    // Corner window has 2x2 pixels inside the plane.
+    const corner = new Float32Array(25);
+    corner[0] = 4;
+    expect(boxBlur(corner, 5, 5, 1)[0]).toBeCloseTo(1, 6);
+  });
+});
+
+describe('removeSmallIslands', () => {
+  it('clears small person blobs and fills small enclosed holes, keeps big regions and border background', () => {
+    const w = 12;
+    const h = 12;
+    const mask = new Uint8Array(w * h);
+    for (let y = 2; y < 10; y++) for (let x = 2; x < 8; x++) mask[y * w + x] = 1; // big person 6x8
+    mask[5 * w + 4] = 0; // 1-pixel hole inside
+    mask[0 * w + 11] = 1; // 1-pixel speck in a corner
+    const changed = removeSmallIslands(mask, w, h, 4);
+    expect(changed).toBe(2);
+    expect(mask[5 * w + 4]).toBe(1);
+    expect(mask[11]).toBe(0);
+    expect(mask[3 * w + 3]).toBe(1);
+    expect(mask[0]).toBe(0); // border background stays background
+  });
+});
+
+describe('temporal steps', () => {
+  it('hysteresis keeps the previous state inside the band and switches outside it', () => {
+    const p = Float32Array.from([0.55, 0.45, 0.7, 0.3, 0.5]);
+    const prev = Uint8Array.from([0, 1, 0, 1, 1]);
+    expect([...hysteresisThreshold(p, prev, 0.5, 0.1)]).toEqual([0, 1, 1, 0, 1]);
+    expect([...hysteresisThreshold(p, undefined, 0.5, 0.1)]).toEqual([1, 0, 1, 0, 1]);
+    expect([...hysteresisThreshold(p, prev, 0.5, 0)]).toEqual([1, 0, 1, 0, 1]);
+  });
+
+  it('EMA follows at once where the picture moves and slowly where it is still', () => {
+    const prev = new Float32Array([0, 0]);
+    const cur = new Float32Array([1, 1]);
+    const out = motionAdaptiveEma(prev, cur, Float32Array.from([0, 1]), 0.7);
+    expect(out[0]).toBeCloseTo(stillRate(0.7), 5);
+    expect(out[1]).toBeCloseTo(1, 5);
+    expect(stillRate(0)).toBe(1);
+  });
+
+  it('motion map is 0 for identical guides and saturates for a big change', () => {
+    const a = plane(16, 16, () => 0.5);
+    expect(Math.max(...motionMap(a, a, 16, 16))).toBe(0);
+    const b = plane(16, 16, () => 0.9);
+    expect(Math.min(...motionMap(b, a, 16, 16))).toBe(1);
+  });
+
+  it('psnr is infinite for equal planes and ~20 dB for a 0.1 offset', () => {
+    const a = new Float32Array(64).fill(0.3);
+    expect(psnr(a, a)).toBe(Number.POSITIVE_INFINITY);
+    expect(psnr(a, new Float32Array(64).fill(0.4))).toBeCloseTo(20, 3);
+  });
+});
+
+describe('guided filter coefficients', () => {
+  it('snap a blurry mask edge to the guide edge', () => {
+    const w = 32;
+    const h = 8;
+    const guide = plane(w, h, (x) => (x < 16 ? 0.1 : 0.9)); // sharp edge at x = 16
+    const blurry = plane(w, h, (x) => Math.min(1, Math.max(0, (x - 12) / 8))); // ramp 12..20
+    const { a, b } = guidedCoefficients(guide, blurry, w, h, 2, 1e-4);
+    const q = (x: number) => a[4 * w + x] * guide[4 * w + x] + b[4 * w + x];
+    // Either side of the guide's edge, the output is further from 0.5 than the blurry input.
+    expect(q(14)).toBeLessThan(blurry[4 * w + 14]);
+    expect(q(17)).toBeGreaterThan(blurry[4 * w + 17]);
+    // A flat guide region gives back the mask's local mean (A ~ 0).
+    expect(Math.abs(a[4 * w + 3])).toBeLessThan(1e-3);
+  });
+});
+
+describe('MaskSmoother', () => {
+  const settings = MaskSettings.parse({});
+  it('turns a noisy repeated estimate into a steadier mask than the per-frame one', () => {
+    const w = 64;
+    const h = 48;
+    const guide = plane(w, h, () => 0.5);
+    const on = new MaskSmoother(settings);
+    const off = new MaskSmoother({ ...settings, temporalSmoothing: 0 });
+    let seed = 7;
+    const noise = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31 - 0.5;
+    };
+    let prevOn: Float32Array | undefined;
+    let prevOff: Float32Array | undefined;
+    let changeOn = 0;
+    let changeOff = 0;
+    for (let t = 0; t < 30; t++) {
+      // A band of edge columns whose probability jitters around the threshold from frame to frame.
+      const jitter = Array.from({ length: w }, () => 0.5 + noise() * 0.4);
+      const p = plane(w, h, (x) => (Math.abs(x - 32) < 4 ? jitter[x] : x < 32 ? 0.9 : 0.1));
+      const aOn = on.step(p, guide, w, h).alpha;
+      const aOff = off.step(p, guide, w, h).alpha;
+      if (prevOn && prevOff) {
+        changeOn += meanAbsDiff(aOn, prevOn);
+        changeOff += meanAbsDiff(aOff, prevOff);
+      }
+      prevOn = aOn;
+      prevOff = aOff;
+      expect(binaryIou(aOn, aOff)).toBeGreaterThan(0.8);
+    }
+    expect(changeOff).toBeGreaterThan(0);
+    expect(changeOn).toBeLessThan(changeOff * 0.5);
+  });
+});

@@ -1,0 +1,107 @@
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStylizer } from '../../src/inference/stylizer/open.ts';
+import { sha256File } from '../../src/inference/stylizer/models.ts';
+import { type StyleEntry, StyleLibrary, type StylePredictor } from '../../src/pipeline/style/library.ts';
+import { MODELS_DIR, STYLES_DIR } from '../helpers/shared.ts';
+import type { Stylizer } from '../../src/inference/stylizer/stylizer.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'stylecast-library-'));
+const folder = join(root, 'styles');
+const cacheDir = join(root, 'cache');
+let stylizer: Stylizer;
+let predictor: StylePredictor & { calls: number };
+
+beforeAll(async () => {
+  ({ stylizer } = await openStylizer({ variant: 'auto', modelsDir: MODELS_DIR, threads: 1 }));
+  const modelHash = sha256File(join(MODELS_DIR, 'magenta-arbitrary-style', 'style_predict_quantized_256.tflite'));
+  predictor = {
+    calls: 0,
+    modelHash,
+    predict(rgba, w, h) {
+      this.calls++;
+      return stylizer.predict(rgba, w, h);
+    },
+  };
+  require('node:fs').mkdirSync(folder, { recursive: true });
+  for (const f of ['munch_the_scream.jpg', 'van_doesburg_composition_xiii.jpg', 'vallotton_camille_mauclair.jpg'])
+    copyFileSync(join(STYLES_DIR, f), join(folder, f));
+  writeFileSync(join(folder, 'README.txt'), 'not a style, ignored silently');
+});
+
+afterAll(async () => {
+  await stylizer?.release();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const waitFor = async (check: () => boolean, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe('style library', () => {
+  it('names styles from files, predicts once, caches bottlenecks and thumbnails on disk', async () => {
+    const library = new StyleLibrary({ folder, cacheDir, predictor, watch: false });
+    await library.start();
+    expect(library.names()).toEqual(['munch-the-scream', 'vallotton-camille-mauclair', 'van-doesburg-composition-xiii']);
+    expect(predictor.calls).toBe(3);
+    const munch = library.get('munch-the-scream') as StyleEntry;
+    expect(munch.bottleneck.length).toBe(100);
+    const meta = await sharp(munch.thumbnail).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 160, 160]);
+    expect(readdirSync(join(cacheDir, 'styles')).filter((f) => f.endsWith('.f32')).length).toBe(3);
+    await library.stop();
+
+    const again = new StyleLibrary({ folder, cacheDir, predictor, watch: false });
+    await again.start();
+    expect(predictor.calls).toBe(3); // all from the cache
+    expect(Array.from(again.get('munch-the-scream')?.bottleneck ?? [])).toEqual(Array.from(munch.bottleneck));
+    expect(again.neighbour('van-doesburg-composition-xiii', 1)?.name).toBe('munch-the-scream');
+    expect(again.neighbour('munch-the-scream', -1)?.name).toBe('van-doesburg-composition-xiii');
+    await again.stop();
+  });
+
+  it('picks up added and removed files without a restart; reports bad files once and skips them', async () => {
+    const library = new StyleLibrary({ folder, cacheDir, predictor, debounceMs: 50 });
+    const rejected: string[] = [];
+    library.on('rejected', ({ file }: { file: string }) => rejected.push(file));
+    await library.start();
+    expect(library.size).toBe(3);
+
+    copyFileSync(join(STYLES_DIR, 'klee_abstract.jpg'), join(folder, 'klee_abstract.jpg'));
+    await waitFor(() => library.get('klee-abstract') !== undefined);
+
+    writeFileSync(join(folder, 'empty.jpg'), '');
+    writeFileSync(join(folder, 'notes.png'), 'this is text, not a PNG');
+    const jpeg = require('node:fs').readFileSync(join(STYLES_DIR, 'hokusai_great_wave.jpg')) as Buffer;
+    writeFileSync(join(folder, 'truncated.jpg'), jpeg.subarray(0, 2000));
+    await sharp({ create: { width: 10000, height: 6000, channels: 3, background: '#808080' } })
+      .png()
+      .toFile(join(folder, 'gigantic.png'));
+    await waitFor(() => rejected.length >= 4);
+    // more folder activity: the bad files are not reported again
+    await library.rescan();
+    copyFileSync(join(STYLES_DIR, 'grasset_art_nouveau.jpg'), join(folder, 'grasset_art_nouveau.jpg'));
+    await waitFor(() => library.get('grasset-art-nouveau') !== undefined);
+    await library.rescan();
+    expect(rejected.map((f) => f.replace(/^.*\//, '')).sort()).toEqual([
+      'empty.jpg',
+      'gigantic.png',
+      'notes.png',
+      'truncated.jpg',
+    ]);
+    expect(library.get('empty')).toBeUndefined();
+    expect(library.size).toBe(5);
+
+    unlinkSync(join(folder, 'klee_abstract.jpg'));
+    await waitFor(() => library.get('klee-abstract') === undefined);
+    await library.stop();
+    expect(existsSync(join(folder, 'gigantic.png'))).toBe(true);
+  });
+});

@@ -1,0 +1,147 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load.ts';
+import { CommandError } from '../../src/control/commands.ts';
+import type { Frame } from '../../src/core/frame.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { Daemon } from '../../src/daemon.ts';
+import { MODELS_DIR, media, STYLES_DIR } from '../helpers/shared.ts';
+
+/**
+ * The running pipeline (real ffmpeg input, real segmentation, real style models in the worker):
+ * style switches reach the output fast, morphs show intermediate frames, frames keep flowing, and a
+ * bad file dropped into the styles folder changes nothing on screen.
+ */
+
+const root = mkdtempSync(join(tmpdir(), 'stylecast-live-'));
+const folder = join(root, 'styles');
+process.env.STYLECAST_CACHE = join(root, 'cache');
+// Styles whose stylized backdrop colours differ clearly (so a switch is visible in the corner patch).
+const STYLES = [
+  'munch_the_scream.jpg',
+  'van_gogh_starry_night.jpg',
+  'delaunay_city_of_paris.jpg',
+  'klee_abstract.jpg',
+  'vallotton_camille_mauclair.jpg',
+];
+const quiet = () => loadavg()[0] < 2.5;
+
+let daemon: Daemon;
+const frames: { at: number; frame: Frame }[] = [];
+
+/** Mean RGB of the top-left 96x96 corner: plain backdrop in this clip, so it shows the style only. */
+function corner(frame: Frame): [number, number, number] {
+  const sum = [0, 0, 0];
+  for (let y = 0; y < 96; y++)
+    for (let x = 0; x < 96; x++) {
+      const i = (y * frame.width + x) * 4;
+      sum[0] += frame.data[i];
+      sum[1] += frame.data[i + 1];
+      sum[2] += frame.data[i + 2];
+    }
+  return sum.map((s) => s / (96 * 96)) as [number, number, number];
+}
+const distance = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  mkdirSync(folder, { recursive: true });
+  for (const f of STYLES) copyFileSync(join(STYLES_DIR, f), join(folder, f));
+  const config = validateConfig({
+    input: { source: media('video', 'woman_plain_backdrop_720x720.mp4'), loop: true, width: 720, height: 720, fps: 25 },
+    effect: { name: 'style-background' },
+    style: { folder, name: 'munch-the-scream' },
+    inference: { modelsDir: MODELS_DIR },
+  });
+  daemon = new Daemon({ config, log: silentLogger() });
+  daemon.on('frame', (frame: Frame) => frames.push({ at: performance.now(), frame }));
+  await daemon.start();
+  // until the first full-detail plate is on screen
+  const until = performance.now() + 60_000;
+  while (performance.now() < until && frames.length < 40) await sleep(100);
+  await sleep(1500);
+}, 120_000);
+
+afterAll(async () => {
+  await daemon?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('live style switching in the running pipeline', () => {
+  it('shows the new style quickly (p95), without a gap in the output', async () => {
+    const order = ['van-gogh-starry-night', 'delaunay-city-of-paris', 'klee-abstract', 'vallotton-camille-mauclair'];
+    const latencies: number[] = [];
+    const gaps: number[] = [];
+    for (let round = 0; round < 8; round++) {
+      const before = corner(frames[frames.length - 1].frame);
+      const from = frames.length;
+      const t0 = performance.now();
+      await daemon.bus.execute({ command: 'style', name: order[round % order.length] }, 'api');
+      const until = t0 + (quiet() ? 3000 : 15_000);
+      let seen: number | undefined;
+      while (performance.now() < until && seen === undefined) {
+        await sleep(5);
+        for (let i = from; i < frames.length && seen === undefined; i++)
+          if (distance(corner(frames[i].frame), before) > 12) seen = frames[i].at - t0;
+      }
+      expect(seen, `round ${round}: the new style never reached the output`).toBeDefined();
+      latencies.push(seen ?? Infinity);
+      await sleep(quiet() ? 1200 : 3000);
+      for (let i = from + 1; i < frames.length; i++) gaps.push(frames[i].at - frames[i - 1].at);
+    }
+    latencies.sort((a, b) => a - b);
+    const p95 = latencies[Math.ceil(0.95 * latencies.length) - 1];
+    // The 100 ms target holds on a quiet machine; on a shared, overloaded one the bound is looser.
+    const limit = Number(process.env.STYLECAST_SWITCH_P95_MS ?? (quiet() ? 100 : 2000));
+    console.log(
+      `switch command -> first frame: p50 ${latencies[3].toFixed(0)} ms, p95 ${p95.toFixed(0)} ms (limit ${limit}, load ${loadavg()[0].toFixed(1)}); longest output gap ${Math.max(...gaps).toFixed(0)} ms`,
+    );
+    expect(p95).toBeLessThanOrEqual(limit);
+    // The frame path never waits for a transform: output keeps its pace through every switch.
+    expect(Math.max(...gaps)).toBeLessThan(quiet() ? 200 : 3000);
+  }, 240_000);
+
+  it('a morph produces intermediate frames between the two styles', async () => {
+    await daemon.bus.execute({ command: 'style', name: 'van-gogh-starry-night' }, 'api');
+    await sleep(quiet() ? 1500 : 5000);
+    const start = corner(frames[frames.length - 1].frame);
+    const from = frames.length;
+    await daemon.bus.execute({ command: 'morph', name: 'delaunay-city-of-paris', durationMs: 1500 }, 'api');
+    await sleep(quiet() ? 3000 : 8000);
+    const end = corner(frames[frames.length - 1].frame);
+    const span = distance(start, end);
+    expect(span).toBeGreaterThan(12);
+    const distinct: number[][] = [];
+    for (let i = from; i < frames.length; i++) {
+      const c = corner(frames[i].frame);
+      const between = distance(c, start) > span * 0.1 && distance(c, end) > span * 0.1;
+      if (between && distinct.every((d) => distance(d, c) > 2)) distinct.push(c);
+    }
+    console.log(`morph: ${distinct.length} distinct intermediate looks`);
+    expect(distinct.length).toBeGreaterThanOrEqual(quiet() ? 3 : 1);
+  }, 120_000);
+
+  it('a bad style file is reported once and skipped; the daemon keeps running and keeps its style', async () => {
+    const rejected: string[] = [];
+    daemon.styles.library.on('rejected', ({ file }: { file: string }) => rejected.push(file));
+    const styleBefore = daemon.styles.state().style;
+    writeFileSync(join(folder, 'broken.jpg'), 'definitely not a jpeg');
+    writeFileSync(join(folder, 'empty.png'), '');
+    const until = performance.now() + 10_000;
+    while (rejected.length < 2 && performance.now() < until) await sleep(50);
+    await daemon.styles.library.rescan();
+    expect(rejected.length).toBe(2);
+    const count = frames.length;
+    await sleep(3000);
+    expect(frames.length).toBeGreaterThan(count + 2);
+    expect(daemon.styles.state().style).toBe(styleBefore);
+    const unknown = await daemon.bus.execute({ command: 'style', name: 'broken' }, 'api').catch((e) => e);
+    expect(unknown).toBeInstanceOf(CommandError);
+    expect((unknown as CommandError).code).toBe('unknown_style');
+    expect(daemon.styles.state().style).toBe(styleBefore);
+    const state = (await daemon.bus.execute({ command: 'strength', value: 0.5 }, 'api')) as { strength: number };
+    expect(state.strength).toBe(0.5);
+  }, 60_000);
+});
