@@ -7,6 +7,7 @@ import { DaemonTarget } from '../src/control/api/daemon-target.ts';
 import { ApiServer } from '../src/control/api/server.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { Daemon } from '../src/daemon.ts';
+import type { BenchOptions, BenchSection } from './lib.ts';
 
 /**
  * The control plane under load: the pipeline runs at 720p30 (test pattern, effect none) while 50
@@ -159,6 +160,33 @@ export function printControl(result: ControlBenchResult): void {
   );
   console.table(result.phases);
   console.log(`drops caused by the control plane: ${result.extraDrops}`);
+}
+
+/** bench/index.ts section: one table, baseline vs 50 clients. */
+export async function run(options: BenchOptions): Promise<BenchSection[]> {
+  const result = await measureControl({ seconds: options.quick ? 4 : 10 });
+  return [
+    {
+      title: `control plane: ${result.phases[1].clients} WebSocket clients at ${result.width}x${result.height}@${result.fps}`,
+      rows: result.phases.map((p) => ({
+        phase: p.phase,
+        clients: p.clients,
+        seconds: p.seconds,
+        'output fps': p.outputFps,
+        drops: p.drops,
+        'loop p50 ms': p.loopP50Ms,
+        'loop p99 ms': p.loopP99Ms,
+        'loop max ms': p.loopMaxMs,
+        'stats/client': p.statsPerClient ?? '',
+        'ws KiB/s': p.wsKiBps ?? '',
+        previews: p.previews ?? '',
+      })),
+      notes: [
+        `drops caused by the control plane (loaded - baseline): ${result.extraDrops}`,
+        'clients run in a separate process; one of them also polls the 640 px preview at 2 Hz like the panel',
+      ],
+    },
+  ];
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

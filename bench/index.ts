@@ -15,6 +15,9 @@ export const SECTIONS: Record<string, () => Promise<BenchModule>> = {
   passthrough: () => import('./passthrough.bench.ts'),
   models: () => import('./models.bench.ts'),
   obs: () => import('./obs.bench.ts'),
+  control: () => import('./control.bench.ts'),
+  style: () => import('./style.bench.ts'),
+  segmentation: () => import('./segmentation.bench.ts'),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadOnnx, modelEntry } from '../src/inference/registry/index.ts';
 import { createSession, type TensorData } from '../src/inference/runtime.ts';
+import { importTflite } from '../src/inference/tflite/import.ts';
 
 /**
  * One model, measured in a fresh process (so its peak RSS is its own, and a crash in the TFLite 2.9
  * interpreter cannot take the benchmark down): ONNX Runtime after import, then the reference interpreter,
  * on the same inputs and thread count. Prints a JSON line after each runtime. Run by models.bench.ts:
- *   node bin/run-ts.js bench/models.probe.ts <name> <runs> <threads> [simulate|dequantize]
+ *   node bin/run-ts.js bench/models.probe.ts <name> <runs> <threads> [default|simulate|dequantize]
  */
 
 export interface ProbeResult {
@@ -24,7 +25,8 @@ export interface ProbeResult {
 const [name, runsArg, threadsArg, variantArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 5);
 const threads = Number(threadsArg ?? 2);
-const variant = (variantArg ?? 'simulate') as 'simulate' | 'dequantize';
+/** 'default': what loadOnnx gives (the importer's default); 'simulate' | 'dequantize': that import setting. */
+const variant = (variantArg ?? 'default') as 'default' | 'simulate' | 'dequantize';
 const entry = modelEntry(name);
 
 /** Deterministic inputs inside each tensor's normalised range, identical for both runtimes. */
@@ -53,8 +55,16 @@ async function timeRuns(once: () => Promise<unknown> | unknown): Promise<number>
   return median(times);
 }
 
-const loaded = await loadOnnx(name, { quantizedActivations: variant });
-const onnx = typeof loaded.onnx === 'string' ? new Uint8Array(readFileSync(loaded.onnx)) : loaded.onnx;
+const loaded = await loadOnnx(name);
+const onnx =
+  variant !== 'default'
+    ? importTflite(new Uint8Array(readFileSync(loaded.path)), {
+        modelName: name,
+        quantizedActivations: variant,
+      })
+    : typeof loaded.onnx === 'string'
+      ? new Uint8Array(readFileSync(loaded.onnx))
+      : loaded.onnx;
 const tensors = inputs();
 
 const before = maxRssMiB();

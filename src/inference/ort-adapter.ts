@@ -172,7 +172,10 @@ export async function runOrt(
   const out: Record<string, PlainTensor> = {};
   for (const [name, tensor] of Object.entries(results)) {
     const data =
-      tensor.data instanceof Float32Array ? tensor.data : Float32Array.from(tensor.data as ArrayLike<number>);
+      tensor.data instanceof Float32Array
+        ? tensor.data
+        : // Other output types (int64 class maps, bool masks) become float32 so TensorData stays one type.
+          Float32Array.from(tensor.data as ArrayLike<number | bigint>, Number);
     out[name] = { data, dims: [...tensor.dims] };
   }
   return out;

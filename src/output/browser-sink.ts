@@ -23,10 +23,12 @@ export interface BrowserSinkOptions {
   maxBufferedBytes?: number;
   /** Called on each upgrade; return false to refuse (e.g. the API's token check). */
   authorize?: (request: IncomingMessage) => boolean;
+  /** Sink name in stats (default 'browser'). */
+  name?: string;
 }
 
 export class BrowserSink implements FrameSink {
-  readonly name = 'browser';
+  readonly name: string;
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   private readonly log: Logger;
   private server: Server | undefined;
@@ -35,7 +37,8 @@ export class BrowserSink implements FrameSink {
   private running = false;
 
   constructor(private readonly options: BrowserSinkOptions = {}) {
-    this.log = (options.logger ?? silentLogger()).child({ sink: 'browser' });
+    this.name = options.name ?? 'browser';
+    this.log = (options.logger ?? silentLogger()).child({ sink: this.name });
   }
 
   async start(): Promise<void> {

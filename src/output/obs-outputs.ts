@@ -1,3 +1,6 @@
+import type { IncomingMessage } from 'node:http';
+import { checkAccess, checkOrigin, isLoopbackHost, resolveToken } from '../control/api/security.ts';
+import { defaultConfigDir } from '../core/env.ts';
 import { StylecastError } from '../core/errors.ts';
 import type { FrameSink } from '../core/lifecycle.ts';
 import { BrowserSink } from './browser-sink.ts';
@@ -41,7 +44,26 @@ class StandaloneBrowserSink extends BrowserSink {
     private readonly host: string,
     context: SinkContext,
   ) {
-    super({ logger: context.log });
+    // The API's rules: WebSockets ignore the same-origin policy, so without them any web page open in
+    // the streamer's browser (or anyone on the LAN when bound there) could watch the camera.
+    const loopback = isLoopbackHost(host);
+    const { token } = context.config.api;
+    let guard: { loopback: boolean; token?: string } | undefined;
+    const authorize = (request: IncomingMessage) => {
+      // Lazily: off loopback the API server generates the token first and shows it once.
+      guard ??= {
+        loopback,
+        token: loopback ? token : resolveToken({ configured: token, configDir: defaultConfigDir() }).token,
+      };
+      try {
+        checkAccess(guard, request.headers, new URL(request.url ?? '/', 'http://localhost'));
+        checkOrigin(request.headers);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    super({ logger: context.log, authorize });
   }
 
   override async start(): Promise<void> {

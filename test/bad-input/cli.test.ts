@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { media, REPO } from '../helpers/shared.ts';
 import { tempDir } from '../faults/daemon-process.ts';
+import { media, REPO } from '../helpers/shared.ts';
 import { type Corpus, makeCorpus } from './corpus.ts';
 
 /**
@@ -35,7 +35,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 25_000): P
   });
 }
 
-export function expectOneLineError(result: CliResult, message?: RegExp): void {
+function expectOneLineError(result: CliResult, message?: RegExp): void {
   const lines = result.output.split('\n').filter((l) => l.trim());
   const errorLines = lines.filter((l) => /^error:|^error /.test(l));
   expect(result.code, result.output).not.toBe(0);
@@ -78,42 +78,194 @@ describe('bad input to the CLI', () => {
     ['fps not a number', () => [...RUN, '--fps', 'fast'], undefined, /--fps/],
     ['fps zero', () => [...RUN, '--fps', '0'], undefined, /--fps/],
     ['port out of range', () => ['run', '--port', '70000'], undefined, /--port/],
-    ['port in use', () => ['run', '--no-obs', '--duration', '3', '--input', 'test', '--effect', 'none', '--port', String(busyPort)], undefined, /port|in use/i],
+    [
+      'port in use',
+      () => [
+        'run',
+        '--no-obs',
+        '--duration',
+        '3',
+        '--input',
+        'test',
+        '--effect',
+        'none',
+        '--port',
+        String(busyPort),
+      ],
+      undefined,
+      /port|in use/i,
+    ],
     ['unknown effect', () => [...RUN, '--effect', 'sparkles'], undefined, /effect/],
-    ['missing input file', () => [...RUN, '--input', join(dir.path, 'nope.mp4')], undefined, /does not exist|not found/],
-    ['input that is not a video', () => [...RUN, '--input', f('textAsVideo'), '--effect', 'none'], undefined, /not a video|could not read|cannot|Invalid/i],
-    ['empty input file', () => [...RUN, '--input', f('emptyVideo'), '--effect', 'none'], undefined, undefined],
-    ['unknown camera', () => [...RUN, '--input', 'camera:No Such Camera', '--effect', 'none'], undefined, /camera|device/i],
-    ['unreachable URL', () => [...RUN, '--input', 'rtsp://127.0.0.1:1/none', '--effect', 'none'], undefined, undefined],
-    ['record extension', () => [...RUN, '--input', 'test', '--effect', 'none', '--record', join(dir.path, 'out.gif')], undefined, /extension/],
-    ['unknown output spec', () => [...RUN, '--input', 'test', '--effect', 'none', '--output', 'carrier-pigeon:home'], undefined, /output/],
+    [
+      'missing input file',
+      () => [...RUN, '--input', join(dir.path, 'nope.mp4')],
+      undefined,
+      /does not exist|not found/,
+    ],
+    [
+      'input that is not a video',
+      () => [...RUN, '--input', f('textAsVideo'), '--effect', 'none'],
+      undefined,
+      /not a video|could not read|cannot|Invalid/i,
+    ],
+    [
+      'empty input file',
+      () => [...RUN, '--input', f('emptyVideo'), '--effect', 'none'],
+      undefined,
+      undefined,
+    ],
+    [
+      'unknown camera',
+      () => [...RUN, '--input', 'camera:No Such Camera', '--effect', 'none'],
+      undefined,
+      /camera|device/i,
+    ],
+    [
+      'unreachable URL',
+      () => [...RUN, '--input', 'rtsp://127.0.0.1:1/none', '--effect', 'none'],
+      undefined,
+      undefined,
+    ],
+    [
+      'record extension',
+      () => [...RUN, '--input', 'test', '--effect', 'none', '--record', join(dir.path, 'out.gif')],
+      undefined,
+      /extension/,
+    ],
+    [
+      'unknown output spec',
+      () => [...RUN, '--input', 'test', '--effect', 'none', '--output', 'carrier-pigeon:home'],
+      undefined,
+      /output/,
+    ],
     ['missing config file', () => [...RUN, '--config', join(dir.path, 'missing.json')], undefined, /config/],
     ['config syntax error', () => [...RUN, '--config', f('configSyntax')], undefined, /not a JSON object/],
     ['config is an array', () => [...RUN, '--config', f('configArray')], undefined, /not a JSON object/],
     ['config empty', () => [...RUN, '--config', f('configEmpty')], undefined, /config/],
     ['config binary', () => [...RUN, '--config', f('configBinary')], undefined, /config/],
-    ['config unknown key', () => [...RUN, '--config', f('configUnknownKey')], undefined, /inputt|unrecognized/i],
+    [
+      'config unknown key',
+      () => [...RUN, '--config', f('configUnknownKey')],
+      undefined,
+      /inputt|unrecognized/i,
+    ],
     ['config wrong type', () => [...RUN, '--config', f('configWrongType')], undefined, /input\.fps/],
     ['config out of range', () => [...RUN, '--config', f('configOutOfRange')], undefined, /threshold/],
     ['config unknown effect', () => [...RUN, '--config', f('configBadEffect')], undefined, /effect\.name/],
     ['config huge number', () => [...RUN, '--config', f('configHuge')], undefined, /input\.width/],
     ['STYLECAST_CONFIG garbage', () => [...RUN], () => ({ STYLECAST_CONFIG: f('configBinary') }), /config/],
-    ['FFMPEG_PATH wrong', () => [...RUN, '--input', 'test', '--effect', 'none'], () => ({ FFMPEG_PATH: join(dir.path, 'no-ffmpeg') }), /ffmpeg/i],
-    ['render missing input', () => ['render', join(dir.path, 'nope.mp4'), join(dir.path, 'o.mkv')], undefined, /does not exist|not found/],
-    ['render not a video', () => ['render', f('textAsVideo'), join(dir.path, 'o.mkv'), '--effect', 'none'], undefined, undefined],
-    ['render bad output extension', () => ['render', media('video', 'person_indoor_576x576_4s.mp4'), join(dir.path, 'o.txt')], undefined, /extension/],
-    ['segment text as image', () => ['segment', f('textAsImage'), '--out', join(dir.path, 'm.png')], undefined, /image/i],
-    ['segment empty image', () => ['segment', f('emptyImage'), '--out', join(dir.path, 'm.png')], undefined, /image/i],
-    ['segment truncated PNG', () => ['segment', f('truncatedPng'), '--out', join(dir.path, 'm.png')], undefined, /image/i],
-    ['segment missing image', () => ['segment', join(dir.path, 'nope.png'), '--out', join(dir.path, 'm.png')], undefined, /not found|does not exist|cannot/i],
-    ['segment garbage model', () => ['segment', media('portrait_obama', 'portrait.jpg'), '--out', join(dir.path, 'm.png'), '--models-dir', corpus.garbageModels], undefined, /model|image/i],
-    ['stylize truncated JPEG', () => ['stylize', f('truncatedJpeg'), '--style', f('truncatedPng'), '--out', join(dir.path, 's.png')], undefined, /image/i],
-    ['stylize garbage models', () => ['stylize', f('truncatedJpeg'), '--style', f('truncatedPng'), '--out', join(dir.path, 's.png'), '--models-dir', corpus.garbageModels], undefined, undefined],
-    ['stylize bad strength', () => ['stylize', f('truncatedJpeg'), '--style', 'x', '--strength', '7'], undefined, /strength/],
-    ['models import garbage', () => ['models', 'import', f('garbageTflite'), '--out', join(dir.path, 'g.onnx')], undefined, /tflite|model/i],
-    ['models import empty', () => ['models', 'import', f('emptyTflite'), '--out', join(dir.path, 'g.onnx')], undefined, /tflite|model/i],
-    ['models verify garbage', () => ['models', 'verify', '--models-dir', corpus.garbageModels], undefined, /damaged|sha256|checksum|corrupt/i],
-    ['obs status, OBS not running', () => ['obs', 'status', '--url', 'ws://127.0.0.1:1'], undefined, /OBS|obs-websocket/],
+    [
+      'FFMPEG_PATH wrong',
+      () => [...RUN, '--input', 'test', '--effect', 'none'],
+      () => ({ FFMPEG_PATH: join(dir.path, 'no-ffmpeg') }),
+      /ffmpeg/i,
+    ],
+    [
+      'render missing input',
+      () => ['render', join(dir.path, 'nope.mp4'), join(dir.path, 'o.mkv')],
+      undefined,
+      /does not exist|not found/,
+    ],
+    [
+      'render not a video',
+      () => ['render', f('textAsVideo'), join(dir.path, 'o.mkv'), '--effect', 'none'],
+      undefined,
+      undefined,
+    ],
+    [
+      'render bad output extension',
+      () => ['render', media('video', 'person_indoor_576x576_4s.mp4'), join(dir.path, 'o.txt')],
+      undefined,
+      /extension/,
+    ],
+    [
+      'segment text as image',
+      () => ['segment', f('textAsImage'), '--out', join(dir.path, 'm.png')],
+      undefined,
+      /image/i,
+    ],
+    [
+      'segment empty image',
+      () => ['segment', f('emptyImage'), '--out', join(dir.path, 'm.png')],
+      undefined,
+      /image/i,
+    ],
+    [
+      'segment truncated PNG',
+      () => ['segment', f('truncatedPng'), '--out', join(dir.path, 'm.png')],
+      undefined,
+      /image/i,
+    ],
+    [
+      'segment missing image',
+      () => ['segment', join(dir.path, 'nope.png'), '--out', join(dir.path, 'm.png')],
+      undefined,
+      /not found|does not exist|cannot/i,
+    ],
+    [
+      'segment garbage model',
+      () => [
+        'segment',
+        media('portrait_obama', 'portrait.jpg'),
+        '--out',
+        join(dir.path, 'm.png'),
+        '--models-dir',
+        corpus.garbageModels,
+      ],
+      undefined,
+      /model|image/i,
+    ],
+    [
+      'stylize truncated JPEG',
+      () => ['stylize', f('truncatedJpeg'), '--style', f('truncatedPng'), '--out', join(dir.path, 's.png')],
+      undefined,
+      /image/i,
+    ],
+    [
+      'stylize garbage models',
+      () => [
+        'stylize',
+        f('truncatedJpeg'),
+        '--style',
+        f('truncatedPng'),
+        '--out',
+        join(dir.path, 's.png'),
+        '--models-dir',
+        corpus.garbageModels,
+      ],
+      undefined,
+      undefined,
+    ],
+    [
+      'stylize bad strength',
+      () => ['stylize', f('truncatedJpeg'), '--style', 'x', '--strength', '7'],
+      undefined,
+      /strength/,
+    ],
+    [
+      'models import garbage',
+      () => ['models', 'import', f('garbageTflite'), '--out', join(dir.path, 'g.onnx')],
+      undefined,
+      /tflite|model/i,
+    ],
+    [
+      'models import empty',
+      () => ['models', 'import', f('emptyTflite'), '--out', join(dir.path, 'g.onnx')],
+      undefined,
+      /tflite|model/i,
+    ],
+    [
+      'models verify garbage',
+      () => ['models', 'verify', '--models-dir', corpus.garbageModels],
+      undefined,
+      /damaged|sha256|checksum|corrupt/i,
+    ],
+    [
+      'obs status, OBS not running',
+      () => ['obs', 'status', '--url', 'ws://127.0.0.1:1'],
+      undefined,
+      /OBS|obs-websocket/,
+    ],
     ['obs status, not a ws URL', () => ['obs', 'status', '--url', 'http://[::1'], undefined, undefined],
   ];
 

@@ -30,8 +30,24 @@ describe('bad input to a running daemon', () => {
     // One real painting among the bad files, so the library is not empty.
     symlinkSync(join(STYLES_DIR, 'hokusai_great_wave.jpg'), join(corpus.badStyles, 'hokusai_great_wave.jpg'));
     daemon = await startDaemon({
-      args: ['--input', 'test', '--width', '320', '--height', '180', '--fps', '15', '--effect', 'none', '--no-obs'],
-      env: { STYLECAST_STYLES: corpus.badStyles, STYLECAST_MODELS: MODELS_DIR, XDG_CONFIG_HOME: join(dir.path, 'config') },
+      args: [
+        '--input',
+        'test',
+        '--width',
+        '320',
+        '--height',
+        '180',
+        '--fps',
+        '15',
+        '--effect',
+        'none',
+        '--no-obs',
+      ],
+      env: {
+        STYLECAST_STYLES: corpus.badStyles,
+        STYLECAST_MODELS: MODELS_DIR,
+        XDG_CONFIG_HOME: join(dir.path, 'config'),
+      },
     });
     await daemon.waitForFrames(5, 10_000);
   }, 30_000);
@@ -60,8 +76,12 @@ describe('bad input to a running daemon', () => {
       });
       req.on('error', reject);
     });
-  const post = (body: string | Uint8Array, headers: Record<string, string> = {}) =>
-    request('/api/v1/commands', { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
+    request('/api/v1/commands', {
+      method: 'POST',
+      body: typeof body === 'string' ? body : new Blob([new Uint8Array(body)]),
+      headers: { 'content-type': 'application/json', ...headers },
+    });
 
   const httpCases: [string, () => Promise<{ status: number; text: string }>, number, string][] = [
     ['malformed JSON', () => post('{"command": "style", '), 400, 'malformed_json'],
@@ -71,19 +91,64 @@ describe('bad input to a running daemon', () => {
     ['value out of range', () => post('{"command":"strength","value":9}'), 400, 'bad_request'],
     ['unknown style', () => post('{"command":"style","name":"no-such-painting"}'), 404, ''],
     ['unknown effect', () => post('{"command":"effect","name":"sparkles"}'), 400, 'bad_request'],
-    ['oversized body', () => post(JSON.stringify({ command: 'style', name: 'x'.repeat(64 * 1024) })), 413, 'too_large'],
-    ['NUL bytes and invalid UTF-8', () => post(new Uint8Array([0x7b, 0, 0xff, 0xfe, 0x7d])), 400, ''],
+    [
+      'oversized body',
+      () => post(JSON.stringify({ command: 'style', name: 'x'.repeat(64 * 1024) })),
+      413,
+      'too_large',
+    ],
+    ['NUL bytes and invalid UTF-8', () => post(Buffer.from([0x7b, 0, 0xff, 0xfe, 0x7d])), 400, ''],
     ['deeply nested JSON', () => post(`${'['.repeat(5000)}${']'.repeat(5000)}`), 400, ''],
-    ['foreign Origin', () => post('{"command":"next-style"}', { origin: 'https://evil.example' }), 403, 'forbidden_origin'],
+    [
+      'foreign Origin',
+      () => post('{"command":"next-style"}', { origin: 'https://evil.example' }),
+      403,
+      'forbidden_origin',
+    ],
     ['opaque Origin', () => post('{"command":"next-style"}', { origin: 'null' }), 403, 'forbidden_origin'],
-    ['cross-site GET shortcut', () => request('/api/v1/style/next', { headers: { 'sec-fetch-site': 'cross-site' } }), 403, 'forbidden_origin'],
-    ['DNS-rebinding Host', () => rawGet('/api/v1/status', { host: 'attacker.example' }), 403, 'forbidden_origin'],
+    [
+      'cross-site GET shortcut',
+      () => request('/api/v1/style/next', { headers: { 'sec-fetch-site': 'cross-site' } }),
+      403,
+      'forbidden_origin',
+    ],
+    [
+      'DNS-rebinding Host',
+      () => rawGet('/api/v1/status', { host: 'attacker.example' }),
+      403,
+      'forbidden_origin',
+    ],
     ['shortcut with a bad value', () => request('/api/v1/strength/set?value=lots'), 400, 'bad_request'],
     ['unknown route', () => request('/api/v1/../../etc/passwd'), 404, ''],
-    ['thumbnail path traversal', () => request('/api/v1/styles/..%2F..%2F..%2Fetc%2Fpasswd/thumbnail'), 404, ''],
+    [
+      'thumbnail path traversal',
+      () => request('/api/v1/styles/..%2F..%2F..%2Fetc%2Fpasswd/thumbnail'),
+      404,
+      '',
+    ],
     ['wrong method', () => request('/api/v1/commands', { method: 'DELETE' }), 405, ''],
-    ['upload that is not an image', () => request('/api/v1/styles?name=evil', { method: 'POST', body: 'not an image', headers: { 'content-type': 'image/png' } }), 415, 'bad_image'],
-    ['upload with a traversal name', () => request('/api/v1/styles?name=..%2F..%2Fevil', { method: 'POST', body: 'x', headers: { 'content-type': 'image/png' } }), 415, ''],
+    [
+      'upload that is not an image',
+      () =>
+        request('/api/v1/styles?name=evil', {
+          method: 'POST',
+          body: 'not an image',
+          headers: { 'content-type': 'image/png' },
+        }),
+      415,
+      'bad_image',
+    ],
+    [
+      'upload with a traversal name',
+      () =>
+        request('/api/v1/styles?name=..%2F..%2Fevil', {
+          method: 'POST',
+          body: 'x',
+          headers: { 'content-type': 'image/png' },
+        }),
+      415,
+      '',
+    ],
   ];
 
   for (const [what, send, status, code] of httpCases) {
@@ -116,7 +181,9 @@ describe('bad input to a running daemon', () => {
       });
     expect(await raw(Buffer.from([0x16, 0x03, 0x01, 0xff, 0x00, 0x00, 0x13, 0x37]))).toMatch(/^$|400/);
     expect(await raw('GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n', 500)).toBe('');
-    expect(await raw(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`)).toMatch(/^$|431|400/);
+    expect(await raw(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`)).toMatch(
+      /^$|431|400/,
+    );
   }, 15_000);
 
   it('WebSocket: malformed, binary, oversized, unknown and random messages get typed errors; the socket stays usable', async () => {
@@ -143,7 +210,10 @@ describe('bad input to a running daemon', () => {
       JSON.stringify({ id: 10, command: 'record', action: 'explode' }),
     ];
     // Plus random bytes-as-text: the fuzz test in test/control does thousands; here a hundred through the real process.
-    for (let i = 0; i < 100; i++) messages.push(String.fromCharCode(...Array.from({ length: 1 + (i % 40) }, (_, k) => 32 + ((i * 31 + k * 17) % 95))));
+    for (let i = 0; i < 100; i++)
+      messages.push(
+        String.fromCharCode(...Array.from({ length: 1 + (i % 40) }, (_, k) => 32 + ((i * 31 + k * 17) % 95))),
+      );
     for (const message of messages) ws.send(message, { binary: Buffer.isBuffer(message) });
     ws.send(JSON.stringify({ id: 'last', query: 'status' }));
     const deadline = Date.now() + 8000;

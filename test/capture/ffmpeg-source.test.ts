@@ -77,11 +77,11 @@ describe('FfmpegSource (real ffmpeg)', () => {
       pts.push(frame.pts);
     });
     await source.start();
-    await new Promise((r) => setTimeout(r, 3000));
+    await until(() => hashes.length >= 90, 30_000); // 3 s of video, however busy the machine is
     await source.stop();
     const reference = await referenceHashes(1280, 720, 30, hashes.length + 5);
 
-    expect(hashes.length).toBeGreaterThanOrEqual(60); // ~3 s at 30 fps on a busy 2-core machine
+    expect(hashes.length).toBeGreaterThanOrEqual(90);
     expect(new Set(reference).size).toBe(reference.length); // every reference frame is distinct
     // A split, merged, repeated or skipped frame would break this equality.
     expect(hashes).toEqual(reference.slice(0, hashes.length));

@@ -3,10 +3,12 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DaemonTarget } from '../../src/control/api/daemon-target.ts';
 import { API_ERRORS } from '../../src/control/api/errors.ts';
 import { OkCommandResponse, ROUTES } from '../../src/control/api/schema.ts';
 import { StatsSchema, StatusSchema } from '../../src/control/api/target.ts';
 import { COMMAND_NAMES, CommandBus } from '../../src/control/commands.ts';
+import { ObsIntegration } from '../../src/control/obs/integration.ts';
 import { type Harness, startHarness } from './harness.ts';
 
 let h: Harness;
@@ -68,6 +70,40 @@ describe('read endpoints answer per their schema', () => {
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await res.text()).toContain('stylecast');
     expect((await get('/panel.js')).status).toBe(200);
+  });
+});
+
+describe('OBS bridge state', () => {
+  it('follows the real OBS integration (here: OBS not running, so it keeps retrying)', async () => {
+    const bus = new CommandBus();
+    const obs = new ObsIntegration(
+      {
+        url: 'ws://127.0.0.1:9',
+        scene: 's',
+        sourceName: 'src',
+        streamPort: 9079,
+        sceneStyles: {},
+        install: false,
+      },
+      bus,
+      undefined,
+      { backoff: { initialMs: 50, maxMs: 100 }, wrapRecord: false },
+    );
+    const target = new DaemonTarget({ daemon: h.daemon, obs: () => obs });
+    try {
+      await obs.start();
+      await new Promise((r) => setTimeout(r, 300));
+      const state = target.status().obs;
+      expect(['connecting', 'disconnected']).toContain(state.connection);
+      expect(state.url).toBe('ws://127.0.0.1:9');
+      expect(state.detail).toBeTruthy();
+      const off = new DaemonTarget({ daemon: h.daemon, obsEnabled: false });
+      expect(off.status().obs).toEqual({ connection: 'disabled' });
+      off.dispose();
+    } finally {
+      await obs.stop();
+      target.dispose();
+    }
   });
 });
 

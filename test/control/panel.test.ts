@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { StatusSchema } from '../../src/control/api/target.ts';
 import { REPO } from '../helpers/shared.ts';
@@ -82,8 +83,19 @@ it('effect buttons, strength keys and the record button drive the daemon', async
   await page.locator('#record').click();
   await expect.poll(async () => (await status()).recording.active).toBe(true);
   await page.locator('#record.on').waitFor();
+  await page.locator('#outputs li', { hasText: 'recording' }).waitFor();
   await page.keyboard.press('r');
   await expect.poll(async () => (await status()).recording.active).toBe(false);
+});
+
+it('adds a style from the upload tile', async () => {
+  const png = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#e07a2f' } })
+    .png()
+    .toBuffer();
+  await page.setInputFiles('#upload', { name: 'Sunset Study.png', mimeType: 'image/png', buffer: png });
+  await page.locator('.style-card[data-name^="sunset-study-"] img').waitFor();
+  await page.locator('#toast.show').waitFor();
+  expect(await page.locator('#toast').textContent()).toMatch(/^Added style sunset-study-/);
 });
 
 it('has no console errors, and a screenshot is saved', async () => {

@@ -26,7 +26,9 @@ describe('capture ffmpeg faults (test pattern)', () => {
   let daemon: RunningDaemon;
 
   beforeAll(async () => {
-    daemon = await startDaemon({ args: ['--input', 'test', ...SMALL, '--record', join(dir.path, 'rec.mkv')] });
+    daemon = await startDaemon({
+      args: ['--input', 'test', ...SMALL, '--record', join(dir.path, 'rec.mkv')],
+    });
     await daemon.waitForFrames(15, 10_000);
   }, 30_000);
 
@@ -109,7 +111,18 @@ describe('capture input faults (looping clip)', () => {
     const away = join(dir.path, 'camera-unplugged.mp4');
     copyFileSync(media('video', 'person_indoor_576x576_4s.mp4'), clip);
     daemon = await startDaemon({
-      args: ['--input', clip, '--loop', ...SMALL, '--width', '576', '--height', '576', '--record', join(dir.path, 'cam.mkv')],
+      args: [
+        '--input',
+        clip,
+        '--loop',
+        ...SMALL,
+        '--width',
+        '576',
+        '--height',
+        '576',
+        '--record',
+        join(dir.path, 'cam.mkv'),
+      ],
     });
     await daemon.waitForFrames(15, 10_000);
     // Unplugging a camera removes its device node and kills the reading ffmpeg (ENODEV): do both.

@@ -134,7 +134,14 @@ export async function startDaemon(options: StartOptions): Promise<RunningDaemon>
       const check = () => {
         const match = text.match(pattern);
         if (match) return done(() => resolve(match[0]));
-        if (exitInfo) return done(() => reject(new Error(`daemon exited (${JSON.stringify(exitInfo)}) before ${pattern}:\n${text.slice(-3000)}`)));
+        if (exitInfo)
+          return done(() =>
+            reject(
+              new Error(
+                `daemon exited (${JSON.stringify(exitInfo)}) before ${pattern}:\n${text.slice(-3000)}`,
+              ),
+            ),
+          );
       };
       const timer = setTimeout(
         () => done(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${text.slice(-3000)}`))),
@@ -171,7 +178,9 @@ export async function startDaemon(options: StartOptions): Promise<RunningDaemon>
         const now = (await daemon.stats()).frames;
         if (now >= start + by) return now;
         if (Date.now() > deadline)
-          throw new Error(`output frames went ${start} -> ${now} in ${timeoutMs} ms (wanted +${by}):\n${text.slice(-2000)}`);
+          throw new Error(
+            `output frames went ${start} -> ${now} in ${timeoutMs} ms (wanted +${by}):\n${text.slice(-2000)}`,
+          );
         await sleep(100);
       }
     },
@@ -180,7 +189,9 @@ export async function startDaemon(options: StartOptions): Promise<RunningDaemon>
     async waitForChild(role, timeoutMs, other) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const found = children().find((c) => c.role === role && c.pid !== other && processState(c.pid) !== 'T');
+        const found = children().find(
+          (c) => c.role === role && c.pid !== other && processState(c.pid) !== 'T',
+        );
         if (found) return found;
         if (Date.now() > deadline) throw new Error(`no ${role} ffmpeg child within ${timeoutMs} ms`);
         await sleep(100);
@@ -244,7 +255,18 @@ export function countDecodedFrames(path: string): number | undefined {
   try {
     const out = execFileSync(
       'ffprobe',
-      ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path],
+      [
+        '-v',
+        'error',
+        '-count_frames',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=nb_read_frames',
+        '-of',
+        'csv=p=0',
+        path,
+      ],
       { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] },
     ).trim();
     const value = Number.parseInt(out, 10);

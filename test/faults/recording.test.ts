@@ -17,7 +17,19 @@ import {
  */
 
 const RESUME_MS = 5000;
-const ARGS = ['--input', 'test', '--width', '640', '--height', '360', '--fps', '30', '--effect', 'none', '--no-obs'];
+const ARGS = [
+  '--input',
+  'test',
+  '--width',
+  '640',
+  '--height',
+  '360',
+  '--fps',
+  '30',
+  '--effect',
+  'none',
+  '--no-obs',
+];
 
 const recorderSink = async (daemon: RunningDaemon) =>
   (await daemon.stats()).sinks.find((s) => s.name.startsWith('file:') || s.name === 'recording');
@@ -37,7 +49,10 @@ describe('recording faults', () => {
     await daemon.waitForFrames(60, 15_000);
     const recorder = await daemon.waitForChild('recorder', 3000);
     process.kill(recorder.pid, 'SIGKILL');
-    await daemon.waitForOutput(/recording stopped: .*killed by SIGKILL.*the file keeps what was written/, 5000);
+    await daemon.waitForOutput(
+      /recording stopped: .*killed by SIGKILL.*the file keeps what was written/,
+      5000,
+    );
     // Output never paused: frames keep flowing to the pipeline without a daemon restart.
     await daemon.waitForFrames(30, RESUME_MS);
     expect((await recorderSink(daemon))?.state).toBe('failed');
@@ -53,7 +68,9 @@ describe('recording faults', () => {
     mkdirSync(mnt);
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt], { encoding: 'utf8' });
     if (mounted.status !== 0) {
-      context.skip(`cannot mount a 3 MB tmpfs here (${mounted.stderr.trim() || 'not root'}): disk-full fault not run`);
+      context.skip(
+        `cannot mount a 3 MB tmpfs here (${mounted.stderr.trim() || 'not root'}): disk-full fault not run`,
+      );
       return;
     }
     try {

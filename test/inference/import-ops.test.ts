@@ -10,9 +10,8 @@ import { buildTflite, type OperatorSpec, OptionsType, type TensorSpec } from './
 // coordinate modes, pooling at the border, axis mapping through the NCHW layout).
 
 const INT32 = 2;
-const [CONV_2D, DEPTHWISE, AVERAGE_POOL, MEAN, RESIZE_BILINEAR, RESIZE_NEAREST, MIRROR_PAD] = [
-  3, 4, 1, 40, 23, 97, 100,
-];
+const [CONV_2D, DEPTHWISE, AVERAGE_POOL, MEAN, RESIZE_BILINEAR, RESIZE_NEAREST, MIRROR_PAD, TRANSPOSE_CONV] =
+  [3, 4, 1, 40, 23, 97, 100, 67];
 
 function seeded(n: number, seed: number): Float32Array {
   let s = seed;
@@ -30,12 +29,14 @@ async function compare(
   consts: TensorSpec[],
   output: number[],
   op: Omit<OperatorSpec, 'inputs' | 'outputs'>,
+  /** Operator inputs as indices into [x, ...consts] (default: that order). */
+  order?: number[],
 ): Promise<number> {
   const tensors: TensorSpec[] = [{ name: 'x', shape: input }, ...consts, { name: 'y', shape: output }];
   const out = tensors.length - 1;
   const bytes = buildTflite({
     tensors,
-    operators: [{ ...op, inputs: tensors.slice(0, -1).map((_, i) => i), outputs: [out] }],
+    operators: [{ ...op, inputs: order ?? tensors.slice(0, -1).map((_, i) => i), outputs: [out] }],
     inputs: [0],
     outputs: [out],
   });
@@ -46,7 +47,7 @@ async function compare(
     ),
     dims: input,
   };
-  const expected = (await loadOracle(bytes)).run([x]);
+  const expected = (await loadOracle(bytes, 1)).run([x]);
   const onnx = importTflite(bytes, { modelName: 'op-test' });
   lastOnnx = new TextDecoder('latin1').decode(onnx);
   const session = await createSession(onnx, { threads: 1 });
@@ -73,6 +74,69 @@ const f32 = (name: string, shape: number[], seed: number): TensorSpec => ({
 const fields = (type: number, values: [number, 'int32' | 'int8' | 'bool', number][]) => ({
   type,
   fields: values.map(([index, kind, value]) => ({ index, kind, value })),
+});
+
+describe('operator patterns the importer rewrites match the TFLite interpreter', () => {
+  it('RESIZE_NEAREST 2x -> MIRROR_PAD 1 -> CONV_2D 3x3 (run at low resolution) and a same-size resize', async () => {
+    const tensors: TensorSpec[] = [
+      { name: 'x', shape: [1, 6, 5, 4] },
+      i32('size', [12, 10]),
+      { name: 'up', shape: [1, 12, 10, 4] },
+      i32('pads', [0, 0, 1, 1, 1, 1, 0, 0], [4, 2]),
+      { name: 'padded', shape: [1, 14, 12, 4] },
+      f32('w', [3, 3, 3, 4], 11),
+      f32('b', [3], 12),
+      { name: 'conv', shape: [1, 12, 10, 3] },
+      { name: 'y', shape: [1, 12, 10, 3] },
+    ];
+    const bytes = buildTflite({
+      tensors,
+      operators: [
+        {
+          builtin: RESIZE_NEAREST,
+          inputs: [0, 1],
+          outputs: [2],
+          options: fields(OptionsType.ResizeNearestNeighborOptions, []),
+        },
+        {
+          builtin: MIRROR_PAD,
+          inputs: [2, 3],
+          outputs: [4],
+          options: fields(OptionsType.MirrorPadOptions, []),
+        },
+        {
+          builtin: CONV_2D,
+          inputs: [4, 5, 6],
+          outputs: [7],
+          options: fields(OptionsType.Conv2DOptions, [
+            [0, 'int8', 1],
+            [1, 'int32', 1],
+            [2, 'int32', 1],
+            [3, 'int8', 1],
+          ]),
+        },
+        {
+          builtin: RESIZE_NEAREST,
+          inputs: [7, 1],
+          outputs: [8],
+          options: fields(OptionsType.ResizeNearestNeighborOptions, []),
+        },
+      ],
+      inputs: [0],
+      outputs: [8],
+    });
+    const x = { data: seeded(6 * 5 * 4, 13), dims: [1, 6, 5, 4] };
+    const expected = (await loadOracle(bytes, 1)).run([x]);
+    const onnx = importTflite(bytes);
+    const text = new TextDecoder('latin1').decode(onnx);
+    expect(text).toContain('DepthToSpace');
+    expect(text).not.toContain('Resize');
+    const session = await createSession(onnx, { threads: 1 });
+    const actual = (await session.run({ x }))[session.outputNames[0]];
+    await session.release();
+    expect(actual.dims).toEqual(expected.dims);
+    expect(difference(actual.data, expected.data).max).toBeLessThan(1e-5);
+  });
 });
 
 describe('single TFLite operators match the TFLite interpreter after import', () => {
@@ -116,6 +180,30 @@ describe('single TFLite operators match the TFLite interpreter after import', ()
     expect(lastOnnx).toContain('SpaceToDepth');
     expect(max).toBeLessThan(1e-4);
   });
+
+  for (const [label, padding, output] of [
+    ['SAME', 0, [1, 10, 12, 3]],
+    ['VALID', 1, [1, 11, 13, 3]],
+  ] as const) {
+    it(`TRANSPOSE_CONV ${label}, stride 2, 3x3`, async () => {
+      const shape = i32('output_shape', [...output]);
+      const max = await compare(
+        [1, 5, 6, 2],
+        [shape, f32('w', [3, 3, 3, 2], 9)],
+        [...output],
+        {
+          builtin: TRANSPOSE_CONV,
+          options: fields(OptionsType.TransposeConvOptions, [
+            [0, 'int8', padding],
+            [1, 'int32', 2],
+            [2, 'int32', 2],
+          ]),
+        },
+        [1, 2, 0],
+      );
+      expect(max).toBeLessThan(1e-5);
+    });
+  }
 
   it('DEPTHWISE_CONV_2D with depth multiplier 2, stride 2', async () => {
     const max = await compare([1, 7, 7, 3], [f32('w', [1, 3, 3, 6], 5), f32('b', [6], 6)], [1, 4, 4, 6], {

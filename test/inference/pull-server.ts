@@ -11,15 +11,15 @@ export interface ModelServer {
   baseUrl: string;
   /** Every request: path and Range header. */
   requests: { path: string; range?: string }[];
-  /** Cut the next `times` responses for `file` after `bytes` body bytes. */
-  cut(file: string, bytes: number, times?: number): void;
+  /** Cut the next `times` responses for `file` after `bytes` body bytes ('hang': stop sending, keep open). */
+  cut(file: string, bytes: number, times?: number, mode?: 'close' | 'hang'): void;
   /** Serve these bytes instead of the file. */
   replace(file: string, body: Buffer): void;
   close(): Promise<void>;
 }
 
 export async function startModelServer(root: string): Promise<ModelServer> {
-  const cuts = new Map<string, { bytes: number; times: number }>();
+  const cuts = new Map<string, { bytes: number; times: number; mode: 'close' | 'hang' }>();
   const replaced = new Map<string, Buffer>();
   const requests: ModelServer['requests'] = [];
   const server: Server = createServer((req, res) => {
@@ -48,10 +48,11 @@ export async function startModelServer(root: string): Promise<ModelServer> {
       cut.times--;
       const chunk = body ? body.subarray(start, start + cut.bytes) : undefined;
       const stream = chunk ?? createReadStream(file, { start, end: start + cut.bytes - 1 });
-      if (Buffer.isBuffer(stream)) res.write(stream, () => res.destroy());
+      const stop = () => (cut.mode === 'close' ? setTimeout(() => res.destroy(), 20) : undefined);
+      if (Buffer.isBuffer(stream)) res.write(stream, stop);
       else {
         stream.on('data', (c) => res.write(c));
-        stream.on('end', () => setTimeout(() => res.destroy(), 20));
+        stream.on('end', stop);
       }
       return;
     }
@@ -63,7 +64,7 @@ export async function startModelServer(root: string): Promise<ModelServer> {
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     requests,
-    cut: (file, bytes, times = 1) => cuts.set(file, { bytes, times }),
+    cut: (file, bytes, times = 1, mode = 'close') => cuts.set(file, { bytes, times, mode }),
     replace: (file, body) => replaced.set(file, body),
     close: () =>
       new Promise<void>((resolve) => {

@@ -71,6 +71,16 @@ describe('models pull', () => {
     expect(result.downloaded).toBe(SINET.size);
   });
 
+  it('gives up on a stalled transfer after the idle timeout and resumes', async () => {
+    server.cut(SINET.file, 64_000, 1, 'hang');
+    const started = performance.now();
+    const result = await pullModel('sinet', { modelsDir: dir, baseUrl: server.baseUrl, idleTimeoutMs: 300 });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(result.resumed).toBe(true);
+    expect(server.requests[1].range).toMatch(/^bytes=\d+-$/);
+    expect(await sha256File(result.path)).toBe(SINET.sha256);
+  });
+
   it('resumes a .part left by an earlier run and fetches only the rest', async () => {
     const target = join(dir, SINET.file);
     await mkdir(dirname(target), { recursive: true });

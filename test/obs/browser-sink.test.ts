@@ -1,7 +1,11 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solidFrame } from '../../src/core/frame.ts';
 import { BrowserSink, PAGE_PATH } from '../../src/output/browser-sink.ts';
+import { freePort } from '../helpers/obs.ts';
+import { REPO } from '../helpers/shared.ts';
 
 // The browser-source page in real headless Chromium (Debian's OBS has no browser source to test with).
 const CHROMIUM_ARGS = [
@@ -104,5 +108,66 @@ describe('browser-source sink in headless Chromium', () => {
     );
     await other.close();
     await expect.poll(() => sink.clients, { timeout: 3000 }).toBe(1);
+  });
+});
+
+describe('the page on the daemon API port, in `stylecast run`', () => {
+  it('shows the running pipeline’s frames in Chromium', async () => {
+    const port = await freePort();
+    const daemon = spawn(
+      'node',
+      [
+        join(REPO, 'bin/stylecast.js'),
+        'run',
+        '--input',
+        'test',
+        '--effect',
+        'none',
+        '--width',
+        '320',
+        '--height',
+        '240',
+        '--no-obs',
+        '--port',
+        String(port),
+        '--stats-every',
+        '0',
+      ],
+      { env: { ...process.env, STYLECAST_CONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    daemon.stdout!.on('data', (d) => {
+      output += d;
+    });
+    daemon.stderr!.on('data', (d) => {
+      output += d;
+    });
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    try {
+      await expect.poll(() => output, { timeout: 20_000 }).toContain('OBS browser source: http://127.0.0.1:');
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${port}${PAGE_PATH}`);
+      await page.waitForFunction(
+        () => (window as unknown as { stylecast: PageStats }).stylecast.drawn > 3,
+        undefined,
+        {
+          timeout: 10_000,
+        },
+      );
+      const info = await page.evaluate(() => {
+        const c = document.getElementById('out') as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        const colours = new Set<string>();
+        for (let p = 0; p < d.length; p += 4 * 97) colours.add(`${d[p]},${d[p + 1]},${d[p + 2]},${d[p + 3]}`);
+        return { size: [c.width, c.height], colours: colours.size, alpha: d[3] };
+      });
+      expect(info.size).toEqual([320, 240]);
+      expect(info.alpha).toBe(255);
+      expect(info.colours).toBeGreaterThan(5); // the colourful test pattern, not a slate
+    } finally {
+      await browser.close();
+      daemon.kill('SIGINT');
+      await new Promise((r) => daemon.once('exit', r));
+    }
   });
 });

@@ -43,7 +43,7 @@ describe('obs-scene-templates', () => {
   it('the browser-source collection points at the page the browser sink serves', () => {
     const collection = JSON.parse(readFileSync(join(TEMPLATES, 'stylecast-browser-source.json'), 'utf8'));
     const page = collection.sources.find((s: { id: string }) => s.id === 'browser_source');
-    expect(page.settings.url).toBe('http://127.0.0.1:8791/obs/browser-source');
+    expect(page.settings.url).toBe('http://127.0.0.1:8790/obs/browser-source');
     const scene = collection.sources.find((s: { id: string }) => s.id === 'scene');
     expect(scene.settings.items[0]).toMatchObject({ name: page.name, bounds_type: 2 });
   });

@@ -1,10 +1,20 @@
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStylizer } from '../../src/inference/stylizer/open.ts';
-import { sha256File } from '../../src/inference/stylizer/models.ts';
+import { modelEntry } from '../../src/inference/registry/index.ts';
 import { type StyleEntry, StyleLibrary, type StylePredictor } from '../../src/pipeline/style/library.ts';
 import { MODELS_DIR, STYLES_DIR } from '../helpers/shared.ts';
 import type { Stylizer } from '../../src/inference/stylizer/stylizer.ts';
@@ -17,7 +27,7 @@ let predictor: StylePredictor & { calls: number };
 
 beforeAll(async () => {
   ({ stylizer } = await openStylizer({ variant: 'auto', modelsDir: MODELS_DIR, threads: 1 }));
-  const modelHash = sha256File(join(MODELS_DIR, 'magenta-arbitrary-style', 'style_predict_quantized_256.tflite'));
+  const modelHash = modelEntry('style-predict-int8').sha256;
   predictor = {
     calls: 0,
     modelHash,
@@ -26,7 +36,7 @@ beforeAll(async () => {
       return stylizer.predict(rgba, w, h);
     },
   };
-  require('node:fs').mkdirSync(folder, { recursive: true });
+  mkdirSync(folder, { recursive: true });
   for (const f of ['munch_the_scream.jpg', 'van_doesburg_composition_xiii.jpg', 'vallotton_camille_mauclair.jpg'])
     copyFileSync(join(STYLES_DIR, f), join(folder, f));
   writeFileSync(join(folder, 'README.txt'), 'not a style, ignored silently');
@@ -79,7 +89,7 @@ describe('style library', () => {
 
     writeFileSync(join(folder, 'empty.jpg'), '');
     writeFileSync(join(folder, 'notes.png'), 'this is text, not a PNG');
-    const jpeg = require('node:fs').readFileSync(join(STYLES_DIR, 'hokusai_great_wave.jpg')) as Buffer;
+    const jpeg = readFileSync(join(STYLES_DIR, 'hokusai_great_wave.jpg'));
     writeFileSync(join(folder, 'truncated.jpg'), jpeg.subarray(0, 2000));
     await sharp({ create: { width: 10000, height: 6000, channels: 3, background: '#808080' } })
       .png()

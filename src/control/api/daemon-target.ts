@@ -109,7 +109,7 @@ export class DaemonTarget extends SafeEmitter implements ControlTarget {
 
   stats(): PipelineStats {
     const s = this.daemon.stats();
-    const { wait, process, output, endToEnd } = s.stages;
+    const { wait, process: effectStage, output, endToEnd } = s.stages;
     return {
       fps: s.outputFps,
       latencyMs: endToEnd,
@@ -119,8 +119,8 @@ export class DaemonTarget extends SafeEmitter implements ControlTarget {
       stages: {
         inputFps: s.inputFps,
         waitP50Ms: wait.p50,
-        processP50Ms: process.p50,
-        processP95Ms: process.p95,
+        processP50Ms: effectStage.p50,
+        processP95Ms: effectStage.p95,
         outputP50Ms: output.p50,
         repeats: s.repeats,
         effectErrors: s.effectErrors,

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { defaultConfigDir } from '../../core/env.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Daemon } from '../../daemon.ts';
 import { DaemonTarget, type ObsStateSource } from './daemon-target.ts';
+import { TOKEN_FILE } from './security.ts';
 import { ApiServer } from './server.ts';
 
 export { ApiServer } from './server.ts';
@@ -44,11 +46,15 @@ export async function startControlApi(options: {
     throw error;
   }
   const announce = options.announce ?? ((line: string) => log.info(line));
-  announce(`control panel: ${server.url}`);
-  if (server.generatedToken)
+  if (server.generatedToken) {
+    announce(`control panel: ${server.url}`);
     announce(
       `API token (shown once, stored in ${server.generatedToken.path}): ${server.generatedToken.token}`,
     );
+  } else if (server.tokenRequired) {
+    const where = config.api.token ? 'config api.token' : join(configDir, TOKEN_FILE);
+    announce(`control panel: ${server.baseUrl}?token=<token from ${where}>`);
+  } else announce(`control panel: ${server.url}`);
   return {
     server,
     target,

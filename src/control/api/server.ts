@@ -82,6 +82,8 @@ export class ApiServer {
         uploads: new RateLimiter(options.uploadsPerMinute ?? 6, 3),
       }),
     );
+    // A panel, a few Stream Deck buttons and Companion need a handful; this only bounds abuse.
+    this.http.maxConnections = 512;
     this.http.on('upgrade', (req, socket, head) => {
       socket.on('error', () => {});
       if (this.hub.handleUpgrade(req, socket, head)) return;
@@ -154,12 +156,20 @@ export class ApiServer {
     return (this.http.address() as AddressInfo).port;
   }
 
-  /** The panel URL for humans (token included when one is needed). */
+  /** The panel URL with the token when one is needed (for pages opened by programs, e.g. an OBS browser source). */
   get url(): string {
+    return this.tokenRequired ? `${this.baseUrl}?token=${this.guard.token}` : this.baseUrl;
+  }
+
+  /** The panel URL without any token (for printing: the token is shown once, when generated). */
+  get baseUrl(): string {
     const host = this.options.host ?? '127.0.0.1';
     const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-    const base = `http://${shown.includes(':') ? `[${shown}]` : shown}:${this.port}/`;
-    return this.guard.loopback || !this.guard.token ? base : `${base}?token=${this.guard.token}`;
+    return `http://${shown.includes(':') ? `[${shown}]` : shown}:${this.port}/`;
+  }
+
+  get tokenRequired(): boolean {
+    return !this.guard.loopback && this.guard.token !== undefined;
   }
 
   get apiUrl(): string {

@@ -45,7 +45,9 @@ async function withBridge<T>(settings: Config['obs'], work: (bridge: ObsBridge) 
   }
 }
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 
 function common(cmd: Command): Command {
   return cmd

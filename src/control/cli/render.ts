@@ -14,6 +14,7 @@ interface RenderFlags {
   width?: number;
   height?: number;
   encoder?: string;
+  device?: string;
   progress: boolean;
 }
 
@@ -32,6 +33,7 @@ export function registerRender(program: Command): void {
     .option('-c, --config <file>', 'JSON config file (flags win over it)')
     .option('--width <px>', 'output width (default: the input width)', resolutionFlag('--width'))
     .option('--height <px>', 'output height (default: the input height)', resolutionFlag('--height'))
+    .option('--device <name>', 'inference device: auto, cpu, cuda, tensorrt, dml, coreml, webgpu')
     .option(
       '--encoder <name>',
       'H.264 encoder: libx264 (default), h264_nvenc, h264_vaapi, h264_qsv, h264_videotoolbox',
@@ -54,6 +56,7 @@ async function renderCommand(input: string, output: string, flags: RenderFlags):
       effect: { name: flags.effect },
       style: { name: flags.style },
       segmentation: { model: flags.model },
+      inference: { device: flags.device },
       record: { encoder: flags.encoder },
     },
   });

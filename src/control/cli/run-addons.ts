@@ -2,6 +2,7 @@ import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Daemon } from '../../daemon.ts';
 import { apiRunAddon } from '../api/run-addon.ts';
+import { browserSourceRunAddon } from '../obs/browser-addon.ts';
 import { obsRunAddon } from '../obs/run-addon.ts';
 
 /**
@@ -27,4 +28,4 @@ export interface RunAddon {
   start(context: RunAddonContext): Promise<RunAddonHandle>;
 }
 
-export const RUN_ADDONS: RunAddon[] = [obsRunAddon, apiRunAddon];
+export const RUN_ADDONS: RunAddon[] = [obsRunAddon, apiRunAddon, browserSourceRunAddon];

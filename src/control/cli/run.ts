@@ -21,6 +21,7 @@ interface RunFlags {
   fps?: number;
   loop?: boolean;
   encoder?: string;
+  device?: string;
   duration?: number;
   statsEvery: number;
 }
@@ -47,6 +48,7 @@ export function registerRun(program: Command): void {
     .option('--height <px>', 'frame height', resolutionFlag('--height'))
     .option('--fps <n>', 'frame rate', numberFlag('--fps', { min: 1, max: 240 }))
     .option('--loop', 'loop a file input')
+    .option('--device <name>', 'inference device: auto, cpu, cuda, tensorrt, dml, coreml, webgpu')
     .option(
       '--encoder <name>',
       'recording encoder: libx264, h264_nvenc, h264_vaapi, h264_qsv, h264_videotoolbox',
@@ -65,6 +67,7 @@ function configFlags(f: RunFlags): Record<string, unknown> {
   return {
     input: { source: f.input, width: f.width, height: f.height, fps: f.fps, loop: f.loop },
     effect: { name: f.effect },
+    inference: { device: f.device },
     style: { name: f.style },
     obs: { enabled: f.obs === undefined ? undefined : f.obs },
     api: { port: f.port },

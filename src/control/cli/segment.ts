@@ -51,6 +51,7 @@ async function runSegment(image: string, flags: SegmentFlags): Promise<void> {
   });
   try {
     await sharp(mask.grey, { raw: { width: mask.width, height: mask.height, channels: 1 } })
+      .toColourspace('b-w') // one 8-bit grey channel, not sRGB
       .png()
       .toFile(flags.out);
   } catch (error) {

@@ -106,6 +106,7 @@ function renderStatus(status) {
   $('current-effect').textContent = EFFECT_LABELS[status.effect.name] || status.effect.name;
   renderMask(status.mask);
   renderRecording(status.recording);
+  renderOutputs(status.sinks);
   const obs = status.obs;
   const tone = { connected: 'ok', connecting: 'warn', disabled: '', disconnected: 'warn', failed: 'bad' }[
     obs.connection
@@ -170,6 +171,27 @@ function renderRecording(rec) {
   button.title = rec.active ? `Recording to ${rec.path || 'file'} (R to stop)` : 'Start recording (R)';
 }
 
+function renderOutputs(sinks) {
+  const list = $('outputs');
+  if (!sinks.length) {
+    list.innerHTML = '<li class="muted">none: the panel preview only</li>';
+    return;
+  }
+  list.replaceChildren(
+    ...sinks.map((sink) => {
+      const li = document.createElement('li');
+      const tone = { running: 'ok', reconnecting: 'warn', failed: 'bad' }[sink.state] || '';
+      li.innerHTML = '<span class="state"></span><span class="sink-name"></span><span class="muted"></span>';
+      li.children[0].className = `state ${tone}`;
+      li.children[0].title = sink.state;
+      li.children[1].textContent = sink.name;
+      li.children[1].title = sink.detail || sink.name;
+      li.children[2].textContent = `${sink.written} sent · ${sink.dropped} dropped`;
+      return li;
+    }),
+  );
+}
+
 function renderStyles(styles) {
   state.styles = styles;
   const gallery = $('gallery');
@@ -222,7 +244,7 @@ function renderStats(stats) {
   $('drops-value').textContent = String(drops);
   setPill(
     'fps-pill',
-    `${stats.fps.toFixed(1)} fps · ${stats.latencyMs.p50.toFixed(0)} ms`,
+    `${stats.fps.toFixed(1)} fps · ${stats.latencyMs.p50.toFixed(stats.latencyMs.p50 < 10 ? 1 : 0)} ms`,
     stats.fps > 0 ? 'ok' : '',
   );
 }
@@ -274,8 +296,8 @@ async function refreshPreview() {
       const res = await fetch(withToken(`/api/v1/preview.jpg?width=${Math.max(64, width)}`));
       if (res.ok) {
         const url = URL.createObjectURL(await res.blob());
-        img.onload = () => previous && URL.revokeObjectURL(previous);
         const previous = previewUrl;
+        img.onload = () => previous && URL.revokeObjectURL(previous);
         previewUrl = url;
         img.src = url;
         img.dataset.updates = String(++previewCount);
@@ -294,6 +316,7 @@ function bindSlider(input, key, toCommand) {
   let timer = null;
   input.addEventListener('pointerdown', () => state.dragging.add(key));
   input.addEventListener('pointerup', () => state.dragging.delete(key));
+  input.addEventListener('change', () => state.dragging.delete(key));
   input.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(() => command(toCommand(Number(input.value))), 80);

@@ -21,8 +21,6 @@ import type { NamedEntry } from './manifest.ts';
 export interface LoadOptions extends LocateOptions {
   /** Check size + sha256 before use (default true; ~10 ms for the largest model). */
   verify?: boolean;
-  /** TFLite int8 activations: exact QuantizeLinear/DequantizeLinear pairs (default) or float. */
-  quantizedActivations?: 'simulate' | 'dequantize';
 }
 
 export interface LoadedModel {
@@ -41,10 +39,7 @@ export async function loadOnnx(name: string, options: LoadOptions = {}): Promise
   if (entry.format === 'onnx') return { onnx: path, entry, path, source };
   // Loaded on first TFLite use: .onnx models do not need the importer.
   const { importTfliteFile } = await import('../tflite/import.ts');
-  const result = await importTfliteFile(path, {
-    cacheDir: importCacheDir(options),
-    quantizedActivations: options.quantizedActivations,
-  });
+  const result = await importTfliteFile(path, { cacheDir: importCacheDir(options) });
   return {
     onnx: result.onnx,
     entry,

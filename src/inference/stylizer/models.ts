@@ -1,81 +1,52 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { defaultCacheDir, ENV } from '../../core/env.ts';
 import { StylecastError } from '../../core/errors.ts';
+import { candidatePaths, isPresent, type LocateOptions, loadOnnx, modelEntry } from '../registry/index.ts';
 
 /**
- * Where the Magenta style models are and how they become ONNX bytes: the files keep their upstream
- * names (as `stylecast models pull` stores them), found in the configured models folder, then
- * STYLECAST_MODELS, then the per-user cache; each .tflite goes through our TFLite importer (cached).
+ * Which Magenta style models to use, through the model registry: found in the models folder
+ * (config inference.modelsDir / STYLECAST_MODELS) or the per-user cache where `stylecast models pull`
+ * puts them, checked against the manifest's sha256, and imported to ONNX (cached) by our importer.
  */
 
 export type StyleVariant = 'int8' | 'fp16' | 'dynamic';
 export const STYLE_VARIANT_ORDER: readonly StyleVariant[] = ['int8', 'fp16', 'dynamic'];
 
-const SUBFOLDER = 'magenta-arbitrary-style';
-export const PREDICT_FILE = 'style_predict_quantized_256.tflite';
-export const TRANSFORM_FILES: Record<StyleVariant, string> = {
-  int8: 'style_transfer_quantized_384.tflite',
-  fp16: 'style_transfer_f16_384.tflite',
-  dynamic: 'style_transfer_quantized_dynamic.tflite',
+export const PREDICT_MODEL = 'style-predict-int8';
+export const TRANSFORM_MODELS: Record<StyleVariant, string> = {
+  int8: 'style-transform-int8',
+  fp16: 'style-transform-fp16',
+  dynamic: 'style-transform-dynamic',
 };
 
 /**
- * 'auto' picks the fastest variant that holds quality. Measured (bench/style.bench.ts): see README
- * section `styles`; fp16 weights become fp32 at import, which ORT runs fastest on CPU here.
+ * 'auto' = the fastest variant that holds quality. Measured here (bench/style.bench.ts, ORT CPU,
+ * 2 threads): int8 and fp16 cost the same per tile within noise (fp16 weights become fp32 at import,
+ * int8 keeps quantize/dequantize pairs), both meet the golden (7.3/255); fp16 is first because its
+ * picture is the closer to the float original. dynamic is imported at a fixed 384 too and is no faster.
  */
 export const AUTO_VARIANT_ORDER: readonly StyleVariant[] = ['fp16', 'int8', 'dynamic'];
 
-export interface LocateOptions {
-  modelsDir?: string;
-  env?: NodeJS.ProcessEnv;
-}
+export type { LocateOptions };
 
-export function modelSearchDirs(options: LocateOptions = {}): string[] {
-  const env = options.env ?? process.env;
-  const dirs = [options.modelsDir, env[ENV.models], join(defaultCacheDir(env), 'models')];
-  return dirs.filter((d): d is string => Boolean(d));
-}
-
-export function findModelFile(file: string, options: LocateOptions = {}): string | undefined {
-  for (const dir of modelSearchDirs(options)) {
-    for (const candidate of [join(dir, SUBFOLDER, file), join(dir, file)]) {
-      if (existsSync(candidate)) return candidate;
-    }
-  }
-  return undefined;
-}
-
-export interface StyleModelPaths {
-  predict: string;
-  transform: string;
-  variant: StyleVariant;
-}
-
-/** The files for a variant ('auto': the first present in AUTO_VARIANT_ORDER), or undefined when absent. */
+/** The variant that would run ('auto': the first present), or undefined when the models are absent. */
 export function findStyleModels(
   variant: StyleVariant | 'auto',
   options: LocateOptions = {},
-): StyleModelPaths | undefined {
-  const predict = findModelFile(PREDICT_FILE, options);
-  if (!predict) return undefined;
+): { variant: StyleVariant } | undefined {
+  if (!isPresent(PREDICT_MODEL, options)) return undefined;
   const order = variant === 'auto' ? AUTO_VARIANT_ORDER : [variant];
-  for (const v of order) {
-    const transform = findModelFile(TRANSFORM_FILES[v], options);
-    if (transform) return { predict, transform, variant: v };
-  }
-  return undefined;
+  const found = order.find((v) => isPresent(TRANSFORM_MODELS[v], options));
+  return found ? { variant: found } : undefined;
 }
 
 export function requireStyleModels(variant: StyleVariant | 'auto', options: LocateOptions = {}) {
   const found = findStyleModels(variant, options);
   if (found) return found;
   const what = variant === 'auto' ? 'the Magenta style models are' : `the ${variant} style transform model is`;
+  const where = [...new Set(candidatePaths(modelEntry(PREDICT_MODEL), options).map((c) => c.path.replace(/\/[^/]+\/[^/]+$/, '')))];
   throw new StylecastError(
     'MODEL_NOT_FOUND',
     `${what} not installed`,
-    `run \`stylecast models pull\` to get them (looked in ${modelSearchDirs(options).join(', ')})`,
+    `run \`stylecast models pull\` to get them (looked in ${where.join(', ')})`,
   );
 }
 
@@ -83,36 +54,21 @@ export interface StyleModelBytes {
   predict: Uint8Array;
   transform: Uint8Array;
   variant: StyleVariant;
-  /** sha256 of the predict model file: part of every cached bottleneck's key. */
+  /** sha256 of the predict model: part of every cached bottleneck's key. */
   predictHash: string;
 }
 
-type ImportTflite = (
-  path: string,
-  options: { cacheDir?: string },
-) => Promise<{ onnx: Uint8Array; cached: boolean; cachePath: string }>;
-
-/** Imports both models to ONNX (the importer caches by sha256, so this is fast after the first time). */
+/** Both models as ONNX bytes (the importer caches by sha256, so this is fast after the first time). */
 export async function loadStyleModelBytes(
   variant: StyleVariant | 'auto',
-  options: LocateOptions & { cacheDir?: string } = {},
+  options: LocateOptions = {},
 ): Promise<StyleModelBytes> {
-  const paths = requireStyleModels(variant, options);
-  // Resolved at run time: the importer is built in parallel (issue 3) and may not exist in every checkout.
-  const importer = '../tflite/import.ts';
-  const { importTfliteFile } = (await import(importer)) as { importTfliteFile: ImportTflite };
-  const cacheDir = options.cacheDir ?? join(defaultCacheDir(options.env), 'onnx');
+  const chosen = requireStyleModels(variant, options).variant;
   const [predict, transform] = await Promise.all([
-    importTfliteFile(paths.predict, { cacheDir }),
-    importTfliteFile(paths.transform, { cacheDir }),
+    loadOnnx(PREDICT_MODEL, options),
+    loadOnnx(TRANSFORM_MODELS[chosen], options),
   ]);
-  return {
-    predict: predict.onnx,
-    transform: transform.onnx,
-    variant: paths.variant,
-    predictHash: sha256File(paths.predict),
-  };
+  if (typeof predict.onnx === 'string' || typeof transform.onnx === 'string')
+    throw new Error('style models are TFLite: the registry should have imported them to ONNX bytes');
+  return { predict: predict.onnx, transform: transform.onnx, variant: chosen, predictHash: predict.entry.sha256 };
 }
-
-export const sha256File = (path: string): string =>
-  createHash('sha256').update(readFileSync(path)).digest('hex');

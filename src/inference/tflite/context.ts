@@ -20,14 +20,18 @@ export type Value =
 
 export interface ImportSettings {
   /**
-   * int8 activations (QUANTIZE/DEQUANTIZE and int8 op outputs): 'simulate' rounds them exactly as the
-   * TFLite int8 kernels do (QuantizeLinear + DequantizeLinear); 'dequantize' computes them in float.
+   * int8 activations (QUANTIZE/DEQUANTIZE and int8 op outputs). 'dequantize' (default) computes them in
+   * float. 'simulate' rounds them as the TFLite int8 kernels do (QuantizeLinear + DequantizeLinear, int8
+   * weights behind DequantizeLinear, so ONNX Runtime fuses them into its integer kernels): closer to
+   * TFLite int8, but measured slower on the style transform (no instance-norm fusion through Q/DQ).
    */
   quantizedActivations: 'simulate' | 'dequantize';
   /** Replace TF's exported instance-norm subgraphs by InstanceNormalization (default on). */
   fuseInstanceNorm: boolean;
   /** Compute convs with <= 4 output channels on a space-to-depth view (default on; see narrow-conv.ts). */
   rewriteNarrowConvs: boolean;
+  /** Run "2x nearest upsample -> reflect pad 1 -> 3x3 conv" at the low resolution (default on). */
+  fuseUpsampleConv: boolean;
 }
 
 export const NHWC_TO_NCHW = [0, 3, 1, 2];

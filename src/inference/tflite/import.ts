@@ -8,12 +8,15 @@ import { BuiltinOp } from './builtin-ops.ts';
 import { ConvertContext, type ImportSettings, NCHW_TO_NHWC, NHWC_TO_NCHW } from './context.ts';
 import { CorruptFlatbufferError } from './flatbuffer-table.ts';
 import { findInstanceNorms, type InstanceNormMatch } from './fuse-instance-norm.ts';
+import { findUpsampleConvs, type UpsampleConvMatch } from './fuse-upsample-conv.ts';
+import { GraphView } from './graph-view.ts';
 import { BUILTIN_CONVERTERS, CUSTOM_CONVERTERS } from './ops/index.ts';
 import { convertInstanceNorm } from './ops/instance-norm.ts';
+import { convertUpsampleConv } from './ops/upsample-conv.ts';
 import { readTfliteModel, TENSOR_TYPE_NAMES, TensorType } from './schema.ts';
 
 /** Bump when the importer's output changes: cached imports from other versions are then ignored. */
-export const IMPORTER_VERSION = 1;
+export const IMPORTER_VERSION = 2;
 
 export interface ImportOptions extends Partial<ImportSettings> {
   /** Name used in errors and as the ONNX graph name. */
@@ -31,6 +34,7 @@ export function importTflite(bytes: Uint8Array, options: ImportOptions = {}): Ui
       quantizedActivations: options.quantizedActivations ?? 'dequantize',
       fuseInstanceNorm: options.fuseInstanceNorm ?? true,
       rewriteNarrowConvs: options.rewriteNarrowConvs ?? true,
+      fuseUpsampleConv: options.fuseUpsampleConv ?? true,
     });
   } catch (error) {
     if (isStylecastError(error)) throw error;
@@ -78,10 +82,14 @@ function convert(bytes: Uint8Array, modelName: string, settings: ImportSettings)
     ctx.setValue(index, { kind: 'tensor', name: internal, shape });
   }
 
-  const norms = settings.fuseInstanceNorm
-    ? findInstanceNorms(model, subgraph, settings.quantizedActivations === 'dequantize')
-    : new Map<number, InstanceNormMatch>();
-  const replaced = new Set([...norms.values()].flatMap((match) => [...match.replaced]));
+  const view = new GraphView(model, subgraph, settings.quantizedActivations === 'dequantize');
+  const norms = settings.fuseInstanceNorm ? findInstanceNorms(view) : new Map<number, InstanceNormMatch>();
+  const upsampleConvs = settings.fuseUpsampleConv
+    ? findUpsampleConvs(view)
+    : new Map<number, UpsampleConvMatch>();
+  const replaced = new Set(
+    [...norms.values(), ...upsampleConvs.values()].flatMap((match) => [...match.replaced]),
+  );
 
   for (const op of subgraph.operators) {
     if (replaced.has(op.index)) continue;
@@ -89,6 +97,11 @@ function convert(bytes: Uint8Array, modelName: string, settings: ImportSettings)
     const norm = norms.get(op.index);
     if (norm) {
       convertInstanceNorm(ctx, norm);
+      continue;
+    }
+    const upsampleConv = upsampleConvs.get(op.index);
+    if (upsampleConv) {
+      convertUpsampleConv(ctx, upsampleConv);
       continue;
     }
     const code = model.operatorCodes[op.opcodeIndex];

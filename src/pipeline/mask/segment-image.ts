@@ -34,13 +34,24 @@ export async function segmentRgba(
     aspect: options.aspect,
   });
   try {
-    const frame = makeFrame({ width, height, data: rgba, pts: 0, seq: 0, readAt: performance.now() });
-    const mask = await people.mask(frame);
-    const view = await people.composite(frame, mask, { mode: 'mask' });
-    const grey = new Uint8Array(width * height);
-    for (let i = 0; i < grey.length; i++) grey[i] = view.data[i * 4];
-    return { grey, width, height };
+    return await maskImage(people, rgba, width, height);
   } finally {
     await people.dispose();
   }
+}
+
+/** One still image through an open pipeline (its temporal state is reset first). */
+export async function maskImage(
+  people: PersonPipeline,
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+): Promise<ImageMask> {
+  people.masker.reset();
+  const frame = makeFrame({ width, height, data: rgba, pts: 0, seq: 0, readAt: performance.now() });
+  const mask = await people.mask(frame);
+  const view = await people.composite(frame, mask, { mode: 'mask' });
+  const grey = new Uint8Array(width * height);
+  for (let i = 0; i < grey.length; i++) grey[i] = view.data[i * 4];
+  return { grey, width, height };
 }

@@ -1,11 +1,10 @@
 import type { Frame } from '../../core/frame.ts';
 import { RateMeter, RollingWindow, round2, summarize } from '../../core/stats.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
-import { resizeRgba } from '../../inference/stylizer/preprocess.ts';
 import { planTiles } from '../../inference/stylizer/tiling.ts';
 import type { StylizeJob, StylizeResult } from '../../inference/stylizer/worker-client.ts';
 import type { StyleMixer } from './mixer.ts';
-import { BackgroundPlate, dilateMax, resizePlane } from './plate.ts';
+import { BackgroundPlate, dilateMax, gatherPlane, gatherRgba, nearestLut } from './plate.ts';
 
 /**
  * The second clock. The frame path calls observe() and latest() (cheap, never waiting); the engine
@@ -63,10 +62,14 @@ export interface MaskGrid {
 export class StyleEngine {
   private plate: BackgroundPlate | undefined;
   private plateFrame: Uint8Array | undefined;
+  private plateAlpha: Float32Array | undefined;
+  private frameLut: { key: string; lut: Int32Array } | undefined;
+  private gridLut: { key: string; lut: Int32Array } | undefined;
   private newest: Frame | undefined;
   private result: StyledImage | undefined;
   private busy = false;
   private busyChange = -1;
+  private job: Promise<void> = Promise.resolve();
   private lastStart = Number.NEGATIVE_INFINITY;
   private lastPlateAt = Number.NEGATIVE_INFINITY;
   private lastContentAt = Number.NEGATIVE_INFINITY;
@@ -122,12 +125,19 @@ export class StyleEngine {
     if (!this.plate || this.plate.width !== plan.workWidth || this.plate.height !== plan.workHeight) {
       this.plate = new BackgroundPlate(plan.workWidth, plan.workHeight);
       this.plateFrame = new Uint8Array(plan.workWidth * plan.workHeight * 4);
+      this.plateAlpha = new Float32Array(plan.workWidth * plan.workHeight);
       this.result = undefined;
     }
     const { width, height } = this.plate;
-    const small = resizeRgba(frame.data, frame.width, frame.height, width, height, this.plateFrame);
+    const frameKey = `${frame.width}x${frame.height}>${width}x${height}`;
+    if (this.frameLut?.key !== frameKey)
+      this.frameLut = { key: frameKey, lut: nearestLut(frame.width, frame.height, width, height) };
+    const gridKey = `${mask.width}x${mask.height}>${width}x${height}`;
+    if (this.gridLut?.key !== gridKey)
+      this.gridLut = { key: gridKey, lut: nearestLut(mask.width, mask.height, width, height) };
+    const small = gatherRgba(frame.data, this.frameLut.lut, this.plateFrame as Uint8Array);
     const grown = dilateMax(mask.alpha, mask.width, mask.height, this.options.dilateGrid ?? 3);
-    const alpha = resizePlane(grown, mask.width, mask.height, width, height);
+    const alpha = gatherPlane(grown, this.gridLut.lut, this.plateAlpha as Float32Array);
     const update = this.plate.update(small, alpha);
     if (update.sceneChanged) {
       this.sceneChanged = true;
@@ -196,7 +206,7 @@ export class StyleEngine {
     this.busyChange = change;
     this.lastStart = now;
     const started = performance.now();
-    this.backend
+    this.job = this.backend
       .stylize(source.rgba, source.width, source.height, bottleneck, {
         detail: this.options.detail,
         single,
@@ -222,6 +232,11 @@ export class StyleEngine {
         // Chain the next one straight away when it is due (morphs, follow-ups), not at the next frame.
         if (!this.disposed) this.kick(this.now());
       });
+  }
+
+  /** Resolves when no stylization is running (offline rendering and measurements step with it). */
+  async idle(): Promise<void> {
+    while (this.busy) await this.job;
   }
 
   /** Strength < 1 blends with the content's own bottleneck: refresh it now and then, and on scene change. */

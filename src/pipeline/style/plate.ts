@@ -66,7 +66,8 @@ export class BackgroundPlate {
     let background = 0;
     let changed = 0;
     let driftSum = 0;
-    for (let i = 0; i < n; i++) {
+    // Detection looks at every third pixel: plenty for a fraction, a third of the cost.
+    for (let i = 0; i < n; i += 3) {
       if (alpha[i] >= backgroundBelow || !this.seen[i]) continue;
       const p = i * 4;
       const c = i * 3;
@@ -79,7 +80,7 @@ export class BackgroundPlate {
       driftSum += d;
       if (d > changedAbove) changed++;
     }
-    const sceneChanged = background > 0.05 * n && changed > sceneChangeFraction * background;
+    const sceneChanged = background > 0.05 * (n / 3) && changed > sceneChangeFraction * background;
     if (sceneChanged) this.reset();
     let revealed = 0;
     for (let i = 0; i < n; i++) {
@@ -227,5 +228,40 @@ export function resizePlane(
       out[oy * outWidth + ox] = top + (bottom - top) * wy;
     }
   }
+  return out;
+}
+
+/** For each output pixel, the index of the nearest source pixel (half-pixel centres). */
+export function nearestLut(srcWidth: number, srcHeight: number, outWidth: number, outHeight: number): Int32Array {
+  const lut = new Int32Array(outWidth * outHeight);
+  const xs = new Int32Array(outWidth);
+  for (let x = 0; x < outWidth; x++) xs[x] = Math.min(srcWidth - 1, Math.floor(((x + 0.5) * srcWidth) / outWidth));
+  for (let y = 0; y < outHeight; y++) {
+    const row = Math.min(srcHeight - 1, Math.floor(((y + 0.5) * srcHeight) / outHeight)) * srcWidth;
+    for (let x = 0; x < outWidth; x++) lut[y * outWidth + x] = row + xs[x];
+  }
+  return lut;
+}
+
+/** Nearest-neighbour RGBA downscale through a LUT: one 32-bit move per pixel (the plate averages noise over time anyway). */
+export function gatherRgba(src: Uint8Array, lut: Int32Array, out: Uint8Array): Uint8Array {
+  if (src.byteOffset % 4 === 0 && out.byteOffset % 4 === 0) {
+    const s = new Uint32Array(src.buffer, src.byteOffset, src.length >> 2);
+    const o = new Uint32Array(out.buffer, out.byteOffset, out.length >> 2);
+    for (let i = 0; i < lut.length; i++) o[i] = s[lut[i]];
+    return out;
+  }
+  for (let i = 0; i < lut.length; i++) {
+    const p = lut[i] * 4;
+    out[i * 4] = src[p];
+    out[i * 4 + 1] = src[p + 1];
+    out[i * 4 + 2] = src[p + 2];
+    out[i * 4 + 3] = src[p + 3];
+  }
+  return out;
+}
+
+export function gatherPlane(src: Float32Array, lut: Int32Array, out: Float32Array): Float32Array {
+  for (let i = 0; i < lut.length; i++) out[i] = src[lut[i]];
   return out;
 }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Config, EffectName } from '../../config/schema.ts';
 import { type CommandBus, CommandError } from '../../control/commands.ts';
 import { defaultCacheDir } from '../../core/env.ts';
@@ -72,10 +71,7 @@ export class StyleService extends SafeEmitter {
   private async doOpen(): Promise<void> {
     const { style, inference } = this.config;
     const cacheDir = defaultCacheDir();
-    const bytes = await loadStyleModelBytes(style.variant, {
-      modelsDir: inference.modelsDir,
-      cacheDir: join(cacheDir, 'onnx'),
-    });
+    const bytes = await loadStyleModelBytes(style.variant, { modelsDir: inference.modelsDir });
     const worker = await StylizerWorker.start(bytes, { threads: inference.threads, device: inference.device });
     const library = new StyleLibrary({
       folder: style.folder ?? defaultStylesFolder(),

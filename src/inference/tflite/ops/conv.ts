@@ -2,6 +2,7 @@ import type { ConvertContext } from '../context.ts';
 import { transposeData } from '../tensor-data.ts';
 import { canUseSpaceToDepth, emitSpaceToDepthConv } from './narrow-conv.ts';
 import { convPadding, PADDING_SAME, PADDING_VALID } from './padding.ts';
+import { weightValue } from './weights.ts';
 
 /** CONV_2D: weights OHWI -> OIHW; grouped when the kernel has fewer input channels than the tensor. */
 export function convertConv2d(ctx: ConvertContext): void {
@@ -37,7 +38,7 @@ export function convertConv2d(ctx: ConvertContext): void {
     return;
   }
   convNode(ctx, {
-    weight: ctx.g.addInitializer('conv_w', oihw, [outC, kc, kh, kw]),
+    weight: weightValue(ctx, 1, oihw, [outC, kc, kh, kw]),
     group: c / kc,
     inShape: [n, h, w, c],
     outC,
@@ -65,7 +66,7 @@ export function convertDepthwiseConv2d(ctx: ConvertContext): void {
   }
   const oihw = transposeData(weight.data, weight.shape, [3, 0, 1, 2]);
   convNode(ctx, {
-    weight: ctx.g.addInitializer('dwconv_w', toFloat(oihw), [outC, 1, kh, kw]),
+    weight: weightValue(ctx, 1, toFloat(oihw), [outC, 1, kh, kw]),
     group: c,
     inShape: [n, h, w, c],
     outC,
@@ -183,7 +184,7 @@ function bias(ctx: ConvertContext, i: number, channels: number): string {
   const value = ctx.requireConst(i, 'bias');
   if (value.data.length !== channels)
     ctx.unsupported(`has ${value.data.length} bias values for ${channels} channels`);
-  return ctx.g.addInitializer('bias', toFloat(value.data), [channels]);
+  return weightValue(ctx, i, toFloat(value.data), [channels]);
 }
 
 function shape4(ctx: ConvertContext, i: number): number[] {

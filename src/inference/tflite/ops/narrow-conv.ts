@@ -38,7 +38,7 @@ export function canUseSpaceToDepth(
     strides.every((s) => s === 1) &&
     dilations.every((d) => d === 1) &&
     pads.every((p) => p === 0) &&
-    kernel.every((k) => k % 2 === 1 && k >= 3) &&
+    kernel.every((k) => k % 2 === 1 && k >= 5) &&
     h % 2 === 0 &&
     w % 2 === 0 &&
     h * w >= 128 * 128

@@ -18,7 +18,12 @@ export function convertResize(code: number) {
     if (shape.length !== 4) ctx.unsupported(`has a rank-${shape.length} input, expected NHWC`);
     const size = Array.from(ctx.requireConst(1, 'size').data);
     if (size.length !== 2) ctx.unsupported(`has size [${size}], expected [height, width]`);
-    const [n, , , c] = shape;
+    const [n, h, w, c] = shape;
+    if (size[0] === h && size[1] === w) {
+      // Every coordinate mode maps a same-size resize onto the identity (the transform has one).
+      ctx.output(0, ctx.name(0), shape);
+      return;
+    }
     let coordinates = 'asymmetric';
     if (alignCorners) coordinates = 'align_corners';
     else if (halfPixel) coordinates = bilinear ? 'half_pixel' : 'tf_half_pixel_for_nn';

@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { probeVideo } from '../../src/capture/probe.ts';
+import { validateConfig } from '../../src/config/load.ts';
+import { CommandError } from '../../src/control/commands.ts';
+import type { Frame } from '../../src/core/frame.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { Daemon } from '../../src/daemon.ts';
+import { EFFECT_FACTORIES } from '../../src/pipeline/effects/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'stylecast-daemon-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Daemon (real ffmpeg, test pattern)', () => {
+  it('switches effect through the bus between frames, records on command, reports stats', async () => {
+    const config = validateConfig({
+      input: { source: 'test', width: 320, height: 240, fps: 30 },
+      effect: { name: 'none' },
+      record: { dir },
+    });
+    const daemon = new Daemon({ config, log: silentLogger() });
+    const frames: Frame[] = [];
+    const states: string[] = [];
+    daemon.on('frame', (f: Frame) => frames.push(f));
+    daemon.on('state', (s: { state: string }) => states.push(s.state));
+    // A second effect that marks its frames, registered the way effect files do.
+    const saved = { mask: EFFECT_FACTORIES.mask, stylePerson: EFFECT_FACTORIES['style-person'] };
+    EFFECT_FACTORIES['style-person'] = async () => {
+      throw new Error('style model missing');
+    };
+    EFFECT_FACTORIES.mask = async () => ({
+      name: 'mask',
+      process: async (frame) => ({ ...frame, data: new Uint8Array(frame.data.length).fill(7) }),
+      dispose: async () => {},
+    });
+    try {
+      await daemon.start();
+      const recording = (await daemon.bus.execute({ command: 'record', action: 'start' }, 'cli')) as {
+        path: string;
+      };
+      await sleep(800);
+      const beforeSwitch = frames.length;
+      expect(await daemon.bus.execute({ command: 'effect', name: 'mask' }, 'api')).toEqual({
+        effect: 'mask',
+      });
+      await sleep(800);
+      const stats = daemon.stats();
+      expect(stats.effect).toBe('mask');
+      expect(daemon.latestFrame()?.data[0]).toBe(7);
+      expect(frames.length).toBeGreaterThan(beforeSwitch + 10); // output never paused for the switch
+      const seqs = frames.filter((f, i) => i === 0 || f.seq !== frames[i - 1].seq).map((f) => f.seq);
+      expect(seqs.every((s, i) => i === 0 || s > seqs[i - 1])).toBe(true);
+      expect(stats.inputFps).toBeGreaterThan(15);
+      expect(stats.stages.endToEnd.count).toBeGreaterThan(10);
+      expect(stats.sinks.map((s) => s.name)).toEqual(['recording']);
+      await expect(daemon.bus.execute({ command: 'effect', name: 'style-person' })).rejects.toBeInstanceOf(
+        CommandError,
+      );
+      expect(daemon.stats().effect).toBe('mask'); // a failed switch keeps the running effect
+      expect(await daemon.bus.execute({ command: 'record', action: 'toggle' })).toEqual({ recording: false });
+      expect((await probeVideo(recording.path, { countFrames: true })).frames).toBeGreaterThan(20);
+    } finally {
+      await daemon.stop();
+      Object.assign(EFFECT_FACTORIES, { mask: saved.mask, 'style-person': saved.stylePerson });
+    }
+    expect(states).toContain('running');
+    expect(states.at(-1)).toBe('stopped');
+  });
+
+  it('keeps sinks fed while a killed capture ffmpeg restarts, and counts the restart', async () => {
+    const config = validateConfig({
+      input: { source: 'test', width: 320, height: 240, fps: 30 },
+      effect: { name: 'none' },
+    });
+    const daemon = new Daemon({ config, log: silentLogger() });
+    const states: string[] = [];
+    daemon.on('state', (s: { state: string }) => states.push(s.state));
+    try {
+      await daemon.start();
+      await sleep(500);
+      const source = (daemon as unknown as { source: { killChildForTest(): void } }).source;
+      source.killChildForTest();
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && !(daemon.stats().restarts === 1 && states.at(-1) === 'running'))
+        await sleep(50);
+      await sleep(500);
+      const stats = daemon.stats();
+      expect(stats.restarts).toBe(1);
+      expect(stats.repeats).toBeGreaterThan(0); // the last frame was re-sent during the gap
+      expect(states).toContain('restarting');
+      expect(states.at(-1)).toBe('running');
+      expect(stats.inputFps).toBeGreaterThan(10);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});

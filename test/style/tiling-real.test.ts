@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStylizer } from '../../src/inference/stylizer/open.ts';
+import type { Stylizer } from '../../src/inference/stylizer/stylizer.ts';
+import { planTiles, TILE } from '../../src/inference/stylizer/tiling.ts';
+import { MODELS_DIR, media, REPO, STYLES_DIR } from '../helpers/shared.ts';
+import { readImageRgba } from '../../src/pipeline/style/image.ts';
+
+/**
+ * Real 16:9 frames through the fixed 384x384 transform: no squashing, no visible seam. Pictures go to
+ * test-artifacts/style-tiling/ (the tiled result, the single padded tile, and a crop across the seam).
+ */
+
+const out = join(REPO, 'test-artifacts', 'style-tiling');
+let stylizer: Stylizer;
+let frame: { rgba: Uint8Array; width: number; height: number };
+let bottleneck: Float32Array;
+
+const save = (name: string, rgba: Uint8Array, width: number, height: number) =>
+  sharp(rgba, { raw: { width, height, channels: 4 } }).png().toFile(join(out, name));
+
+beforeAll(async () => {
+  mkdirSync(out, { recursive: true });
+  ({ stylizer } = await openStylizer({ variant: 'auto', modelsDir: MODELS_DIR, threads: 2 }));
+  // A 16:9 frame: a band of the portrait, at 1280x720.
+  const { data } = await sharp(media('portrait_obama', 'portrait.jpg'))
+    .extract({ left: 0, top: 120, width: 820, height: 461 })
+    .resize(1280, 720, { fit: 'fill' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  frame = { rgba: new Uint8Array(data), width: 1280, height: 720 };
+  const style = await readImageRgba(join(STYLES_DIR, 'kandinsky_composition_vii.jpg'), { maxShortSide: 512 });
+  bottleneck = await stylizer.predict(style.rgba, style.width, style.height);
+  await save('input-1280x720.png', frame.rgba, 1280, 720);
+});
+
+afterAll(async () => {
+  await stylizer?.release();
+});
+
+/** Mean |column x - column x-1| over RGB, per x. */
+function columnSteps(rgba: Uint8Array, width: number, height: number): Float64Array {
+  const steps = new Float64Array(width);
+  for (let x = 1; x < width; x++) {
+    let s = 0;
+    for (let y = 0; y < height; y++) {
+      const i = (y * width + x) * 4;
+      s += Math.abs(rgba[i] - rgba[i - 4]) + Math.abs(rgba[i + 1] - rgba[i - 3]) + Math.abs(rgba[i + 2] - rgba[i - 2]);
+    }
+    steps[x] = s / (height * 3);
+  }
+  return steps;
+}
+
+describe('fixed-shape transform on 16:9 frames', () => {
+  it('keeps the aspect (overlapping tiles) and leaves no seam', async () => {
+    const result = await stylizer.stylizeFrame(frame.rgba, frame.width, frame.height, bottleneck, { detail: 1 });
+    expect(result.tiles).toBe(2);
+    expect(result.width / result.height).toBeCloseTo(1280 / 720, 2);
+    await save('tiled-detail1.png', result.rgba, result.width, result.height);
+    const plan = planTiles(1280, 720, 1);
+    const seamStart = plan.tiles[1].x;
+    const seamEnd = plan.tiles[0].x + TILE;
+    const crop = await sharp(result.rgba, { raw: { width: result.width, height: result.height, channels: 4 } })
+      .extract({ left: seamStart - 40, top: 0, width: seamEnd - seamStart + 80, height: result.height })
+      .png()
+      .toFile(join(out, 'seam-crop.png'));
+    expect(crop.width).toBeGreaterThan(80);
+    // A seam would be a column where the picture jumps; across the overlap the steps look like anywhere else.
+    const steps = columnSteps(result.rgba, result.width, result.height);
+    const typical = [...steps.slice(1)].sort((a, b) => a - b)[Math.floor(steps.length * 0.95)];
+    const atSeam = Math.max(...steps.slice(seamStart, seamEnd + 1));
+    console.log(`column step: 95th percentile ${typical.toFixed(2)}, max across the overlap ${atSeam.toFixed(2)}`);
+    expect(atSeam).toBeLessThanOrEqual(typical * 1.5);
+  });
+
+  it('a single padded tile also keeps the aspect (fast first frame after a switch); detail 2 uses more tiles', async () => {
+    const single = await stylizer.stylizeFrame(frame.rgba, frame.width, frame.height, bottleneck, { single: true });
+    expect(single.tiles).toBe(1);
+    expect(single.width / single.height).toBeCloseTo(1280 / 720, 1);
+    await save('single-tile.png', single.rgba, single.width, single.height);
+    const detailed = await stylizer.stylizeFrame(frame.rgba, frame.width, frame.height, bottleneck, { detail: 2 });
+    expect(detailed.tiles).toBeGreaterThanOrEqual(6);
+    await save('tiled-detail2.png', detailed.rgba, detailed.width, detailed.height);
+  }, 120_000);
+});
