@@ -5,16 +5,16 @@ import type { Frame } from '../src/core/frame.ts';
 import type { FrameSink, SinkStats } from '../src/core/lifecycle.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { Daemon } from '../src/daemon.ts';
+import { ASPECT_MODES } from '../src/inference/segmenters/fit.ts';
+import { SEGMENTERS } from '../src/inference/segmenters/index.ts';
 import { type CompositeJob, compositeRows } from '../src/pipeline/composite/kernels.ts';
 import { PersonPipeline } from '../src/pipeline/composite/person-pipeline.ts';
 import { PixelPool, sharedFloat32, sharedUint8 } from '../src/pipeline/composite/pool.ts';
 import { areaAverageRows } from '../src/pipeline/composite/resample.ts';
 import type { Effect } from '../src/pipeline/effect.ts';
-import { ASPECT_MODES } from '../src/inference/segmenters/fit.ts';
-import { SEGMENTERS } from '../src/inference/segmenters/index.ts';
 import { maskImage } from '../src/pipeline/mask/segment-image.ts';
 import { StabilityMeter } from '../src/pipeline/mask/stability.ts';
-import { media, MODELS_DIR } from '../test/helpers/shared.ts';
+import { MODELS_DIR, media } from '../test/helpers/shared.ts';
 import { decodeFrames } from '../test/segmentation/decode.ts';
 import { type BenchOptions, type BenchSection, childCpuSeconds, flagValue, mb, sampleRss } from './lib.ts';
 
@@ -144,7 +144,10 @@ const QUALITY_IMAGES = [
 async function quality(): Promise<Record<string, string | number>[]> {
   const images = await Promise.all(
     QUALITY_IMAGES.map(async ([name, image, reference]) => {
-      const { data, info } = await sharp(media(image)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(media(image))
+        .ensureAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const truth = await sharp(media(reference)).greyscale().raw().toBuffer();
       return { name, rgba: new Uint8Array(data), width: info.width, height: info.height, truth };
     }),
@@ -244,7 +247,10 @@ async function pixelWork(quick: boolean): Promise<Record<string, string | number
         'shrink to 256x256 main ms': await time(() => areaAverageRows(area, 0, 256)),
         'shrink pool(2) ms': await time(() => pool2.run('area', area, 256)),
         'shrink sharp ms': await time(() =>
-          sharp(raw, { raw: { width, height, channels: 4 } }).resize(256, 256, { fit: 'fill' }).raw().toBuffer(),
+          sharp(raw, { raw: { width, height, channels: 4 } })
+            .resize(256, 256, { fit: 'fill' })
+            .raw()
+            .toBuffer(),
         ),
       });
     }
@@ -257,7 +263,9 @@ async function pixelWork(quick: boolean): Promise<Record<string, string | number
 export async function run(options: BenchOptions): Promise<BenchSection[]> {
   const seconds = options.quick ? 6 : 20;
   // --segmentation-parts live,stability,quality,pixels (default: all of them)
-  const parts = (flagValue(options.argv, '--segmentation-parts') ?? 'live,stability,quality,pixels').split(',');
+  const parts = (flagValue(options.argv, '--segmentation-parts') ?? 'live,stability,quality,pixels').split(
+    ',',
+  );
   const sections: BenchSection[] = [];
   if (parts.includes('live')) {
     const rows = [
@@ -288,7 +296,8 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
     });
   if (parts.includes('quality'))
     sections.push({
-      title: 'segmentation quality: IoU against the reference masks (temporal smoothing off, default mask settings)',
+      title:
+        'segmentation quality: IoU against the reference masks (temporal smoothing off, default mask settings)',
       rows: await quality(),
       notes: ['portrait is 820x1024 (4:5); voc_294 and kids_horse are square; the landscape model is 16:9'],
     });
@@ -296,7 +305,9 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
     sections.push({
       title: 'segmentation pixel work: where it runs (median ms per frame)',
       rows: await pixelWork(options.quick),
-      notes: ['composite = guided upsample of the mask + blend over a grid-sized background; shrink = area average'],
+      notes: [
+        'composite = guided upsample of the mask + blend over a grid-sized background; shrink = area average',
+      ],
     });
   return sections;
 }

@@ -3,9 +3,13 @@ import type { Config } from '../src/config/schema.ts';
 import { findFfmpeg } from '../src/core/ffmpeg.ts';
 import { type Frame, makeFrame } from '../src/core/frame.ts';
 import { silentLogger } from '../src/core/log.ts';
-import { StylizerWorker } from '../src/inference/stylizer/worker-client.ts';
 import { loadStyleModelBytes } from '../src/inference/stylizer/models.ts';
-import { type FrameMask, PersonPipeline, personPipelineOptions } from '../src/pipeline/composite/person-pipeline.ts';
+import { StylizerWorker } from '../src/inference/stylizer/worker-client.ts';
+import {
+  type FrameMask,
+  PersonPipeline,
+  personPipelineOptions,
+} from '../src/pipeline/composite/person-pipeline.ts';
 import { StyleEngine } from '../src/pipeline/style/engine.ts';
 import { readImageRgba } from '../src/pipeline/style/image.ts';
 import { StyleMixer } from '../src/pipeline/style/mixer.ts';
@@ -18,7 +22,12 @@ import { StyleMixer } from '../src/pipeline/style/mixer.ts';
  */
 
 /** Decodes `count` frames of a video as RGBA at its own size. */
-export async function* videoFrames(path: string, width: number, height: number, count: number): AsyncGenerator<Frame> {
+export async function* videoFrames(
+  path: string,
+  width: number,
+  height: number,
+  count: number,
+): AsyncGenerator<Frame> {
   const child = spawn(
     findFfmpeg(),
     ['-v', 'error', '-i', path, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'],
@@ -43,7 +52,13 @@ export async function* videoFrames(path: string, width: number, height: number, 
 }
 
 /** Mean |a - b| (RGB, 0..255) over pixels whose grid alpha is below `below` in both masks. */
-export function backgroundDifference(a: Frame, b: Frame, maskA: FrameMask, maskB: FrameMask, below = 0.05): number {
+export function backgroundDifference(
+  a: Frame,
+  b: Frame,
+  maskA: FrameMask,
+  maskB: FrameMask,
+  below = 0.05,
+): number {
   let sum = 0;
   let n = 0;
   const gw = maskA.width;
@@ -54,7 +69,10 @@ export function backgroundDifference(a: Frame, b: Frame, maskA: FrameMask, maskB
       const g = gy * gw + Math.min(gw - 1, Math.floor((x * gw) / a.width));
       if (maskA.alpha[g] >= below || maskB.alpha[g] >= below) continue;
       const i = (y * a.width + x) * 4;
-      sum += Math.abs(a.data[i] - b.data[i]) + Math.abs(a.data[i + 1] - b.data[i + 1]) + Math.abs(a.data[i + 2] - b.data[i + 2]);
+      sum +=
+        Math.abs(a.data[i] - b.data[i]) +
+        Math.abs(a.data[i + 1] - b.data[i + 1]) +
+        Math.abs(a.data[i + 2] - b.data[i + 2]);
       n += 3;
     }
   }
@@ -106,9 +124,13 @@ export async function measureFlicker(options: {
       const plateOut = await people.composite(frame, mask, {
         mode: 'blend',
         foreground: { kind: 'frame' },
-        background: plated ? { kind: 'image', data: plated.rgba, width: plated.width, height: plated.height } : { kind: 'frame' },
+        background: plated
+          ? { kind: 'image', data: plated.rgba, width: plated.width, height: plated.height }
+          : { kind: 'frame' },
       });
-      const naive = await worker.stylize(frame.data, frame.width, frame.height, vector, { detail: config.style.detail });
+      const naive = await worker.stylize(frame.data, frame.width, frame.height, vector, {
+        detail: config.style.detail,
+      });
       const naiveOut = await people.composite(frame, mask, {
         mode: 'blend',
         foreground: { kind: 'frame' },
@@ -123,7 +145,13 @@ export async function measureFlicker(options: {
     }
     const plate = pairs ? plateSum / pairs : Number.NaN;
     const naive = pairs ? naiveSum / pairs : Number.NaN;
-    return { frames: pairs + 1, plate, naive, ratio: plate / naive, plateStylizations: Number(engine.stats().stylized) };
+    return {
+      frames: pairs + 1,
+      plate,
+      naive,
+      ratio: plate / naive,
+      plateStylizations: Number(engine.stats().stylized),
+    };
   } finally {
     await people.dispose();
     await worker.stop();

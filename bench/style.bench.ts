@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { validateConfig } from '../src/config/load.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { Daemon } from '../src/daemon.ts';
-import { openStylizer } from '../src/inference/stylizer/open.ts';
 import { findStyleModels, type StyleVariant } from '../src/inference/stylizer/models.ts';
+import { openStylizer } from '../src/inference/stylizer/open.ts';
 import { readImageRgba } from '../src/pipeline/style/image.ts';
 import { type BenchOptions, type BenchSection, mb, sampleRss } from './lib.ts';
 import { measureFlicker } from './style-flicker.ts';
@@ -45,9 +45,18 @@ async function transformCosts(quick: boolean): Promise<BenchSection> {
     };
     const n = quick ? 5 : 20;
     const tile = await time(() => stylizer.stylizeSquare(content.rgba, content.width, content.height, b), n);
-    const full = await time(() => stylizer.stylizeFrame(frame, 1280, 720, b, { detail: 1 }), Math.ceil(n / 2));
-    const single = await time(() => stylizer.stylizeFrame(frame, 1280, 720, b, { single: true }), Math.ceil(n / 2));
-    const predict = await time(() => stylizer.predict(content.rgba, content.width, content.height), Math.ceil(n / 2));
+    const full = await time(
+      () => stylizer.stylizeFrame(frame, 1280, 720, b, { detail: 1 }),
+      Math.ceil(n / 2),
+    );
+    const single = await time(
+      () => stylizer.stylizeFrame(frame, 1280, 720, b, { single: true }),
+      Math.ceil(n / 2),
+    );
+    const predict = await time(
+      () => stylizer.predict(content.rgba, content.width, content.height),
+      Math.ceil(n / 2),
+    );
     rows.push({
       variant,
       'tile p50 ms': percentile(tile, 0.5),
@@ -63,7 +72,9 @@ async function transformCosts(quick: boolean): Promise<BenchSection> {
   return {
     title: 'style transform, ONNX Runtime CPU, 2 threads (floor ~13.5 ms per 384 tile)',
     rows,
-    notes: ['a 1280x720 frame is 2 overlapping 384 tiles at detail 1 (no squashing); single = one padded tile'],
+    notes: [
+      'a 1280x720 frame is 2 overlapping 384 tiles at detail 1 (no squashing); single = one padded tile',
+    ],
   };
 }
 
@@ -78,14 +89,16 @@ async function live(effect: 'style-background' | 'style-frame', seconds: number,
   await daemon.start();
   await new Promise((r) => setTimeout(r, 3000)); // warm-up: library, first plate, JIT
   const effectStats = () =>
-    (daemon as unknown as { scheduler?: { currentEffect: { stats?(): Record<string, number | string> } } }).scheduler
-      ?.currentEffect.stats?.() ?? {};
+    (
+      daemon as unknown as { scheduler?: { currentEffect: { stats?(): Record<string, number | string> } } }
+    ).scheduler?.currentEffect.stats?.() ?? {};
   const before = { stats: daemon.stats(), cpu: process.cpuUsage(), at: performance.now() };
   const rss = sampleRss(500);
   const names = ['hokusai-great-wave', 'klee-abstract', 'munch-the-scream', 'van-gogh-starry-night'];
   for (let t = 0; t < seconds; t++) {
     await new Promise((r) => setTimeout(r, 1000));
-    if (switches && t % 2 === 1) await daemon.bus.execute({ command: 'style', name: names[t % names.length] });
+    if (switches && t % 2 === 1)
+      await daemon.bus.execute({ command: 'style', name: names[t % names.length] });
   }
   const samples = rss.stop();
   const after = { stats: daemon.stats(), cpu: process.cpuUsage(before.cpu), at: performance.now() };

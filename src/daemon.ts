@@ -335,6 +335,6 @@ function emptyPipelineStats(): PipelineStats {
     repeats: 0,
     effectErrors: 0,
     inFlight: 0,
-    stages: { wait: none, process: none, output: none, endToEnd: none },
+    stages: { captureWait: none, wait: none, process: none, output: none, endToEnd: none },
   };
 }

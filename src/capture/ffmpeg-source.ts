@@ -142,7 +142,12 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
   private spawnChild(): void {
     const args = this.args;
     this.options.log.debug(`capture: ${this.options.ffmpeg} ${args.join(' ')}`);
-    const child = spawn(this.options.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group: a terminal's Ctrl-C reaches only us, so shutdown is not mistaken for a crash.
+    // If we die, ffmpeg's next write hits a closed pipe and it exits.
+    const child = spawn(this.options.ffmpeg, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+    });
     this.child = child;
     this.childStartedAt = performance.now();
     this.lastFrameAt = this.childStartedAt;

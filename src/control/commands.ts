@@ -15,7 +15,9 @@ const StyleName = z.string().min(1).max(200);
 export const MaskPatch = z
   .object(
     Object.fromEntries(Object.entries(MaskSettings.shape).map(([k, v]) => [k, v.unwrap().optional()])) as {
-      [K in keyof typeof MaskSettings.shape]: z.ZodOptional<ReturnType<(typeof MaskSettings.shape)[K]['unwrap']>>;
+      [K in keyof typeof MaskSettings.shape]: z.ZodOptional<
+        ReturnType<(typeof MaskSettings.shape)[K]['unwrap']>
+      >;
     },
   )
   .strict();

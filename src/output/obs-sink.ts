@@ -45,6 +45,19 @@ export function obsMediaSourceSettings(port: number, host = '127.0.0.1'): Record
   };
 }
 
+/** ffmpeg output arguments: the raw frames copied (not re-encoded) into NUT, flushed per packet, over TCP. */
+export const nutOverTcpArgs = (host: string, port: number): string[] => [
+  '-c:v',
+  'copy',
+  '-f',
+  'nut',
+  '-write_index',
+  '0',
+  '-flush_packets',
+  '1',
+  `tcp://${host}:${port}?tcp_nodelay=1`,
+];
+
 export class ObsSink implements FrameSink {
   readonly name = 'obs';
   private pipe: FfmpegFramePipe | undefined;
@@ -160,17 +173,7 @@ export class ObsSink implements FrameSink {
       // change needs no restart (two frames inside one interval both arrived in a test: nothing dropped).
       fps: this.options.fps ?? 30,
       wallclock: true,
-      outputArgs: [
-        '-c:v',
-        'copy',
-        '-f',
-        'nut',
-        '-write_index',
-        '0',
-        '-flush_packets',
-        '1',
-        `tcp://${host}:${this.options.port}?tcp_nodelay=1`,
-      ],
+      outputArgs: nutOverTcpArgs(host, this.options.port),
     });
     this.pipe = pipe;
     pipe.write(first);

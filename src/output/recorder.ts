@@ -49,10 +49,17 @@ export class Recorder implements BackpressureSink {
   private readonly frameBytes: number;
   private exited: Promise<void> = Promise.resolve();
   private exitOk = false;
+  /** Live recordings continue in <name>.partN.<ext> after the encoder dies (a crash loses the rest of a show otherwise). */
+  private currentPath: string;
+  private part = 1;
+  private crashes = 0;
+  private encoderStartedAt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RecorderOptions) {
     containerFor(options.path); // unknown extension: a one-line error before anything starts
     this.path = options.path;
+    this.currentPath = options.path;
     this.name = options.name ?? `file:${options.path}`;
     this.encoder = options.encoder ?? 'libx264';
     this.frameBytes = bytesPerFrame(options.width, options.height);
@@ -121,6 +128,7 @@ export class Recorder implements BackpressureSink {
   /** Closes stdin so ffmpeg writes the end of the file; kills it only if it hangs. */
   async stop(timeoutMs = 15_000): Promise<void> {
     if (this.state === 'stopped') return;
+    clearTimeout(this.restartTimer);
     const child = this.child;
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
@@ -129,7 +137,7 @@ export class Recorder implements BackpressureSink {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     await this.exited;
     clearTimeout(timer);
-    if (wasRunning) this.options.log.info(`recording finished: ${this.path} (${this.written} frames)`);
+    if (wasRunning) this.options.log.info(`recording finished: ${this.currentPath} (${this.written} frames)`);
   }
 
   stats(): SinkStats {
@@ -138,13 +146,14 @@ export class Recorder implements BackpressureSink {
       state: this.state,
       written: this.written,
       dropped: this.dropped,
-      detail: this.detail ?? `${this.path} (${this.encoder})`,
+      detail: this.detail ?? `${this.currentPath} (${this.encoder})`,
     };
   }
 
   private spawnEncoder(): void {
     const args = buildRecorderArgs({
       ...this.options,
+      path: this.currentPath,
       encoder: this.encoder,
       crf: this.options.crf ?? 20,
       preset: this.options.preset ?? 'veryfast',
@@ -158,6 +167,7 @@ export class Recorder implements BackpressureSink {
     });
     this.child = child;
     this.state = 'running';
+    this.encoderStartedAt = performance.now();
     this.stderrTail = [];
     child.stdin?.on('error', () => {}); // EPIPE when ffmpeg dies: handled by 'close' below
     child.stderr?.setEncoding('utf8');
@@ -187,6 +197,28 @@ export class Recorder implements BackpressureSink {
       return;
     }
     this.markFailed(`ffmpeg ${signal ? `killed by ${signal}` : `exited with code ${code}`}`);
+    this.scheduleRestart();
+  }
+
+  /**
+   * Live only (render must fail loudly): a new encoder into the next part file after 1, 2, 4 … 10 s.
+   * Not after "No space left on device": a new file would fail the same way. State stays 'failed' until then.
+   */
+  private scheduleRestart(): void {
+    if ((this.options.timing ?? 'wallclock') !== 'wallclock') return;
+    if (this.stderrTail.some((line) => /No space left on device/i.test(line))) return;
+    if (performance.now() - this.encoderStartedAt > 30_000) this.crashes = 0;
+    const delay = Math.min(10_000, 1000 * 2 ** this.crashes++);
+    const next = partPath(this.path, this.part + 1);
+    this.options.log.warn(`recording continues in ${next} in ${delay} ms`);
+    this.restartTimer = setTimeout(() => {
+      if (this.state !== 'failed') return;
+      this.part++;
+      this.currentPath = next;
+      this.detail = undefined;
+      this.spawnEncoder();
+    }, delay);
+    this.restartTimer.unref();
   }
 
   /** ffmpeg opens an encoder only at the first frame: try a tiny encode first. Undefined = usable. */
@@ -205,4 +237,12 @@ export class Recorder implements BackpressureSink {
     this.detail = `${this.path}: ${reason}${last ? ` (${last})` : ''}`;
     this.options.log.error(`recording stopped: ${this.detail}; the file keeps what was written`);
   }
+}
+
+/** rec.mkv -> rec.part2.mkv */
+export function partPath(path: string, part: number): string {
+  const dot = path.lastIndexOf('.');
+  return dot > path.lastIndexOf('/')
+    ? `${path.slice(0, dot)}.part${part}${path.slice(dot)}`
+    : `${path}.part${part}`;
 }

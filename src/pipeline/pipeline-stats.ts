@@ -2,8 +2,10 @@ import { type LatencySummary, RateMeter, RollingWindow, round2, summarize } from
 
 /**
  * The scheduler's numbers, kept in fixed-size rings (flat memory over hours).
- * Stages: wait = frame read -> processing starts (time queued), process = the effect,
- * output = handing the frame to every sink, endToEnd = frame read -> handed to the sinks.
+ * Stages: captureWait = processor idle, waiting for the next frame from capture (about one frame
+ * interval when the pipeline keeps up), wait = frame read -> processing starts (time queued),
+ * process = the effect, output = handing the frame to every sink, endToEnd = frame read -> handed
+ * to the sinks.
  */
 export interface PipelineStats {
   inputFps: number;
@@ -18,6 +20,7 @@ export interface PipelineStats {
   /** Frames alive inside the scheduler right now (queued + processing). */
   inFlight: number;
   stages: {
+    captureWait: LatencySummary;
     wait: LatencySummary;
     process: LatencySummary;
     output: LatencySummary;
@@ -28,6 +31,7 @@ export interface PipelineStats {
 export class PipelineMeters {
   readonly input = new RateMeter();
   readonly output = new RateMeter();
+  readonly captureWait = new RollingWindow();
   readonly wait = new RollingWindow();
   readonly process = new RollingWindow();
   readonly outputStage = new RollingWindow();
@@ -49,6 +53,7 @@ export class PipelineMeters {
       effectErrors: this.effectErrors,
       inFlight,
       stages: {
+        captureWait: summarize(this.captureWait),
         wait: summarize(this.wait),
         process: summarize(this.process),
         output: summarize(this.outputStage),

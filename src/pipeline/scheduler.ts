@@ -52,6 +52,7 @@ export class FrameScheduler extends SafeEmitter {
   private running: Promise<void> | undefined;
   private lastOutput: Frame | undefined;
   private lastOutputAt = 0;
+  private idleSince = 0;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private lastEffectErrorLog = 0;
   private stopped = false;
@@ -143,10 +144,12 @@ export class FrameScheduler extends SafeEmitter {
         this.source?.recycle?.(replaced.data);
       }
     }
+    if (this.idleSince > 0 && !this.running) this.meters.captureWait.push(frame.readAt - this.idleSince);
     this.queue.push(frame);
     if (this.options.mode === 'lossless') this.source?.pause?.();
     this.running ??= this.drain().finally(() => {
       this.running = undefined;
+      this.idleSince = performance.now();
       this.applyNextEffect(); // a swap asked during the last frame needs no next frame to happen
     });
   }

@@ -37,7 +37,7 @@ export const runCli = (args: string[], env?: NodeJS.ProcessEnv): Promise<CliResu
   startCli(args, env).done;
 
 /** Resolves when the child's stdout contains `text`. */
-export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 30_000): Promise<void> {
+export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 90_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(

@@ -15,7 +15,7 @@ function expectOneLineError(result: CliResult, pattern: RegExp): void {
   expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
-describe('stylecast CLI user errors (real CLI, child processes)', () => {
+describe('stylecast CLI user errors (real CLI, child processes)', { timeout: 120_000 }, () => {
   it('missing file, unknown device, bad resolution and missing ffmpeg each give one line and exit 1', async () => {
     const [missing, device, resolution, noFfmpegEnv, noFfmpegPath, renderMissing] = await Promise.all([
       runCli(['run', '--input', '/nonexistent/clip.mp4']),

@@ -12,7 +12,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ISOLATED = ['--no-obs', '--port', '0'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('stylecast render / run / devices (real CLI)', () => {
+// Each test starts the whole CLI (tsx + every module); on a loaded 2-core machine that alone can take 20 s.
+describe('stylecast render / run / devices (real CLI)', { timeout: 120_000 }, () => {
   it('render --effect none keeps the frame count and duration of the input', async () => {
     const input = media('video', 'woman_plain_backdrop_720x720.mp4');
     const output = join(dir, 'out.mkv');

@@ -104,5 +104,12 @@ it('has no console errors, and a screenshot is saved', async () => {
   await page.waitForTimeout(1200); // a few stats points in the graphs
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, 'control-panel.png'), fullPage: true });
+  // A phone: nothing wider than the screen, the Record button still on it.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const record = await page.locator('#record').boundingBox();
+  expect((record?.x ?? 1e9) + (record?.width ?? 0)).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: join(ARTIFACTS, 'control-panel-mobile.png') });
   expect(consoleErrors).toEqual([]);
 });

@@ -18,7 +18,12 @@ export function runCli(args: string[], timeoutMs = 120_000): Promise<CliResult> 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO, 'bin', 'stylecast.js'), ...args], {
       cwd: REPO,
-      env: { ...process.env, STYLECAST_MODELS: MODELS_DIR, STYLECAST_CACHE: TEST_CACHE, STYLECAST_CONFIG: '' },
+      env: {
+        ...process.env,
+        STYLECAST_MODELS: MODELS_DIR,
+        STYLECAST_CACHE: TEST_CACHE,
+        STYLECAST_CONFIG: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -12,8 +12,7 @@ export async function* decodeFrames(
 ): AsyncGenerator<Frame> {
   const { width, height } = options;
   const filter =
-    options.filter ??
-    `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height}`;
+    options.filter ?? `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height}`;
   const args = ['-hide_banner', '-loglevel', 'error', '-i', path, '-vf', filter];
   if (options.maxFrames) args.push('-frames:v', String(options.maxFrames));
   args.push('-f', 'rawvideo', '-pix_fmt', 'rgba', 'pipe:1');

@@ -24,8 +24,17 @@ beforeAll(async () => {
     .ensureAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
-  portrait = makeFrame({ width: info.width, height: info.height, data: new Uint8Array(data), pts: 0, seq: 1, readAt: 0 });
-  personMask = new Uint8Array(await sharp(media('portrait_obama', 'person_mask.png')).greyscale().raw().toBuffer());
+  portrait = makeFrame({
+    width: info.width,
+    height: info.height,
+    data: new Uint8Array(data),
+    pts: 0,
+    seq: 1,
+    readAt: 0,
+  });
+  personMask = new Uint8Array(
+    await sharp(media('portrait_obama', 'person_mask.png')).greyscale().raw().toBuffer(),
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -48,7 +57,10 @@ const background = (i: number) => personMask[i] === 0;
 
 describe('mask effects', () => {
   it('blur-background keeps the person and changes the background', async () => {
-    const effect = await createEffect('blur-background', { config: config({ name: 'blur-background' }), log: silentLogger() });
+    const effect = await createEffect('blur-background', {
+      config: config({ name: 'blur-background' }),
+      log: silentLogger(),
+    });
     try {
       const out = await effect.process(portrait);
       expect([out.width, out.height, out.pts, out.seq]).toEqual([820, 1024, 0, 1]);
@@ -75,7 +87,9 @@ describe('mask effects', () => {
       expect(meanDiff(out.data, portrait.data, person)).toBeLessThan(4);
       effect.update?.(config({ name: 'replace-background', background: join(dir, 'missing.jpg') }));
       await new Promise((r) => setTimeout(r, 200));
-      expect(logged.join('\n')).toMatch(/keeping the previous background: image .*missing\.jpg does not exist/);
+      expect(logged.join('\n')).toMatch(
+        /keeping the previous background: image .*missing\.jpg does not exist/,
+      );
       const again = await effect.process(portrait);
       expect([...again.data.subarray(0, 3)]).toEqual([0, 255, 0]);
     } finally {
@@ -85,7 +99,9 @@ describe('mask effects', () => {
 
   it('replace-background with an image covers the frame with it', async () => {
     const image = join(dir, 'red.png');
-    await sharp({ create: { width: 64, height: 32, channels: 3, background: '#ff0000' } }).png().toFile(image);
+    await sharp({ create: { width: 64, height: 32, channels: 3, background: '#ff0000' } })
+      .png()
+      .toFile(image);
     const effect = await createEffect('replace-background', {
       config: config({ name: 'replace-background', background: image }),
       log: silentLogger(),
@@ -176,19 +192,49 @@ describe('stylecast render with the mask effects', () => {
   const clip = join(dir, 'clip-1s.mp4');
   beforeAll(() => {
     execFileSync(findFfmpeg(), [
-      '-v', 'error', '-y', '-i', media('video', 'person_indoor_576x576_4s.mp4'), '-frames:v', '30', '-c:v', 'libx264', '-preset', 'ultrafast', clip,
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      media('video', 'person_indoor_576x576_4s.mp4'),
+      '-frames:v',
+      '30',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      clip,
     ]);
   });
 
   it('transparent-background to .webm keeps a real alpha channel (VP9 yuva420p)', async () => {
     const out = join(dir, 'alpha.webm');
-    const result = await runCli(['render', clip, out, '--effect', 'transparent-background', '--no-progress'], 240_000);
+    const result = await runCli(
+      ['render', clip, out, '--effect', 'transparent-background', '--no-progress'],
+      240_000,
+    );
     expect(result.stderr).not.toMatch(/^error/m);
     expect(result.code).toBe(0);
     // Decode with libvpx-vp9 (ffmpeg's native vp9 decoder drops alpha) and look at frame 20's alpha.
     const rgba = execFileSync(
       findFfmpeg(),
-      ['-v', 'error', '-c:v', 'libvpx-vp9', '-i', out, '-vf', 'select=eq(n\\,20)', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgba', 'pipe:1'],
+      [
+        '-v',
+        'error',
+        '-c:v',
+        'libvpx-vp9',
+        '-i',
+        out,
+        '-vf',
+        'select=eq(n\\,20)',
+        '-frames:v',
+        '1',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgba',
+        'pipe:1',
+      ],
       { maxBuffer: 64 * 1024 * 1024 },
     );
     expect(rgba.length).toBe(576 * 576 * 4);
@@ -209,13 +255,33 @@ describe('stylecast render with the mask effects', () => {
       const result = await runCli(['render', clip, out, '--effect', effect, '--no-progress'], 240_000);
       expect(result.code, result.stderr).toBe(0);
       const frames = execFileSync(findFfmpeg().replace(/ffmpeg$/, 'ffprobe'), [
-        '-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', out,
-      ]).toString().trim();
+        '-v',
+        'error',
+        '-count_frames',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=nb_read_frames',
+        '-of',
+        'csv=p=0',
+        out,
+      ])
+        .toString()
+        .trim();
       expect(Number(frames)).toBe(30);
     }
     const cfg = join(dir, 'bad-background.json');
     writeFileSync(cfg, JSON.stringify({ effect: { background: join(dir, 'no-such-beach.jpg') } }));
-    const bad = await runCli(['render', clip, join(dir, 'never.mp4'), '--effect', 'replace-background', '--config', cfg, '--no-progress']);
+    const bad = await runCli([
+      'render',
+      clip,
+      join(dir, 'never.mp4'),
+      '--effect',
+      'replace-background',
+      '--config',
+      cfg,
+      '--no-progress',
+    ]);
     expect(bad.code).not.toBe(0);
     const errors = bad.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);

@@ -33,20 +33,39 @@ describe('fitGeometry', () => {
 describe('pixel kernels', () => {
   const rgbaOf = (w: number, h: number, f: (x: number, y: number) => [number, number, number]) => {
     const out = new Uint8Array(w * h * 4);
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) out.set([...f(x, y), 255], (y * w + x) * 4);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.set([...f(x, y), 255], (y * w + x) * 4);
     return out;
   };
 
   it('area average of 2x2 blocks is their mean', () => {
     const rgba = rgbaOf(4, 2, (x) => [x * 10, 100, 200]);
     const out = new Float32Array(2 * 1 * 3);
-    areaAverageRows({ rgba, width: 4, height: 2, srcX: 0, srcY: 0, srcWidth: 4, srcHeight: 2, out, outWidth: 2, outHeight: 1 }, 0, 1);
+    areaAverageRows(
+      {
+        rgba,
+        width: 4,
+        height: 2,
+        srcX: 0,
+        srcY: 0,
+        srcWidth: 4,
+        srcHeight: 2,
+        out,
+        outWidth: 2,
+        outHeight: 1,
+      },
+      0,
+      1,
+    );
     expect([...out]).toEqual([5, 100, 200, 25, 100, 200]);
     expect(lumaOf(Float32Array.from([255, 255, 255]))[0]).toBeCloseTo(1, 5);
   });
 
-  const job = (mode: CompositeJob['mode'], a: number, b: number, extra: Partial<CompositeJob> = {}): CompositeJob => ({
+  const job = (
+    mode: CompositeJob['mode'],
+    a: number,
+    b: number,
+    extra: Partial<CompositeJob> = {},
+  ): CompositeJob => ({
     frame: rgbaOf(8, 4, () => [200, 100, 50]),
     width: 8,
     height: 4,
@@ -76,7 +95,7 @@ describe('pixel kernels', () => {
   it('alpha follows A * luma + B, clamped', () => {
     const j = job('mask', 2, 0); // luma of (200,100,50) ~ 0.454 -> 0.91
     compositeRows(j, 0, 4);
-    expect(j.out[0]).toBe(Math.round((2 * (0.299 * 200 + 0.587 * 100 + 0.114 * 50)) / 255 * 255));
+    expect(j.out[0]).toBe(Math.round(((2 * (0.299 * 200 + 0.587 * 100 + 0.114 * 50)) / 255) * 255));
     const k = job('mask', 0, 3);
     compositeRows(k, 0, 4);
     expect(k.out[0]).toBe(255);
@@ -119,7 +138,12 @@ describe('pixel kernels', () => {
 describe('model input encoding and output decoding', () => {
   it('encodes SINet as NCHW BGR with its mean/std and pads outside the region', () => {
     const region = Float32Array.from([10, 20, 30]); // one RGB pixel
-    const t = encodeInput({ ...sinet, inputWidth: 2, inputHeight: 1 }, region, { x: 0, y: 0, width: 1, height: 1 });
+    const t = encodeInput({ ...sinet, inputWidth: 2, inputHeight: 1 }, region, {
+      x: 0,
+      y: 0,
+      width: 1,
+      height: 1,
+    });
     expect(t[0]).toBeCloseTo((30 - sinet.mean[0]) * sinet.scale[0], 6); // B first
     expect(t[2 * 2]).toBeCloseTo((10 - sinet.mean[2]) * sinet.scale[2], 6); // R plane
     expect(t[1]).toBeCloseTo((0 - sinet.mean[0]) * sinet.scale[0], 6); // padded pixel

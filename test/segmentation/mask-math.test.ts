@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { MaskSettings } from '../../src/config/schema.ts';
 import { boxBlur } from '../../src/pipeline/mask/box-filter.ts';
 import { guidedCoefficients } from '../../src/pipeline/mask/guided.ts';
 import { removeSmallIslands } from '../../src/pipeline/mask/islands.ts';
 import { MaskSmoother } from '../../src/pipeline/mask/smoother.ts';
 import { binaryIou, meanAbsDiff } from '../../src/pipeline/mask/stability.ts';
-import { hysteresisThreshold, motionAdaptiveEma, motionMap, psnr, stillRate } from '../../src/pipeline/mask/temporal.ts';
-import { MaskSettings } from '../../src/config/schema.ts';
+import {
+  hysteresisThreshold,
+  motionAdaptiveEma,
+  motionMap,
+  psnr,
+  stillRate,
+} from '../../src/pipeline/mask/temporal.ts';
 
 const plane = (w: number, h: number, f: (x: number, y: number) => number) => {
   const out = new Float32Array(w * h);

@@ -30,7 +30,10 @@ describe('temporal mask smoothing', () => {
     it(`${clip.file}: less flicker with smoothing, mean IoU to the per-frame mask >= 0.95`, async () => {
       people.masker.reset();
       const meter = new StabilityMeter(people.masker, settings);
-      for await (const frame of decodeFrames(media('video', clip.file), { width: clip.size, height: clip.size }))
+      for await (const frame of decodeFrames(media('video', clip.file), {
+        width: clip.size,
+        height: clip.size,
+      }))
         await meter.add(frame);
       const r = meter.report();
       console.log(clip.file, JSON.stringify(r));

@@ -30,7 +30,13 @@ describe('running without the style models', () => {
       },
     });
     const config = validateConfig({
-      input: { source: media('video', 'person_indoor_576x576_4s.mp4'), loop: true, width: 576, height: 576, fps: 30 },
+      input: {
+        source: media('video', 'person_indoor_576x576_4s.mp4'),
+        loop: true,
+        width: 576,
+        height: 576,
+        fps: 30,
+      },
       style: { folder: STYLES_DIR },
       inference: { modelsDir: models },
     });

@@ -15,7 +15,12 @@ function cli(...args: string[]) {
     cwd: dir,
     encoding: 'utf8',
     timeout: 120_000,
-    env: { ...process.env, STYLECAST_MODELS: MODELS_DIR, STYLECAST_CACHE: join(dir, 'cache'), STYLECAST_STYLES: STYLES_DIR },
+    env: {
+      ...process.env,
+      STYLECAST_MODELS: MODELS_DIR,
+      STYLECAST_CACHE: join(dir, 'cache'),
+      STYLECAST_STYLES: STYLES_DIR,
+    },
   });
 }
 
@@ -47,13 +52,21 @@ describe('stylecast stylize (real CLI, real models)', () => {
     const weak = join(dir, 'weak.png');
     const content = media('style_golden', 'content_input_image.jpg');
     expect(cli('stylize', content, '--style', 'munch-the-scream', '--out', full).status).toBe(0);
-    expect(cli('stylize', content, '--style', 'munch-the-scream', '--out', weak, '--strength', '0.2').status).toBe(0);
+    expect(
+      cli('stylize', content, '--style', 'munch-the-scream', '--out', weak, '--strength', '0.2').status,
+    ).toBe(0);
     const square = await readImageRgba(content);
     const { resizeRgba, centreSquare } = await import('../../src/inference/stylizer/preprocess.ts');
     const c = centreSquare(square.width, square.height);
     const crop = new Uint8Array(c.width * c.height * 4);
     for (let y = 0; y < c.height; y++)
-      crop.set(square.rgba.subarray(((y + c.y) * square.width + c.x) * 4, ((y + c.y) * square.width + c.x + c.width) * 4), y * c.width * 4);
+      crop.set(
+        square.rgba.subarray(
+          ((y + c.y) * square.width + c.x) * 4,
+          ((y + c.y) * square.width + c.x + c.width) * 4,
+        ),
+        y * c.width * 4,
+      );
     const reference = resizeRgba(crop, c.width, c.height, 384, 384);
     const dFull = meanAbsDiffRgba((await readImageRgba(full)).rgba, reference);
     const dWeak = meanAbsDiffRgba((await readImageRgba(weak)).rgba, reference);

@@ -13,11 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStylizer } from '../../src/inference/stylizer/open.ts';
 import { modelEntry } from '../../src/inference/registry/index.ts';
+import { openStylizer } from '../../src/inference/stylizer/open.ts';
+import type { Stylizer } from '../../src/inference/stylizer/stylizer.ts';
 import { type StyleEntry, StyleLibrary, type StylePredictor } from '../../src/pipeline/style/library.ts';
 import { MODELS_DIR, STYLES_DIR } from '../helpers/shared.ts';
-import type { Stylizer } from '../../src/inference/stylizer/stylizer.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'stylecast-library-'));
 const folder = join(root, 'styles');
@@ -37,7 +37,11 @@ beforeAll(async () => {
     },
   };
   mkdirSync(folder, { recursive: true });
-  for (const f of ['munch_the_scream.jpg', 'van_doesburg_composition_xiii.jpg', 'vallotton_camille_mauclair.jpg'])
+  for (const f of [
+    'munch_the_scream.jpg',
+    'van_doesburg_composition_xiii.jpg',
+    'vallotton_camille_mauclair.jpg',
+  ])
     copyFileSync(join(STYLES_DIR, f), join(folder, f));
   writeFileSync(join(folder, 'README.txt'), 'not a style, ignored silently');
 });
@@ -59,7 +63,11 @@ describe('style library', () => {
   it('names styles from files, predicts once, caches bottlenecks and thumbnails on disk', async () => {
     const library = new StyleLibrary({ folder, cacheDir, predictor, watch: false });
     await library.start();
-    expect(library.names()).toEqual(['munch-the-scream', 'vallotton-camille-mauclair', 'van-doesburg-composition-xiii']);
+    expect(library.names()).toEqual([
+      'munch-the-scream',
+      'vallotton-camille-mauclair',
+      'van-doesburg-composition-xiii',
+    ]);
     expect(predictor.calls).toBe(3);
     const munch = library.get('munch-the-scream') as StyleEntry;
     expect(munch.bottleneck.length).toBe(100);

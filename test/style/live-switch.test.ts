@@ -50,7 +50,13 @@ beforeAll(async () => {
   mkdirSync(folder, { recursive: true });
   for (const f of STYLES) copyFileSync(join(STYLES_DIR, f), join(folder, f));
   const config = validateConfig({
-    input: { source: media('video', 'woman_plain_backdrop_720x720.mp4'), loop: true, width: 720, height: 720, fps: 25 },
+    input: {
+      source: media('video', 'woman_plain_backdrop_720x720.mp4'),
+      loop: true,
+      width: 720,
+      height: 720,
+      fps: 25,
+    },
     effect: { name: 'style-background' },
     style: { folder, name: 'munch-the-scream' },
     inference: { modelsDir: MODELS_DIR },
@@ -71,7 +77,12 @@ afterAll(async () => {
 
 describe('live style switching in the running pipeline', () => {
   it('shows the new style quickly (p95), without a gap in the output', async () => {
-    const order = ['van-gogh-starry-night', 'delaunay-city-of-paris', 'klee-abstract', 'vallotton-camille-mauclair'];
+    const order = [
+      'van-gogh-starry-night',
+      'delaunay-city-of-paris',
+      'klee-abstract',
+      'vallotton-camille-mauclair',
+    ];
     const latencies: number[] = [];
     const gaps: number[] = [];
     for (let round = 0; round < 8; round++) {
@@ -141,7 +152,9 @@ describe('live style switching in the running pipeline', () => {
     expect(unknown).toBeInstanceOf(CommandError);
     expect((unknown as CommandError).code).toBe('unknown_style');
     expect(daemon.styles.state().style).toBe(styleBefore);
-    const state = (await daemon.bus.execute({ command: 'strength', value: 0.5 }, 'api')) as { strength: number };
+    const state = (await daemon.bus.execute({ command: 'strength', value: 0.5 }, 'api')) as {
+      strength: number;
+    };
     expect(state.strength).toBe(0.5);
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BackgroundPlate, fillHoles } from '../../src/pipeline/style/plate.ts';
 import { blendStrength, StyleMixer } from '../../src/pipeline/style/mixer.ts';
+import { BackgroundPlate, fillHoles } from '../../src/pipeline/style/plate.ts';
 
 const vec = (v: number) => new Float32Array(100).fill(v);
 

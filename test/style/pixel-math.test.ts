@@ -6,7 +6,13 @@ import {
   rgbaToTensor,
   tensorToRgba,
 } from '../../src/inference/stylizer/preprocess.ts';
-import { planSingleTile, planTiles, TILE, TileAccumulator, tileSourceRect } from '../../src/inference/stylizer/tiling.ts';
+import {
+  planSingleTile,
+  planTiles,
+  TILE,
+  TileAccumulator,
+  tileSourceRect,
+} from '../../src/inference/stylizer/tiling.ts';
 import { styleNameFromFile } from '../../src/pipeline/style/names.ts';
 
 /** A smooth RGB gradient image: every channel a different linear function of x and y. */

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStylizer } from '../../src/inference/stylizer/open.ts';
 import type { Stylizer } from '../../src/inference/stylizer/stylizer.ts';
 import { planTiles, TILE } from '../../src/inference/stylizer/tiling.ts';
-import { MODELS_DIR, media, REPO, STYLES_DIR } from '../helpers/shared.ts';
 import { readImageRgba } from '../../src/pipeline/style/image.ts';
+import { MODELS_DIR, media, REPO, STYLES_DIR } from '../helpers/shared.ts';
 
 /**
  * Real 16:9 frames through the fixed 384x384 transform: no squashing, no visible seam. Pictures go to
@@ -19,7 +19,9 @@ let frame: { rgba: Uint8Array; width: number; height: number };
 let bottleneck: Float32Array;
 
 const save = (name: string, rgba: Uint8Array, width: number, height: number) =>
-  sharp(rgba, { raw: { width, height, channels: 4 } }).png().toFile(join(out, name));
+  sharp(rgba, { raw: { width, height, channels: 4 } })
+    .png()
+    .toFile(join(out, name));
 
 beforeAll(async () => {
   mkdirSync(out, { recursive: true });
@@ -48,7 +50,10 @@ function columnSteps(rgba: Uint8Array, width: number, height: number): Float64Ar
     let s = 0;
     for (let y = 0; y < height; y++) {
       const i = (y * width + x) * 4;
-      s += Math.abs(rgba[i] - rgba[i - 4]) + Math.abs(rgba[i + 1] - rgba[i - 3]) + Math.abs(rgba[i + 2] - rgba[i - 2]);
+      s +=
+        Math.abs(rgba[i] - rgba[i - 4]) +
+        Math.abs(rgba[i + 1] - rgba[i - 3]) +
+        Math.abs(rgba[i + 2] - rgba[i - 2]);
     }
     steps[x] = s / (height * 3);
   }
@@ -57,14 +62,18 @@ function columnSteps(rgba: Uint8Array, width: number, height: number): Float64Ar
 
 describe('fixed-shape transform on 16:9 frames', () => {
   it('keeps the aspect (overlapping tiles) and leaves no seam', async () => {
-    const result = await stylizer.stylizeFrame(frame.rgba, frame.width, frame.height, bottleneck, { detail: 1 });
+    const result = await stylizer.stylizeFrame(frame.rgba, frame.width, frame.height, bottleneck, {
+      detail: 1,
+    });
     expect(result.tiles).toBe(2);
     expect(result.width / result.height).toBeCloseTo(1280 / 720, 2);
     await save('tiled-detail1.png', result.rgba, result.width, result.height);
     const plan = planTiles(1280, 720, 1);
     const seamStart = plan.tiles[1].x;
     const seamEnd = plan.tiles[0].x + TILE;
-    const crop = await sharp(result.rgba, { raw: { width: result.width, height: result.height, channels: 4 } })
+    const crop = await sharp(result.rgba, {
+      raw: { width: result.width, height: result.height, channels: 4 },
+    })
       .extract({ left: seamStart - 40, top: 0, width: seamEnd - seamStart + 80, height: result.height })
       .png()
       .toFile(join(out, 'seam-crop.png'));
@@ -73,16 +82,22 @@ describe('fixed-shape transform on 16:9 frames', () => {
     const steps = columnSteps(result.rgba, result.width, result.height);
     const typical = [...steps.slice(1)].sort((a, b) => a - b)[Math.floor(steps.length * 0.95)];
     const atSeam = Math.max(...steps.slice(seamStart, seamEnd + 1));
-    console.log(`column step: 95th percentile ${typical.toFixed(2)}, max across the overlap ${atSeam.toFixed(2)}`);
+    console.log(
+      `column step: 95th percentile ${typical.toFixed(2)}, max across the overlap ${atSeam.toFixed(2)}`,
+    );
     expect(atSeam).toBeLessThanOrEqual(typical * 1.5);
   });
 
   it('a single padded tile also keeps the aspect (fast first frame after a switch); detail 2 uses more tiles', async () => {
-    const single = await stylizer.stylizeFrame(frame.rgba, frame.width, frame.height, bottleneck, { single: true });
+    const single = await stylizer.stylizeFrame(frame.rgba, frame.width, frame.height, bottleneck, {
+      single: true,
+    });
     expect(single.tiles).toBe(1);
     expect(single.width / single.height).toBeCloseTo(1280 / 720, 1);
     await save('single-tile.png', single.rgba, single.width, single.height);
-    const detailed = await stylizer.stylizeFrame(frame.rgba, frame.width, frame.height, bottleneck, { detail: 2 });
+    const detailed = await stylizer.stylizeFrame(frame.rgba, frame.width, frame.height, bottleneck, {
+      detail: 2,
+    });
     expect(detailed.tiles).toBeGreaterThanOrEqual(6);
     await save('tiled-detail2.png', detailed.rgba, detailed.width, detailed.height);
   }, 120_000);

@@ -7,9 +7,9 @@ import { STYLE_VARIANTS } from '../../config/schema.ts';
 import { StylecastError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log.ts';
 import { openStylizer } from '../../inference/stylizer/open.ts';
-import { blendStrength } from '../../pipeline/style/mixer.ts';
 import { readImageRgba } from '../../pipeline/style/image.ts';
 import { defaultStylesFolder } from '../../pipeline/style/library.ts';
+import { blendStrength } from '../../pipeline/style/mixer.ts';
 import { isStyleFile, styleNameFromFile } from '../../pipeline/style/names.ts';
 
 /**
@@ -50,7 +50,10 @@ async function runStylize(image: string, flags: StylizeFlags): Promise<void> {
   const log = createLogger();
   const config = loadConfig({
     flags: {
-      style: { ...(flags.variant ? { variant: flags.variant } : {}), ...(flags.stylesDir ? { folder: flags.stylesDir } : {}) },
+      style: {
+        ...(flags.variant ? { variant: flags.variant } : {}),
+        ...(flags.stylesDir ? { folder: flags.stylesDir } : {}),
+      },
       inference: flags.modelsDir ? { modelsDir: flags.modelsDir } : {},
     },
   });
@@ -106,7 +109,9 @@ function resolveStyle(style: string, folder: string): string {
   throw new StylecastError(
     'UNKNOWN_STYLE',
     `style '${style}' is neither an image file nor a style in ${folder}`,
-    known ? `known styles: ${known}` : 'pass an image path, or put paintings in the styles folder (STYLECAST_STYLES)',
+    known
+      ? `known styles: ${known}`
+      : 'pass an image path, or put paintings in the styles folder (STYLECAST_STYLES)',
   );
 }
 

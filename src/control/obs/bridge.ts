@@ -51,6 +51,7 @@ export class ObsBridge extends SafeEmitter {
   private delay: number;
   private timer: NodeJS.Timeout | undefined;
   private loop = false;
+  private stopped = false;
   private lastLoggedError = '';
   private readonly log: Logger;
 
@@ -93,6 +94,11 @@ export class ObsBridge extends SafeEmitter {
       this.state = this.loop ? 'reconnecting' : 'idle';
       throw e;
     }
+    if (this.stopped) {
+      // stop() ran while this connect was in flight: do not leave a socket open behind it.
+      await obs.disconnect().catch(() => {});
+      return;
+    }
     this.obs = obs;
     this.state = 'connected';
     this.connectedAt = performance.now();
@@ -110,11 +116,13 @@ export class ObsBridge extends SafeEmitter {
   /** Keeps a connection up in the background until stop(); failures are logged once per distinct reason. */
   async start(): Promise<void> {
     if (this.loop) return;
+    this.stopped = false;
     this.loop = true;
     await this.attempt();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.loop = false;
     clearTimeout(this.timer);
     const obs = this.obs;

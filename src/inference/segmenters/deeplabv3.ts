@@ -15,7 +15,7 @@ export const deeplabv3: SegmenterSpec = {
   channelOrder: 'rgb',
   mean: [127.5, 127.5, 127.5],
   scale: [1 / 127.5, 1 / 127.5, 1 / 127.5],
-  aspect: 'stretch',
+  aspect: 'letterbox',
   pad: [0, 0, 0],
   registryName: 'deeplabv3',
   personProbability: (outputs, names) => {

@@ -80,7 +80,12 @@ export function modelPlaneToGrid(
       const fx = ((gx + 0.5) * frameWidth) / gridWidth;
       const mx = dst.x + (fx - src.x) * sx - 0.5;
       const i = gy * gridWidth + gx;
-      if (mx < dst.x - 0.5 || my < dst.y - 0.5 || mx > dst.x + dst.width - 0.5 || my > dst.y + dst.height - 0.5) {
+      if (
+        mx < dst.x - 0.5 ||
+        my < dst.y - 0.5 ||
+        mx > dst.x + dst.width - 0.5 ||
+        my > dst.y + dst.height - 0.5
+      ) {
         out[i] = outside;
         continue;
       }
@@ -91,7 +96,13 @@ export function modelPlaneToGrid(
 }
 
 /** Bilinear sample of a plane at (x, y) in pixel-centre coordinates, edges clamped. */
-export function sampleBilinear(plane: Float32Array, width: number, height: number, x: number, y: number): number {
+export function sampleBilinear(
+  plane: Float32Array,
+  width: number,
+  height: number,
+  x: number,
+  y: number,
+): number {
   const cx = Math.min(width - 1, Math.max(0, x));
   const cy = Math.min(height - 1, Math.max(0, y));
   const x0 = Math.floor(cx);
@@ -106,7 +117,11 @@ export function sampleBilinear(plane: Float32Array, width: number, height: numbe
 }
 
 /** Grid size for mask work: the frame's aspect, its long side `longSide` (never larger than the frame). */
-export function gridSize(frameWidth: number, frameHeight: number, longSide = 256): { width: number; height: number } {
+export function gridSize(
+  frameWidth: number,
+  frameHeight: number,
+  longSide = 256,
+): { width: number; height: number } {
   const scale = Math.min(1, longSide / Math.max(frameWidth, frameHeight));
   return {
     width: Math.max(1, Math.round(frameWidth * scale)),

@@ -1,8 +1,8 @@
 import { StylecastError } from '../../core/errors.ts';
 import { deeplabv3 } from './deeplabv3.ts';
+import { Segmenter, type SegmenterOptions } from './segmenter.ts';
 import { selfie } from './selfie.ts';
 import { selfieLandscape } from './selfie-landscape.ts';
-import { Segmenter, type SegmenterOptions } from './segmenter.ts';
 import { sinet } from './sinet.ts';
 import type { SegmenterSpec } from './spec.ts';
 
@@ -30,6 +30,6 @@ export function openSegmenter(name: string, options: SegmenterOptions = {}): Pro
   return Segmenter.open(segmenterSpec(name), options);
 }
 
+export { type AspectMode, type FitGeometry, fitGeometry, gridSize, modelPlaneToGrid } from './fit.ts';
 export { Segmenter, type SegmenterOptions } from './segmenter.ts';
 export type { SegmenterSpec } from './spec.ts';
-export { type AspectMode, type FitGeometry, fitGeometry, gridSize, modelPlaneToGrid } from './fit.ts';

@@ -15,7 +15,7 @@ export const sinet: SegmenterSpec = {
   channelOrder: 'bgr',
   mean: MEAN,
   scale: [1 / (STD[0] * 255), 1 / (STD[1] * 255), 1 / (STD[2] * 255)],
-  aspect: 'stretch',
+  aspect: 'letterbox',
   pad: [0, 0, 0],
   registryName: 'sinet',
   personProbability: (outputs, names) => channelPlane(outputs[names[0]], 1, 'nchw'),

@@ -41,8 +41,13 @@ export function findStyleModels(
 export function requireStyleModels(variant: StyleVariant | 'auto', options: LocateOptions = {}) {
   const found = findStyleModels(variant, options);
   if (found) return found;
-  const what = variant === 'auto' ? 'the Magenta style models are' : `the ${variant} style transform model is`;
-  const where = [...new Set(candidatePaths(modelEntry(PREDICT_MODEL), options).map((c) => c.path.replace(/\/[^/]+\/[^/]+$/, '')))];
+  const what =
+    variant === 'auto' ? 'the Magenta style models are' : `the ${variant} style transform model is`;
+  const where = [
+    ...new Set(
+      candidatePaths(modelEntry(PREDICT_MODEL), options).map((c) => c.path.replace(/\/[^/]+\/[^/]+$/, '')),
+    ),
+  ];
   throw new StylecastError(
     'MODEL_NOT_FOUND',
     `${what} not installed`,
@@ -70,5 +75,10 @@ export async function loadStyleModelBytes(
   ]);
   if (typeof predict.onnx === 'string' || typeof transform.onnx === 'string')
     throw new Error('style models are TFLite: the registry should have imported them to ONNX bytes');
-  return { predict: predict.onnx, transform: transform.onnx, variant: chosen, predictHash: predict.entry.sha256 };
+  return {
+    predict: predict.onnx,
+    transform: transform.onnx,
+    variant: chosen,
+    predictHash: predict.entry.sha256,
+  };
 }

@@ -13,10 +13,20 @@ export interface OpenStylizerOptions {
 }
 
 /** A stylizer on the calling thread (CLI, tests, benches); the daemon uses the worker instead. */
-export async function openStylizer(options: OpenStylizerOptions): Promise<{ stylizer: Stylizer; variant: StyleVariant }> {
+export async function openStylizer(
+  options: OpenStylizerOptions,
+): Promise<{ stylizer: Stylizer; variant: StyleVariant }> {
   const bytes = await loadStyleModelBytes(options.variant, { modelsDir: options.modelsDir });
-  const common = { device: options.device, threads: options.threads, log: options.log, isolation: 'inline' } as const;
+  const common = {
+    device: options.device,
+    threads: options.threads,
+    log: options.log,
+    isolation: 'inline',
+  } as const;
   const predict = await createSession(bytes.predict, { ...common, label: 'style predict' });
-  const transform = await createSession(bytes.transform, { ...common, label: `style transform (${bytes.variant})` });
+  const transform = await createSession(bytes.transform, {
+    ...common,
+    label: `style transform (${bytes.variant})`,
+  });
   return { stylizer: new Stylizer(predict, transform), variant: bytes.variant };
 }

@@ -96,7 +96,9 @@ export class StylizerWorker {
 
   async predict(rgba: Uint8Array, width: number, height: number): Promise<Float32Array> {
     const copy = rgba.slice();
-    const reply = await this.send({ id: this.nextId++, kind: 'predict', rgba: copy, width, height }, [copy.buffer]);
+    const reply = await this.send({ id: this.nextId++, kind: 'predict', rgba: copy, width, height }, [
+      copy.buffer,
+    ]);
     if (reply.kind !== 'predict') throw new Error(`unexpected reply ${reply.kind}`);
     return reply.bottleneck;
   }

@@ -40,7 +40,15 @@ export type WorkerRequest =
 export type WorkerReply =
   | { id: number; kind: 'ready'; provider: string }
   | { id: number; kind: 'predict'; bottleneck: Float32Array; ms: number }
-  | { id: number; kind: 'stylize'; rgba: Uint8Array; width: number; height: number; ms: number; tiles: number }
+  | {
+      id: number;
+      kind: 'stylize';
+      rgba: Uint8Array;
+      width: number;
+      height: number;
+      ms: number;
+      tiles: number;
+    }
   | { id: number; kind: 'error'; message: string; cancelled?: boolean };
 
 const port = parentPort;
@@ -72,17 +80,28 @@ async function handle(request: WorkerRequest): Promise<void> {
     }
     if (request.kind === 'predict') {
       const bottleneck = await stylizer.predict(request.rgba, request.width, request.height);
-      const reply: WorkerReply = { id: request.id, kind: 'predict', bottleneck, ms: performance.now() - started };
+      const reply: WorkerReply = {
+        id: request.id,
+        kind: 'predict',
+        bottleneck,
+        ms: performance.now() - started,
+      };
       port.postMessage(reply, [bottleneck.buffer as ArrayBuffer]);
       return;
     }
     const stale = () => Atomics.load(init.generation, 0) !== request.generation;
     if (stale()) throw new StylizeCancelled();
-    const result = await stylizer.stylizeFrame(request.rgba, request.width, request.height, request.bottleneck, {
-      detail: request.detail,
-      single: request.single,
-      shouldStop: stale,
-    });
+    const result = await stylizer.stylizeFrame(
+      request.rgba,
+      request.width,
+      request.height,
+      request.bottleneck,
+      {
+        detail: request.detail,
+        single: request.single,
+        shouldStop: stale,
+      },
+    );
     let { rgba, width, height } = result;
     if (request.outWidth > 0 && (request.outWidth !== width || request.outHeight !== height)) {
       rgba = resizeRgba(rgba, width, height, request.outWidth, request.outHeight);
@@ -108,4 +127,3 @@ async function handle(request: WorkerRequest): Promise<void> {
     } satisfies WorkerReply);
   }
 }
-

@@ -16,7 +16,7 @@ import { convertUpsampleConv } from './ops/upsample-conv.ts';
 import { readTfliteModel, TENSOR_TYPE_NAMES, TensorType } from './schema.ts';
 
 /** Bump when the importer's output changes: cached imports from other versions are then ignored. */
-export const IMPORTER_VERSION = 2;
+export const IMPORTER_VERSION = 3;
 
 export interface ImportOptions extends Partial<ImportSettings> {
   /** Name used in errors and as the ONNX graph name. */

@@ -3,7 +3,7 @@ import { RollingWindow, summarize } from '../../core/stats.ts';
 import type { FrameMask } from '../mask/person-masker.ts';
 import { personAwareBlur } from './background-blur.ts';
 import type { CompositeMode, Layer } from './kernels.ts';
-import { type PixelPool, sharedUint8 } from './pool.ts';
+import { type PixelPool, sharedFloat32, sharedUint8 } from './pool.ts';
 import type { SharedPixels } from './shared-frame.ts';
 
 /** A background: any layer, or the frame's own background blurred by `radius` frame pixels. */
@@ -24,6 +24,7 @@ export interface CompositeOptions {
  */
 export class Compositor {
   private out: Uint8Array | undefined;
+  private coeffs: { a: Float32Array; b: Float32Array } | undefined;
   private readonly timing = new RollingWindow();
 
   constructor(
@@ -36,6 +37,11 @@ export class Compositor {
     const rgba = this.pixels.frame(frame);
     if (this.out?.length !== rgba.length) this.out = sharedUint8(rgba.length);
     const background = this.resolveBackground(frame, mask, options.background);
+    // Coefficients go to the workers through shared memory too (no structured-clone copy per worker).
+    const n = mask.coefficients.a.length;
+    if (this.coeffs?.a.length !== n) this.coeffs = { a: sharedFloat32(n), b: sharedFloat32(n) };
+    this.coeffs.a.set(mask.coefficients.a);
+    this.coeffs.b.set(mask.coefficients.b);
     await this.pool.run(
       'composite',
       {
@@ -43,8 +49,8 @@ export class Compositor {
         width: frame.width,
         height: frame.height,
         out: this.out,
-        coeffA: mask.coefficients.a,
-        coeffB: mask.coefficients.b,
+        coeffA: this.coeffs.a,
+        coeffB: this.coeffs.b,
         gridWidth: mask.coefficients.width,
         gridHeight: mask.coefficients.height,
         mode: options.mode,

@@ -153,7 +153,7 @@ function alphaRow(
   for (let x = 0, p = y * width * 4; x < width; x++, p += 4) {
     const luma = (0.299 * frame[p] + 0.587 * frame[p + 1] + 0.114 * frame[p + 2]) * (1 / 255);
     const q = (a0[x] + (a1[x] - a0[x]) * wy) * luma + b0[x] + (b1[x] - b0[x]) * wy;
-    alpha[x] = q < 0 ? 0 : q > 1 ? 1 : q;
+    alpha[x] = q < 0 ? 0 : Math.min(q, 1);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Config, EffectName } from '../../config/schema.ts';
-import type { Frame } from '../../core/frame.ts';
 import { describeError } from '../../core/errors.ts';
+import type { Frame } from '../../core/frame.ts';
 import type { Effect, EffectContext } from '../effect.ts';
 import type { CompositeOptions } from './compositor.ts';
 import { PersonPipeline, personPipelineOptions } from './person-pipeline.ts';

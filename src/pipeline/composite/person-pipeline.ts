@@ -58,7 +58,11 @@ export class PersonPipeline {
     log.info(
       `segmentation: model ${options.model} (${segmenter.aspect}) on ${segmenter.provider}, ${pool.size} pixel workers`,
     );
-    return new PersonPipeline(pool, new PersonMasker(segmenter, pool, pixels, options.mask), new Compositor(pool, pixels));
+    return new PersonPipeline(
+      pool,
+      new PersonMasker(segmenter, pool, pixels, options.mask),
+      new Compositor(pool, pixels),
+    );
   }
 
   mask(frame: Frame): Promise<FrameMask> {
@@ -93,4 +97,4 @@ export const personPipelineOptions = (config: Config, log?: Logger): PersonPipel
 
 export type { FrameMask } from '../mask/person-masker.ts';
 export type { CompositeOptions } from './compositor.ts';
-export type { Layer, CompositeMode, ImagePlane } from './kernels.ts';
+export type { CompositeMode, ImagePlane, Layer } from './kernels.ts';

@@ -22,7 +22,10 @@ parentPort?.on('message', (request: Request) => {
     KERNELS[request.kernel](request.job, request.rowStart, request.rowEnd);
     parentPort?.postMessage({ id: request.id });
   } catch (error) {
-    parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) });
+    parentPort?.postMessage({
+      id: request.id,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 });
 parentPort?.postMessage({ ready: true });

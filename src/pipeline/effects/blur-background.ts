@@ -1,5 +1,5 @@
-import type { EffectContext } from '../effect.ts';
 import { createMaskEffect } from '../composite/mask-effect.ts';
+import type { EffectContext } from '../effect.ts';
 
 /** The person stays sharp; the background is blurred by effect.blurRadius pixels (person-aware, no halo). */
 export const createBlurBackgroundEffect = (context: EffectContext) =>

@@ -1,5 +1,5 @@
-import type { EffectContext } from '../effect.ts';
 import { createMaskEffect } from '../composite/mask-effect.ts';
+import type { EffectContext } from '../effect.ts';
 
 /** Debug view: the final (smoothed, upsampled, feathered) mask as grey, white = person. */
 export const createMaskViewEffect = (context: EffectContext) =>

@@ -43,7 +43,8 @@ export async function createReplaceBackgroundEffect(context: EffectContext): Pro
           if (wanted === next) background = new BackgroundLayer(source);
           log.info(`replace-background: background is now ${next}`);
         },
-        (error: unknown) => log.warn(`replace-background: keeping the previous background: ${describeError(error)}`),
+        (error: unknown) =>
+          log.warn(`replace-background: keeping the previous background: ${describeError(error)}`),
       );
     },
     stats: () => ({ ...people.stats(), failedFrames: failures }),

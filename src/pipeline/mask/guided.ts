@@ -49,7 +49,11 @@ export function guidedCoefficients(
 }
 
 /** Coefficients that reproduce `alpha` exactly (A = 0, B = alpha): plain bilinear upsampling. */
-export const bilinearCoefficients = (alpha: Float32Array, width: number, height: number): GuidedCoefficients => ({
+export const bilinearCoefficients = (
+  alpha: Float32Array,
+  width: number,
+  height: number,
+): GuidedCoefficients => ({
   width,
   height,
   a: new Float32Array(alpha.length),

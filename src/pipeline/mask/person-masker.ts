@@ -51,7 +51,11 @@ export class PersonMasker {
   private lastInferredGuide: Float32Array | undefined;
   private skipsInRow = 0;
   private readonly counts = { frames: 0, inferred: 0, skipped: 0 };
-  private readonly timings = { prepare: new RollingWindow(), infer: new RollingWindow(), smooth: new RollingWindow() };
+  private readonly timings = {
+    prepare: new RollingWindow(),
+    infer: new RollingWindow(),
+    smooth: new RollingWindow(),
+  };
 
   constructor(
     readonly segmenter: Segmenter,
@@ -72,7 +76,12 @@ export class PersonMasker {
   async mask(frame: Frame): Promise<FrameMask> {
     const estimate = await this.estimate(frame);
     const t0 = performance.now();
-    const smoothed = this.smoother.step(estimate.probability, estimate.guide, estimate.width, estimate.height);
+    const smoothed = this.smoother.step(
+      estimate.probability,
+      estimate.guide,
+      estimate.width,
+      estimate.height,
+    );
     this.timings.smooth.push(performance.now() - t0);
     return {
       ...smoothed,

@@ -25,7 +25,8 @@ export function motionMap(
 }
 
 /** The EMA rate of a still pixel for a `temporalSmoothing` setting in [0, 1] (1 = follow at once). */
-export const stillRate = (temporalSmoothing: number): number => 1 - 0.85 * Math.min(1, Math.max(0, temporalSmoothing));
+export const stillRate = (temporalSmoothing: number): number =>
+  1 - 0.85 * Math.min(1, Math.max(0, temporalSmoothing));
 
 /**
  * Exponential moving average with a motion-dependent rate: where the picture moves the mask follows

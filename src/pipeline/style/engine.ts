@@ -1,6 +1,6 @@
 import type { Frame } from '../../core/frame.ts';
-import { RateMeter, RollingWindow, round2, summarize } from '../../core/stats.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
+import { RateMeter, RollingWindow, round2, summarize } from '../../core/stats.ts';
 import { planTiles } from '../../inference/stylizer/tiling.ts';
 import type { StylizeJob, StylizeResult } from '../../inference/stylizer/worker-client.ts';
 import type { StyleMixer } from './mixer.ts';
@@ -16,8 +16,17 @@ import { BackgroundPlate, dilateMax, gatherPlane, gatherRgba, nearestLut } from 
  * After a style change the first stylization is a single padded tile (fast), then full detail follows.
  */
 
+/** Live targets (style-frame, style-person) drop to one tile per frame below this rate. */
+export const LIVE_MIN_FPS = 15;
+
 export interface StylizeBackend {
-  stylize(rgba: Uint8Array, width: number, height: number, bottleneck: Float32Array, job?: StylizeJob): Promise<StylizeResult>;
+  stylize(
+    rgba: Uint8Array,
+    width: number,
+    height: number,
+    bottleneck: Float32Array,
+    job?: StylizeJob,
+  ): Promise<StylizeResult>;
   predict(rgba: Uint8Array, width: number, height: number): Promise<Float32Array>;
   /** Abandon stylizations in progress (a style change made them worthless). */
   cancelStylizations?(): void;
@@ -83,6 +92,9 @@ export class StyleEngine {
   private readonly timing = { stylize: new RollingWindow(), plate: new RollingWindow() };
   private readonly refreshes = new RateMeter(3000);
   private readonly counts = { stylized: 0, single: 0, sceneChanges: 0, failures: 0 };
+  /** Recent full-detail job time (ms, EMA), for the live target's quality choice. */
+  private fullMs: number | undefined;
+  private liveJobs = 0;
 
   constructor(
     private readonly backend: StylizeBackend,
@@ -177,6 +189,7 @@ export class StyleEngine {
         now - this.lastStart >= (this.options.steadyMs ?? 2000);
     }
     if (!due) return;
+    if (this.options.target === 'live' && !single) single = this.liveWantsSingle();
     const source = this.source();
     if (!source) return;
     this.maybePredictContent(now, source);
@@ -184,6 +197,16 @@ export class StyleEngine {
     this.sceneChanged = false;
     this.revealedSince = 0;
     this.start(source, bottleneck, change, single, now);
+  }
+
+  /**
+   * Live targets paint every frame they can: when full detail cannot keep LIVE_MIN_FPS, use the single
+   * padded tile (half the work for 16:9) and look at full detail again every 30 jobs.
+   */
+  private liveWantsSingle(): boolean {
+    this.liveJobs++;
+    if (this.fullMs === undefined || this.liveJobs % 30 === 0) return false;
+    return this.fullMs > 1000 / LIVE_MIN_FPS;
   }
 
   private source(): { rgba: Uint8Array; width: number; height: number } | undefined {
@@ -215,11 +238,20 @@ export class StyleEngine {
       })
       .then((out) => {
         if (this.disposed) return;
-        this.result = { rgba: out.rgba, width: out.width, height: out.height, change, single, doneAt: this.now() };
+        this.result = {
+          rgba: out.rgba,
+          width: out.width,
+          height: out.height,
+          change,
+          single,
+          doneAt: this.now(),
+        };
         this.counts.stylized++;
         if (single) this.counts.single++;
         this.refreshes.mark();
-        this.timing.stylize.push(performance.now() - started);
+        const ms = performance.now() - started;
+        this.timing.stylize.push(ms);
+        if (!single) this.fullMs = this.fullMs === undefined ? ms : this.fullMs * 0.7 + ms * 0.3;
       })
       .catch((error: Error & { cancelled?: boolean }) => {
         if (error.cancelled) return;
@@ -240,7 +272,10 @@ export class StyleEngine {
   }
 
   /** Strength < 1 blends with the content's own bottleneck: refresh it now and then, and on scene change. */
-  private maybePredictContent(now: number, source: { rgba: Uint8Array; width: number; height: number }): void {
+  private maybePredictContent(
+    now: number,
+    source: { rgba: Uint8Array; width: number; height: number },
+  ): void {
     if (this.mixer.strength >= 1 || this.contentBusy) return;
     if (now - this.lastContentAt < (this.options.contentMs ?? 5000)) return;
     this.contentBusy = true;

@@ -74,7 +74,11 @@ export async function readImageRgba(path: string, options: ReadImageOptions = {}
 }
 
 const bad = (path: string, why: string) =>
-  new StylecastError('BAD_IMAGE', `image ${path}: ${why}`, 'use a JPEG, PNG or WebP image under 50 megapixels');
+  new StylecastError(
+    'BAD_IMAGE',
+    `image ${path}: ${why}`,
+    'use a JPEG, PNG or WebP image under 50 megapixels',
+  );
 
 const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 

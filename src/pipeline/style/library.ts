@@ -69,9 +69,12 @@ export class StyleLibrary extends SafeEmitter {
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<void> = Promise.resolve();
   private stopped = false;
+  private started = false;
 
   constructor(private readonly options: StyleLibraryOptions) {
-    super((error, event) => this.log.error(`style library listener for '${String(event)}' failed: ${describeError(error)}`));
+    super((error, event) =>
+      this.log.error(`style library listener for '${String(event)}' failed: ${describeError(error)}`),
+    );
     this.log = options.log ?? silentLogger();
   }
 
@@ -90,6 +93,7 @@ export class StyleLibrary extends SafeEmitter {
       );
     }
     await this.rescan();
+    this.started = true;
     if (this.options.watch ?? true) {
       this.watcher = watch(this.options.folder, () => this.scheduleRescan());
       this.watcher.on('error', (error) => this.log.warn(`styles folder watch failed: ${error.message}`));
@@ -194,7 +198,10 @@ export class StyleLibrary extends SafeEmitter {
       this.known.set(file, { signature, name });
       this.rejected.delete(file);
       this.reported.delete(file);
-      this.log.info(`style '${name}' ${replaced ? 'updated' : 'added'}`);
+      // The first scan is summed up by the caller; later arrivals get their own line.
+      const line = `style '${name}' ${replaced ? 'updated' : 'added'}`;
+      if (this.started) this.log.info(line);
+      else this.log.debug(line);
       this.safeEmit('added', entry);
       this.safeEmit('changed');
     } catch (error) {
@@ -216,7 +223,8 @@ export class StyleLibrary extends SafeEmitter {
     const path = this.cachePath(`${sha}-${this.options.predictor.modelHash.slice(0, 16)}.f32`);
     try {
       const bytes = await readFile(path);
-      if (bytes.byteLength === 400) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 400));
+      if (bytes.byteLength === 400)
+        return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 400));
     } catch {
       // not cached yet
     }

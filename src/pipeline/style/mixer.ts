@@ -118,4 +118,4 @@ export class StyleMixer {
   }
 }
 
-const clamp01 = (x: number): number => (x <= 0 ? 0 : x >= 1 ? 1 : x);
+const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));

@@ -36,6 +36,7 @@ export class BackgroundPlate {
   /** 1 where the background has been seen, 0 where it never was (hidden behind the person so far). */
   readonly seen: Uint8Array;
   private seenCount = 0;
+  private snapshotBuffer: Uint8Array | undefined;
 
   constructor(
     readonly width: number,
@@ -103,13 +104,20 @@ export class BackgroundPlate {
     return { sceneChanged, revealed: revealed / n, drift: background ? driftSum / background : 0 };
   }
 
-  /** The plate as RGBA, never-seen pixels filled from their surroundings (push-pull), so no hole shows. */
-  snapshot(out: Uint8Array = new Uint8Array(this.width * this.height * 4)): Uint8Array {
-    const filled = fillHoles(this.color, this.seen, this.width, this.height);
-    for (let i = 0, n = this.width * this.height; i < n; i++) {
-      out[i * 4] = filled[i * 3] + 0.5;
-      out[i * 4 + 1] = filled[i * 3 + 1] + 0.5;
-      out[i * 4 + 2] = filled[i * 3 + 2] + 0.5;
+  /**
+   * The plate as RGBA, never-seen pixels filled from their surroundings (push-pull), so no hole shows.
+   * Returns an internal buffer, valid until the next call (callers hand a copy to the worker).
+   */
+  snapshot(): Uint8Array {
+    const n = this.width * this.height;
+    this.snapshotBuffer ??= new Uint8Array(n * 4);
+    const out = this.snapshotBuffer;
+    const source =
+      this.seenCount === n ? this.color : fillHoles(this.color, this.seen, this.width, this.height);
+    for (let i = 0; i < n; i++) {
+      out[i * 4] = source[i * 3] + 0.5;
+      out[i * 4 + 1] = source[i * 3 + 1] + 0.5;
+      out[i * 4 + 2] = source[i * 3 + 2] + 0.5;
       out[i * 4 + 3] = 255;
     }
     return out;
@@ -120,7 +128,12 @@ export class BackgroundPlate {
  * Push-pull hole filling: average the known pixels down a pyramid (weights = coverage), then fill each
  * unknown pixel from the next coarser level. Smooth, cheap (about 1.33 n), no ghosts.
  */
-export function fillHoles(color: Float32Array, known: Uint8Array, width: number, height: number): Float32Array {
+export function fillHoles(
+  color: Float32Array,
+  known: Uint8Array,
+  width: number,
+  height: number,
+): Float32Array {
   const out = Float32Array.from(color);
   const weight = new Float32Array(width * height);
   let missing = 0;
@@ -232,10 +245,16 @@ export function resizePlane(
 }
 
 /** For each output pixel, the index of the nearest source pixel (half-pixel centres). */
-export function nearestLut(srcWidth: number, srcHeight: number, outWidth: number, outHeight: number): Int32Array {
+export function nearestLut(
+  srcWidth: number,
+  srcHeight: number,
+  outWidth: number,
+  outHeight: number,
+): Int32Array {
   const lut = new Int32Array(outWidth * outHeight);
   const xs = new Int32Array(outWidth);
-  for (let x = 0; x < outWidth; x++) xs[x] = Math.min(srcWidth - 1, Math.floor(((x + 0.5) * srcWidth) / outWidth));
+  for (let x = 0; x < outWidth; x++)
+    xs[x] = Math.min(srcWidth - 1, Math.floor(((x + 0.5) * srcWidth) / outWidth));
   for (let y = 0; y < outHeight; y++) {
     const row = Math.min(srcHeight - 1, Math.floor(((y + 0.5) * srcHeight) / outHeight)) * srcWidth;
     for (let x = 0; x < outWidth; x++) lut[y * outWidth + x] = row + xs[x];

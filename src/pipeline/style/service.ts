@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Config, EffectName } from '../../config/schema.ts';
 import { type CommandBus, CommandError } from '../../control/commands.ts';
 import { defaultCacheDir } from '../../core/env.ts';
@@ -6,8 +7,10 @@ import { SafeEmitter } from '../../core/lifecycle.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
 import { findStyleModels, loadStyleModelBytes, type StyleVariant } from '../../inference/stylizer/models.ts';
 import { StylizerWorker } from '../../inference/stylizer/worker-client.ts';
+import { readImageRgba } from './image.ts';
 import { defaultStylesFolder, type StyleEntry, StyleLibrary } from './library.ts';
 import { StyleMixer } from './mixer.ts';
+import { isStyleFile, styleNameFromFile } from './names.ts';
 
 /**
  * Everything the style effects share across effect switches: the stylizer worker (both models), the
@@ -39,8 +42,13 @@ export class StyleService extends SafeEmitter {
   /** performance.now() of the latest style/strength change (for command-to-frame latency). */
   lastChangeAt = 0;
 
-  constructor(private config: Config, log?: Logger) {
-    super((error, event) => this.log.error(`style listener for '${String(event)}' failed: ${describeError(error)}`));
+  constructor(
+    private config: Config,
+    log?: Logger,
+  ) {
+    super((error, event) =>
+      this.log.error(`style listener for '${String(event)}' failed: ${describeError(error)}`),
+    );
     this.log = log ?? silentLogger();
     this.mixer = new StyleMixer(config.style.strength);
   }
@@ -72,7 +80,10 @@ export class StyleService extends SafeEmitter {
     const { style, inference } = this.config;
     const cacheDir = defaultCacheDir();
     const bytes = await loadStyleModelBytes(style.variant, { modelsDir: inference.modelsDir });
-    const worker = await StylizerWorker.start(bytes, { threads: inference.threads, device: inference.device });
+    const worker = await StylizerWorker.start(bytes, {
+      threads: inference.threads,
+      device: inference.device,
+    });
     const library = new StyleLibrary({
       folder: style.folder ?? defaultStylesFolder(),
       cacheDir,
@@ -92,18 +103,41 @@ export class StyleService extends SafeEmitter {
     this.worker = worker;
     this.libraryInstance = library;
     this.variant = bytes.variant;
-    this.log.info(`styles: ${library.size} in ${library.folder}; transform ${bytes.variant} on ${worker.provider}`);
+    this.log.info(
+      `styles: ${library.size} in ${library.folder}; transform ${bytes.variant} on ${worker.provider}`,
+    );
     library.on('removed', (name: string) => {
-      if (name === this.mixer.style) this.log.warn(`style '${name}' was removed; it stays on screen until you switch`);
+      if (name === this.mixer.style)
+        this.log.warn(`style '${name}' was removed; it stays on screen until you switch`);
     });
-    const first = (style.name && library.get(style.name)) || library.list()[0];
-    if (style.name && !library.get(style.name))
+    const first =
+      (style.name && ((await this.imageStyle(style.name)) ?? library.get(style.name))) || library.list()[0];
+    if (style.name && first?.name !== style.name && first?.file !== style.name)
       this.log.warn(`style '${style.name}' not found in ${library.folder}; using '${first?.name ?? 'none'}'`);
     if (first) this.apply(first, 0);
     else
       library.once('added', (entry: StyleEntry) => {
         if (!this.mixer.style) this.apply(entry, 0);
       });
+  }
+
+  /** `--style painting.jpg`: an image file outside the library, used as given. */
+  private async imageStyle(path: string): Promise<StyleEntry | undefined> {
+    if (this.libraryInstance?.get(path) || !isStyleFile(path) || !existsSync(path)) return undefined;
+    try {
+      const image = await readImageRgba(path, { maxShortSide: 512 });
+      const bottleneck = await this.backend.predict(image.rgba, image.width, image.height);
+      return {
+        name: styleNameFromFile(path),
+        file: path,
+        sha256: image.sha256,
+        bottleneck,
+        thumbnail: Buffer.alloc(0),
+      };
+    } catch (error) {
+      this.log.warn(`style image ${path} skipped: ${describeError(error)}`);
+      return undefined;
+    }
   }
 
   private apply(entry: StyleEntry, morphMs: number): void {
@@ -181,7 +215,12 @@ export class StyleService extends SafeEmitter {
    * The fallback's way back: when a style effect was asked but another runs (models missing), look for
    * the models every `everyMs` and call `switchTo` once they are there.
    */
-  watchForModels(asked: string, running: string, switchTo: (name: EffectName) => Promise<unknown>, everyMs = 2000) {
+  watchForModels(
+    asked: string,
+    running: string,
+    switchTo: (name: EffectName) => Promise<unknown>,
+    everyMs = 2000,
+  ) {
     if (!isStyleEffect(asked) || asked === running || this.modelTimer) return;
     this.modelTimer = setInterval(() => {
       if (!findStyleModels(this.config.style.variant, { modelsDir: this.config.inference.modelsDir })) return;

@@ -26,17 +26,23 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
   let people: PersonPipeline | undefined;
   try {
     await service.open();
-    if (name !== 'style-frame') people = await PersonPipeline.create(personPipelineOptions(config, context.log));
+    if (name !== 'style-frame')
+      people = await PersonPipeline.create(personPipelineOptions(config, context.log));
   } catch (error) {
     if (owned) await service.dispose();
     throw error;
   }
+  // Offline (render): every frame waits for the stylization it triggers, on the file's own clock, so a
+  // render is complete and repeatable. Live: never wait.
+  const offline = config.input.realtime === false;
+  let filePtsMs = 0;
   const engine = new StyleEngine(service.backend, service.mixer, {
     target: name === 'style-background' ? 'background' : 'live',
     detail: config.style.detail,
     refreshFps: config.style.refreshFps,
     fullSize: name === 'style-frame',
     log: context.log,
+    ...(offline ? { now: () => filePtsMs } : {}),
   });
   const onChanged = () => engine.poke();
   service.on('changed', onChanged);
@@ -53,8 +59,10 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
   };
 
   const process = async (frame: Frame): Promise<Frame> => {
+    filePtsMs = frame.pts * 1000;
     if (name === 'style-frame' || !people) {
       engine.observe(frame);
+      if (offline) await engine.idle();
       const styled = engine.latest();
       noteShown(styled);
       framesOut++;
@@ -63,10 +71,16 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
     }
     const mask = await people.mask(frame);
     engine.observe(frame, mask);
+    if (offline) await engine.idle();
     const styled = engine.latest();
     noteShown(styled);
     framesOut++;
-    const image = styled && { kind: 'image' as const, data: styled.rgba, width: styled.width, height: styled.height };
+    const image = styled && {
+      kind: 'image' as const,
+      data: styled.rgba,
+      width: styled.width,
+      height: styled.height,
+    };
     if (name === 'style-background') {
       return people.composite(frame, mask, {
         mode: 'blend',
