@@ -5,9 +5,11 @@ import type { Frame } from '../src/core/frame.ts';
 import type { FrameSink, SinkStats } from '../src/core/lifecycle.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { Daemon } from '../src/daemon.ts';
+import { createSession } from '../src/inference/runtime.ts';
 import { ASPECT_MODES } from '../src/inference/segmenters/fit.ts';
 import { SEGMENTERS } from '../src/inference/segmenters/index.ts';
 import { type CompositeJob, compositeRows } from '../src/pipeline/composite/kernels.ts';
+import { buildCompositeGraph } from '../src/pipeline/composite/onnx-composite.ts';
 import { PersonPipeline } from '../src/pipeline/composite/person-pipeline.ts';
 import { PixelPool, sharedFloat32, sharedUint8 } from '../src/pipeline/composite/pool.ts';
 import { areaAverageRows } from '../src/pipeline/composite/resample.ts';
@@ -239,11 +241,24 @@ async function pixelWork(quick: boolean): Promise<Record<string, string | number
         return median(ts.slice(Math.floor(repeats / 5)));
       };
       const raw = Buffer.from(frame);
+      const onnx = await createSession(
+        buildCompositeGraph(width, height, { width: gw, height: gh }, { width: gw, height: gh }),
+        { isolation: 'inline', label: 'composite graph' },
+      );
+      const feeds = {
+        rgb: { data: new Float32Array(3 * width * height).fill(100), dims: [1, 3, height, width] },
+        coeff_a: { data: job.coeffA.slice(), dims: [1, 1, gh, gw] },
+        coeff_b: { data: job.coeffB.slice(), dims: [1, 1, gh, gw] },
+        background: { data: new Float32Array(3 * gw * gh).fill(90), dims: [1, 3, gh, gw] },
+      };
+      const onnxMs = await time(() => onnx.run(feeds));
+      await onnx.release();
       rows.push({
         size: `${width}x${height}`,
         'composite main thread ms': await time(() => compositeRows(job, 0, height)),
         'composite pool(1) ms': await time(() => pool1.run('composite', job, height)),
         'composite pool(2) ms': await time(() => pool2.run('composite', job, height)),
+        'composite ONNX graph ms': onnxMs,
         'shrink to 256x256 main ms': await time(() => areaAverageRows(area, 0, 256)),
         'shrink pool(2) ms': await time(() => pool2.run('area', area, 256)),
         'shrink sharp ms': await time(() =>

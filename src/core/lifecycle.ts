@@ -13,7 +13,8 @@ export interface FrameSource extends Lifecycle {
   on(event: 'restart', listener: (info: { attempt: number; reason: string }) => void): this;
   on(event: 'end', listener: () => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
-  off(event: string, listener: (...args: never[]) => void): this;
+  // biome-ignore lint/suspicious/noExplicitAny: matches EventEmitter.off so EventEmitter subclasses satisfy it
+  off(event: string, listener: (...args: any[]) => void): this;
   readonly width: number;
   readonly height: number;
   readonly fps: number;

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { ENV } from '../core/env.ts';
 import type { Frame } from '../core/frame.ts';
 
 /**
@@ -45,7 +46,9 @@ export class FfmpegFramePipe {
       'pipe:0',
       ...options.outputArgs,
     ];
-    this.proc = spawn(options.ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    // ffmpeg has no business with the obs-websocket password: keep it out of the child's environment.
+    const { [ENV.obsPassword]: _secret, ...env } = process.env;
+    this.proc = spawn(options.ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe'], env });
     this.proc.stderr!.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2000);
     });

@@ -169,8 +169,8 @@ export class ObsSink implements FrameSink {
       ffmpeg: this.ffmpeg,
       width: first.width,
       height: first.height,
-      // Frames are stamped on arrival (wallclock), so the nominal rate only labels the stream and an fps
-      // change needs no restart (two frames inside one interval both arrived in a test: nothing dropped).
+      // Frames are stamped on arrival (wallclock) and copied as they are, so the nominal rate only labels
+      // the stream: an fps change needs no restart, and no frame is dropped or duplicated on the way.
       fps: this.options.fps ?? 30,
       wallclock: true,
       outputArgs: nutOverTcpArgs(host, this.options.port),
@@ -217,8 +217,10 @@ export class ObsSink implements FrameSink {
     if (
       pipe.alive &&
       this.state !== 'running' &&
-      performance.now() - pipe.startedAt > 500 &&
-      pipe.written > 0
+      // ffmpeg connects after reading the first frame, so a second frame fully taken from the pipe
+      // (frames are larger than the 64 KiB pipe buffer) means the connection to OBS is up.
+      pipe.written >= 2 &&
+      pipe.idle
     ) {
       this.state = 'running';
       this.log.info({ port: this.options.port }, 'streaming into the OBS media source');

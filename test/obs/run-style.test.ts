@@ -35,7 +35,15 @@ describe('style switch by CustomEvent in `stylecast run`', () => {
     dir = mkdtempSync(join(tmpdir(), 'stylecast-obs-style-'));
     apiPort = await freePort();
     const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ obs: { streamPort: await freePort() }, api: { port: apiPort } }));
+    // A few plates per second is plenty here and leaves CPU for the other tests running beside this one.
+    writeFileSync(
+      config,
+      JSON.stringify({
+        obs: { streamPort: await freePort() },
+        api: { port: apiPort },
+        style: { refreshFps: 3 },
+      }),
+    );
     daemon = spawn(
       'node',
       [
@@ -87,7 +95,10 @@ describe('style switch by CustomEvent in `stylecast run`', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the painting changes in OBS after a style CustomEvent (times printed)', async () => {
+  // Slow only when the style engine shares two loaded cores with other suites: bounded at 60 s.
+  it('the painting changes in OBS after a style CustomEvent (times printed)', {
+    timeout: 60_000,
+  }, async () => {
     const shot = async () => screenshotRgba(await obs.client(), SOURCE);
     // Wait for the first painted frames (the engine needs a first stylization), then let them settle.
     const painted = await waitFor(
@@ -95,7 +106,7 @@ describe('style switch by CustomEvent in `stylecast run`', () => {
         const m = meanRgb(await shot());
         return m[0] + m[1] + m[2] > 60 ? m : undefined;
       },
-      40_000,
+      30_000,
       300,
     );
     expect(painted, `no painted frames in OBS; daemon said:\n${output}`).toBeDefined();

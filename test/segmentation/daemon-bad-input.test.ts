@@ -44,12 +44,17 @@ describe('daemon with the mask effects and bad input', () => {
       await daemon.start();
       await daemon.addSink(sink);
       expect(daemon.effectName).toBe('blur-background');
-      expect(lines.join('')).toMatch(/replace-background' unavailable \(image \/nonexistent\/beach\.jpg does not exist/);
+      expect(lines.join('')).toMatch(
+        /replace-background' unavailable \(image \/nonexistent\/beach\.jpg does not exist/,
+      );
       await new Promise((r) => setTimeout(r, 1500));
       const before = sink.written;
       expect(before).toBeGreaterThan(3);
       daemon.updateConfig((c) => ({ ...c, effect: { ...c.effect, background: '/nonexistent/other.png' } }));
-      daemon.updateConfig((c) => ({ ...c, segmentation: { ...c.segmentation, mask: { ...c.segmentation.mask, threshold: 0.7 } } }));
+      daemon.updateConfig((c) => ({
+        ...c,
+        segmentation: { ...c.segmentation, mask: { ...c.segmentation.mask, threshold: 0.7 } },
+      }));
       await new Promise((r) => setTimeout(r, 1500));
       expect(sink.written).toBeGreaterThan(before + 3);
       expect(daemon.stats().state).toBe('running');
@@ -78,7 +83,9 @@ describe('daemon with the mask effects and bad input', () => {
       const before = sink.written;
       await new Promise((r) => setTimeout(r, 1000));
       expect(sink.written).toBeGreaterThan(before + 3);
-      expect(lines.join('')).toMatch(/keeping the previous background: image \/nonexistent\/other\.png does not exist/);
+      expect(lines.join('')).toMatch(
+        /keeping the previous background: image \/nonexistent\/other\.png does not exist/,
+      );
       expect(daemon.stats().state).toBe('running');
     } finally {
       await daemon.stop();

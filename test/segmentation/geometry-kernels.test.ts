@@ -129,9 +129,10 @@ describe('pixel kernels', () => {
       rgb.set(person ? [255, 0, 0] : [0, 0, 255], i * 3);
       alpha[i] = person ? 1 : 0;
     }
-    const out = personAwareBlur(rgb, alpha, w, h, 4);
-    const at = (x: number) => [...out.data.subarray((5 * w + x) * 4, (5 * w + x) * 4 + 3)];
-    expect(at(9)).toEqual([0, 0, 255]); // right next to the person: still pure background blue
+    const out = personAwareBlur(rgb, alpha, w, h, 8); // computed at half resolution: 10x5
+    expect([out.width, out.height]).toEqual([10, 5]);
+    const at = (x: number) => [...out.data.subarray((2 * out.width + x) * 4, (2 * out.width + x) * 4 + 3)];
+    expect(at(4)).toEqual([0, 0, 255]); // right next to the person: still pure background blue
   });
 });
 

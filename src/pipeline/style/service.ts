@@ -197,6 +197,16 @@ export class StyleService extends SafeEmitter {
     };
   }
 
+  /** Styles for a control panel ([] until the service is open). */
+  list(): { name: string; file: string }[] {
+    return this.libraryInstance?.list().map((e) => ({ name: e.name, file: e.file })) ?? [];
+  }
+
+  /** A style's 160x160 JPEG thumbnail, or undefined (unknown style, or the service not open). */
+  thumbnail(name: string): Buffer | undefined {
+    return this.libraryInstance?.get(name)?.thumbnail;
+  }
+
   /** The style commands on the daemon's bus; returns a function that removes them. */
   registerCommands(bus: CommandBus): () => void {
     const off = [
