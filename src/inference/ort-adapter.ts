@@ -126,7 +126,8 @@ export async function openOrtSession(
  * H200: 13.8 -> 10.7 ms per 384x384 tile), and our graphs are fixed, so it is turned off.
  */
 function providerConfig(provider: string): ort.InferenceSession.ExecutionProviderConfig {
-  if (provider === 'webgpu') return { name: 'webgpu', validationMode: 'disabled' } as ort.InferenceSession.ExecutionProviderConfig;
+  if (provider === 'webgpu')
+    return { name: 'webgpu', validationMode: 'disabled' } as ort.InferenceSession.ExecutionProviderConfig;
   return provider;
 }
 

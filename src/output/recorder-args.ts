@@ -20,7 +20,13 @@ export interface RecorderArgsOptions {
   encoder: string;
   crf: number;
   preset: string;
-  /** live: frames stamped with the time they arrive; constant: frame k at k/fps (render). */
+  /**
+   * live ('wallclock'): the Recorder paces frames to the wall clock (duplicating or skipping so that
+   * frame k belongs at k/fps since the recording started), and x264 runs with zero latency;
+   * constant (render): every input frame once, frame k at k/fps.
+   * Both reach ffmpeg as constant-rate raw video: stamping by arrival time (-use_wallclock_as_timestamps)
+   * lost the encoder's start-up second, so a 3 s recording came out ~2 s long.
+   */
   timing: 'wallclock' | 'constant';
   /** Copy the audio of this file into the recording (file inputs only). */
   audioFrom?: { path: string; loop: boolean };
@@ -47,7 +53,6 @@ export function buildRecorderArgs(o: RecorderArgsOptions): string[] {
   const keyint = Math.max(1, Math.round(o.fps));
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'];
   if (o.encoder === 'h264_vaapi') args.push('-vaapi_device', '/dev/dri/renderD128');
-  if (o.timing === 'wallclock') args.push('-use_wallclock_as_timestamps', '1');
   args.push('-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${o.width}x${o.height}`, '-r', String(o.fps));
   args.push('-i', 'pipe:0');
   if (o.audioFrom) {
@@ -57,9 +62,9 @@ export function buildRecorderArgs(o: RecorderArgsOptions): string[] {
   args.push('-map', '0:v:0');
   if (o.audioFrom) args.push('-map', '1:a:0?', ...audioCodec(container));
   args.push(...videoCodec(container, o));
-  // Keyframes at most 1 s apart (by time, so variable-rate live input keeps the promise too).
+  // Keyframes at most 1 s apart.
   args.push('-g', String(keyint), '-force_key_frames', 'expr:gte(t,n_forced*1)');
-  args.push(...(o.timing === 'wallclock' ? ['-fps_mode', 'vfr'] : ['-fps_mode', 'passthrough']));
+  args.push('-fps_mode', 'passthrough');
   if (o.audioFrom?.loop) args.push('-shortest');
   args.push(...muxer(container), o.path);
   return args;

@@ -36,6 +36,9 @@ export interface RecorderOptions extends Omit<RecorderArgsOptions, 'encoder' | '
 
 type RecorderState = SinkStats['state'];
 
+/** At most this many repeats of one frame per write, so repaying a gap never floods the pipe at once. */
+const MAX_REPEATS = 8;
+
 export class Recorder implements BackpressureSink {
   readonly name: string;
   readonly path: string;
@@ -55,6 +58,9 @@ export class Recorder implements BackpressureSink {
   private crashes = 0;
   private encoderStartedAt = 0;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Live pacing: frame slots handed to ffmpeg (repeats included) and when slot 0 began. */
+  private slots = 0;
+  private pacedSince: number | undefined;
 
   constructor(private readonly options: RecorderOptions) {
     containerFor(options.path); // unknown extension: a one-line error before anything starts
@@ -106,9 +112,34 @@ export class Recorder implements BackpressureSink {
       this.dropped++;
       return false;
     }
-    stdin.write(frame.data);
-    this.written++;
+    const copies = this.isLive ? this.pace(performance.now()) : 1;
+    if (copies === 0) return true; // early by jitter: this slot of the constant-rate file is already filled
+    // Repeats share the frame's memory (frames are immutable), so a repaid gap costs no copies.
+    for (let i = 0; i < copies; i++) stdin.write(frame.data);
+    this.written += copies; // frames in the file, repeats included
+    this.slots += copies;
     return true;
+  }
+
+  private get isLive(): boolean {
+    return (this.options.timing ?? 'wallclock') === 'wallclock';
+  }
+
+  /**
+   * How many times to write this frame so that slot k of the constant-rate file stays at k/fps of wall
+   * time since the first frame: 0 when frames come faster than fps, >1 to fill a gap (encoder start-up,
+   * a stall upstream). A debt over 2 s is forgiven, so an encoder that cannot keep up never makes the
+   * file run ahead of the clock for long.
+   */
+  private pace(now: number): number {
+    if (this.pacedSince === undefined) this.pacedSince = now - 1000 / this.options.fps;
+    const due = Math.floor(((now - this.pacedSince) / 1000) * this.options.fps);
+    let owed = due - this.slots;
+    if (owed > this.options.fps * 2) {
+      this.slots = due - 1;
+      owed = 1;
+    }
+    return Math.max(0, Math.min(owed, MAX_REPEATS));
   }
 
   waitWritable(): Promise<void> {
@@ -168,6 +199,8 @@ export class Recorder implements BackpressureSink {
     this.child = child;
     this.state = 'running';
     this.encoderStartedAt = performance.now();
+    this.slots = 0;
+    this.pacedSince = undefined;
     this.stderrTail = [];
     child.stdin?.on('error', () => {}); // EPIPE when ffmpeg dies: handled by 'close' below
     child.stderr?.setEncoding('utf8');

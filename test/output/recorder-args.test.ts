@@ -28,10 +28,10 @@ describe('buildRecorderArgs', () => {
     expect(args.endsWith('out.mkv')).toBe(true);
   });
 
-  it('live: wallclock timestamps, zero-latency x264; render: constant rate, full x264', () => {
-    expect(joined({})).toContain('-use_wallclock_as_timestamps 1');
+  it('live: constant-rate input paced by the recorder, zero-latency x264; render: full x264', () => {
+    expect(joined({})).not.toContain('-use_wallclock_as_timestamps');
+    expect(joined({})).toContain('-fps_mode passthrough');
     expect(joined({})).toContain('-tune zerolatency');
-    expect(joined({ timing: 'constant' })).not.toContain('wallclock');
     expect(joined({ timing: 'constant' })).not.toContain('zerolatency');
   });
 

@@ -16,7 +16,8 @@ import { isStyleFile, styleNameFromFile } from './names.ts';
  * Everything the style effects share across effect switches: the stylizer worker (both models), the
  * style library, the mixer (current style, strength, morph) and the commands that drive them. One per
  * daemon; effects get it through EffectContext.style (or build a private one, e.g. in `render`).
- * Event 'changed' ({ style, strength, morphMs, at }) after every style/strength change.
+ * Events: 'opened' () once the models and library are up (service.ready); 'changed'
+ * ({ style, strength, morphMs, at }) after every style/strength change.
  */
 
 export const STYLE_EFFECTS: readonly EffectName[] = ['style-background', 'style-person', 'style-frame'];
@@ -114,6 +115,7 @@ export class StyleService extends SafeEmitter {
       (style.name && ((await this.imageStyle(style.name)) ?? library.get(style.name))) || library.list()[0];
     if (style.name && first?.name !== style.name && first?.file !== style.name)
       this.log.warn(`style '${style.name}' not found in ${library.folder}; using '${first?.name ?? 'none'}'`);
+    this.safeEmit('opened');
     if (first) this.apply(first, 0);
     else
       library.once('added', (entry: StyleEntry) => {
