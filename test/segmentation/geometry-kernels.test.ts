@@ -119,6 +119,82 @@ describe('pixel kernels', () => {
     expect(red(3)).toBeLessThan(red(4));
   });
 
+  it('settled spans (copied 32 bits at a time) match the per-pixel formula', () => {
+    const [w, h, gw, gh] = [40, 20, 8, 4];
+    let seed = 3;
+    const rand = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const frame = new Uint8Array(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : Math.floor(rand() * 256)));
+    // Left columns settled at 0, right columns settled at 1, a mixed band between.
+    const a = new Float32Array(gw * gh).map((_, i) => (i % gw === 3 || i % gw === 4 ? rand() - 0.5 : 0));
+    const b = new Float32Array(gw * gh).map((_, i) => (i % gw < 3 ? 0 : i % gw > 4 ? 1 : rand()));
+    const bgSmall = new Uint8Array(4 * 2 * 4).map((_, i) => (i % 4 === 3 ? 255 : Math.floor(rand() * 256)));
+    for (const mode of ['blend', 'mask', 'transparent'] as const) {
+      const out = new Uint8Array(w * h * 4);
+      compositeRows(
+        {
+          frame,
+          width: w,
+          height: h,
+          out,
+          coeffA: a,
+          coeffB: b,
+          gridWidth: gw,
+          gridHeight: gh,
+          mode,
+          foreground: { kind: 'frame' },
+          background: { kind: 'image', data: bgSmall, width: 4, height: 2 },
+        },
+        0,
+        h,
+      );
+      const bilinear = (
+        plane: ArrayLike<number>,
+        pw: number,
+        ph: number,
+        x: number,
+        y: number,
+        stride = 1,
+        c = 0,
+      ) => {
+        const sx = Math.min(pw - 1, Math.max(0, ((x + 0.5) * pw) / w - 0.5));
+        const sy = Math.min(ph - 1, Math.max(0, ((y + 0.5) * ph) / h - 0.5));
+        const x0 = Math.floor(sx);
+        const y0 = Math.floor(sy);
+        const x1 = Math.min(pw - 1, x0 + 1);
+        const y1 = Math.min(ph - 1, y0 + 1);
+        const at = (xx: number, yy: number) => plane[(yy * pw + xx) * stride + c];
+        const top = at(x0, y0) + (at(x1, y0) - at(x0, y0)) * (sx - x0);
+        const bottom = at(x0, y1) + (at(x1, y1) - at(x0, y1)) * (sx - x0);
+        return top + (bottom - top) * (sy - y0);
+      };
+      let worst = 0;
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const p = (y * w + x) * 4;
+          const luma = (0.299 * frame[p] + 0.587 * frame[p + 1] + 0.114 * frame[p + 2]) / 255;
+          const alpha = Math.min(
+            1,
+            Math.max(0, bilinear(a, gw, gh, x, y) * luma + bilinear(b, gw, gh, x, y)),
+          );
+          const expected =
+            mode === 'mask'
+              ? [alpha * 255, alpha * 255, alpha * 255, 255]
+              : mode === 'transparent'
+                ? [frame[p], frame[p + 1], frame[p + 2], alpha * 255]
+                : [0, 1, 2].map((c) => {
+                    const bg = bilinear(bgSmall, 4, 2, x, y, 4, c);
+                    return bg + (frame[p + c] - bg) * alpha;
+                  });
+          for (let c = 0; c < expected.length; c++)
+            worst = Math.max(worst, Math.abs(out[p + c] - expected[c]));
+        }
+      expect(worst, mode).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('person-aware blur keeps the person colour out of the background', () => {
     const w = 20;
     const h = 10;

@@ -19,9 +19,10 @@ export const TRANSFORM_MODELS: Record<StyleVariant, string> = {
 
 /**
  * 'auto' = the fastest variant that holds quality. Measured here (bench/style.bench.ts, ORT CPU,
- * 2 threads): int8 and fp16 cost the same per tile within noise (fp16 weights become fp32 at import,
- * int8 keeps quantize/dequantize pairs), both meet the golden (7.3/255); fp16 is first because its
- * picture is the closer to the float original. dynamic is imported at a fixed 384 too and is no faster.
+ * 2 threads, 384 tile p50): fp16 42-45 ms, int8 44-125 ms, dynamic 42-50 ms (imported at a fixed 384,
+ * so no faster); int8 was never faster and up to 3x slower when the cores are contended (its
+ * quantize/dequantize pairs stay in the graph), fp16 weights become fp32 at import. All meet the golden
+ * (fp16 7.3/255), so fp16 first.
  */
 export const AUTO_VARIANT_ORDER: readonly StyleVariant[] = ['fp16', 'int8', 'dynamic'];
 

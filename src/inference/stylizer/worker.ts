@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { DeviceName } from '../../config/schema.ts';
 import { createSession } from '../runtime.ts';
 import { resizeRgba } from './preprocess.ts';
@@ -51,8 +51,8 @@ export type WorkerReply =
     }
   | { id: number; kind: 'error'; message: string; cancelled?: boolean };
 
-const port = parentPort;
-if (!port) throw new Error('stylizer worker started outside a worker thread');
+if (!parentPort) throw new Error('stylizer worker started outside a worker thread');
+const port: MessagePort = parentPort;
 const init = workerData as WorkerInit;
 
 // Inline: this thread is already off the main thread. No spinning: ORT's idle threads would burn the

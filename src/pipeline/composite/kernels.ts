@@ -151,18 +151,50 @@ function alphaAt(
   return q < 0 ? 0 : Math.min(q, 1);
 }
 
+/** Alpha below this (or above 1 - this) is treated as exactly 0 (or 1): under half a grey level. */
+const SETTLED = 0.5 / 255;
+
+/**
+ * Per grid point: 0 when alpha = A * luma + B stays <= SETTLED for every luma in [0, 1], 1 when it stays
+ * >= 1 - SETTLED, 2 otherwise. Between grid points alpha is a convex combination of the corners' values
+ * (bilinear weights), so four settled corners of one class settle every pixel between them.
+ */
+function settledClasses(a: Float32Array, b: Float32Array): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const lo = Math.min(b[i], a[i] + b[i]);
+    const hi = Math.max(b[i], a[i] + b[i]);
+    out[i] = hi <= SETTLED ? 0 : lo >= 1 - SETTLED ? 1 : 2;
+  }
+  return out;
+}
+
+/** 32-bit view of an RGBA byte array (undefined when not 4-byte aligned: then the per-pixel path runs). */
+function words(bytes: Uint8Array): Uint32Array | undefined {
+  return bytes.byteOffset % 4 === 0
+    ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2)
+    : undefined;
+}
+
 /**
  * One fused pass per row: alpha from the coefficients, the layers read in place (frame-sized) or
  * stretched (small images: two cached stretched rows blended vertically inline), one 32-bit store per
  * pixel (little-endian RGBA); `| 0` keeps every value an int (no float->uint8 conversion path).
+ * Spans between grid columns whose alpha is settled at 0 or 1 (most of a frame: inside the person or
+ * far from it) are copied or filled 32 bits at a time instead.
  */
 export function compositeRows(job: CompositeJob, rowStart: number, rowEnd: number): void {
-  const { width, height, mode, frame } = job;
+  const { width, height, mode, frame, gridWidth } = job;
   const out = new Uint32Array(job.out.buffer, job.out.byteOffset, job.out.length >> 2);
-  const gx = new Taps(job.gridWidth, width);
+  const gx = new Taps(gridWidth, width);
   const gy = new Taps(job.gridHeight, height);
-  const coeffA = new StretchedRows(job.coeffA, job.gridWidth, 1, gx);
-  const coeffB = new StretchedRows(job.coeffB, job.gridWidth, 1, gx);
+  const coeffA = new StretchedRows(job.coeffA, gridWidth, 1, gx);
+  const coeffB = new StretchedRows(job.coeffB, gridWidth, 1, gx);
+  const settled = settledClasses(job.coeffA, job.coeffB);
+  // Pixels [spanStart[c], spanStart[c + 1]) lie between grid columns c and c + 1.
+  const spanStart = new Int32Array(gridWidth + 1).fill(width);
+  for (let x = width - 1; x >= 0; x--) spanStart[gx.i0[x]] = x;
+  for (let c = gridWidth - 1; c >= 0; c--) spanStart[c] = Math.min(spanStart[c], spanStart[c + 1]);
   const fgRows = new LayerRows(job.foreground, job);
   const bg = job.background;
   const bgStretched =
@@ -173,52 +205,110 @@ export function compositeRows(job: CompositeJob, rowStart: number, rowEnd: numbe
         }
       : undefined;
   const bgRows = bgStretched ? undefined : new LayerRows(bg, job);
+  const wordViews = new Map<Uint8Array, Uint32Array | undefined>();
+  const wordsOf = (bytes: Uint8Array) => {
+    if (!wordViews.has(bytes)) wordViews.set(bytes, words(bytes));
+    return wordViews.get(bytes);
+  };
   for (let y = rowStart; y < rowEnd; y++) {
     const wy = gy.w[y];
-    const a0 = coeffA.row(gy.i0[y]);
-    const a1 = coeffA.row(gy.i1[y]);
-    const b0 = coeffB.row(gy.i0[y]);
-    const b1 = coeffB.row(gy.i1[y]);
+    const r0 = gy.i0[y];
+    const r1 = gy.i1[y];
+    const a0 = coeffA.row(r0);
+    const a1 = coeffA.row(r1);
+    const b0 = coeffB.row(r0);
+    const b1 = coeffB.row(r1);
     const o0 = y * width;
     const p0 = o0 * 4;
-    if (mode === 'mask') {
-      for (let x = 0, p = p0; x < width; x++, p += 4) {
-        const v = (alphaAt(frame, p, a0, a1, b0, b1, x, wy) * 255 + 0.5) | 0;
-        out[o0 + x] = (v | (v << 8) | (v << 16) | 0xff000000) >>> 0;
-      }
-      continue;
+    const [fg, fo] = mode === 'mask' ? [frame, p0] : fgRows.read(y);
+    const fgWords = wordsOf(fg);
+    let top: Float32Array | undefined;
+    let bottom: Float32Array | undefined;
+    let v = 0;
+    let bgBytes: Uint8Array = frame;
+    let bo = 0;
+    if (mode === 'blend' && bgStretched) {
+      top = bgStretched.rows.row(bgStretched.ty.i0[y]);
+      bottom = bgStretched.rows.row(bgStretched.ty.i1[y]);
+      v = bgStretched.ty.w[y];
+    } else if (mode === 'blend') {
+      [bgBytes, bo] = bgRows!.read(y);
     }
-    const [fg, fo] = fgRows.read(y);
-    if (mode === 'transparent') {
-      for (let x = 0, p = p0, f = fo; x < width; x++, p += 4, f += 4) {
-        const a = (alphaAt(frame, p, a0, a1, b0, b1, x, wy) * fg[f + 3] + 0.5) | 0;
-        out[o0 + x] = (fg[f] | (fg[f + 1] << 8) | (fg[f + 2] << 16) | (a << 24)) >>> 0;
+    const bgWords = mode === 'blend' && !bgStretched ? wordsOf(bgBytes) : undefined;
+    for (let c = 0; c < gridWidth; c++) {
+      const xs = spanStart[c];
+      const xe = spanStart[c + 1];
+      if (xs >= xe) continue;
+      const c1 = Math.min(c + 1, gridWidth - 1);
+      const k = settled[r0 * gridWidth + c];
+      const settledHere =
+        k !== 2 &&
+        settled[r0 * gridWidth + c1] === k &&
+        settled[r1 * gridWidth + c] === k &&
+        settled[r1 * gridWidth + c1] === k;
+      if (settledHere) {
+        if (mode === 'mask') {
+          out.fill(k === 1 ? 0xffffffff : 0xff000000, o0 + xs, o0 + xe);
+          continue;
+        }
+        if (k === 1 && fgWords && mode !== 'transparent') {
+          const w0 = (fo >> 2) + xs;
+          for (let x = xs, w = w0; x < xe; x++, w++) out[o0 + x] = (fgWords[w] | 0xff000000) >>> 0;
+          continue;
+        }
+        if (k === 1 && fgWords) {
+          out.set(fgWords.subarray((fo >> 2) + xs, (fo >> 2) + xe), o0 + xs);
+          continue;
+        }
+        if (k === 0 && mode === 'blend' && bgWords) {
+          const w0 = (bo >> 2) + xs;
+          for (let x = xs, w = w0; x < xe; x++, w++) out[o0 + x] = (bgWords[w] | 0xff000000) >>> 0;
+          continue;
+        }
+        if (k === 0 && mode === 'blend' && top && bottom) {
+          for (let x = xs, b = xs * 4; x < xe; x++, b += 4) {
+            const r = (top[b] + (bottom[b] - top[b]) * v + 0.5) | 0;
+            const g = (top[b + 1] + (bottom[b + 1] - top[b + 1]) * v + 0.5) | 0;
+            const bl = (top[b + 2] + (bottom[b + 2] - top[b + 2]) * v + 0.5) | 0;
+            out[o0 + x] = (r | (g << 8) | (bl << 16) | 0xff000000) >>> 0;
+          }
+          continue;
+        }
       }
-      continue;
-    }
-    if (bgStretched) {
-      const top = bgStretched.rows.row(bgStretched.ty.i0[y]);
-      const bottom = bgStretched.rows.row(bgStretched.ty.i1[y]);
-      const v = bgStretched.ty.w[y];
-      for (let x = 0, p = p0, f = fo, b = 0; x < width; x++, p += 4, f += 4, b += 4) {
-        const a = alphaAt(frame, p, a0, a1, b0, b1, x, wy);
-        const br = top[b] + (bottom[b] - top[b]) * v;
-        const bgG = top[b + 1] + (bottom[b + 1] - top[b + 1]) * v;
-        const bb = top[b + 2] + (bottom[b + 2] - top[b + 2]) * v;
-        const r = (br + (fg[f] - br) * a + 0.5) | 0;
-        const g = (bgG + (fg[f + 1] - bgG) * a + 0.5) | 0;
-        const bl = (bb + (fg[f + 2] - bb) * a + 0.5) | 0;
-        out[o0 + x] = (r | (g << 8) | (bl << 16) | 0xff000000) >>> 0;
+      if (mode === 'mask') {
+        for (let x = xs, p = p0 + xs * 4; x < xe; x++, p += 4) {
+          const m = (alphaAt(frame, p, a0, a1, b0, b1, x, wy) * 255 + 0.5) | 0;
+          out[o0 + x] = (m | (m << 8) | (m << 16) | 0xff000000) >>> 0;
+        }
+      } else if (mode === 'transparent') {
+        for (let x = xs, p = p0 + xs * 4, f = fo + xs * 4; x < xe; x++, p += 4, f += 4) {
+          const a = (alphaAt(frame, p, a0, a1, b0, b1, x, wy) * fg[f + 3] + 0.5) | 0;
+          out[o0 + x] = (fg[f] | (fg[f + 1] << 8) | (fg[f + 2] << 16) | (a << 24)) >>> 0;
+        }
+      } else if (top && bottom) {
+        for (let x = xs, p = p0 + xs * 4, f = fo + xs * 4, b = xs * 4; x < xe; x++, p += 4, f += 4, b += 4) {
+          const a = alphaAt(frame, p, a0, a1, b0, b1, x, wy);
+          const br = top[b] + (bottom[b] - top[b]) * v;
+          const bgG = top[b + 1] + (bottom[b + 1] - top[b + 1]) * v;
+          const bb = top[b + 2] + (bottom[b + 2] - top[b + 2]) * v;
+          const r = (br + (fg[f] - br) * a + 0.5) | 0;
+          const g = (bgG + (fg[f + 1] - bgG) * a + 0.5) | 0;
+          const bl = (bb + (fg[f + 2] - bb) * a + 0.5) | 0;
+          out[o0 + x] = (r | (g << 8) | (bl << 16) | 0xff000000) >>> 0;
+        }
+      } else {
+        for (
+          let x = xs, p = p0 + xs * 4, f = fo + xs * 4, b = bo + xs * 4;
+          x < xe;
+          x++, p += 4, f += 4, b += 4
+        ) {
+          const a = alphaAt(frame, p, a0, a1, b0, b1, x, wy);
+          const r = (bgBytes[b] + (fg[f] - bgBytes[b]) * a + 0.5) | 0;
+          const g = (bgBytes[b + 1] + (fg[f + 1] - bgBytes[b + 1]) * a + 0.5) | 0;
+          const bl = (bgBytes[b + 2] + (fg[f + 2] - bgBytes[b + 2]) * a + 0.5) | 0;
+          out[o0 + x] = (r | (g << 8) | (bl << 16) | 0xff000000) >>> 0;
+        }
       }
-      continue;
-    }
-    const [bgBytes, bo] = bgRows!.read(y);
-    for (let x = 0, p = p0, f = fo, b = bo; x < width; x++, p += 4, f += 4, b += 4) {
-      const a = alphaAt(frame, p, a0, a1, b0, b1, x, wy);
-      const r = (bgBytes[b] + (fg[f] - bgBytes[b]) * a + 0.5) | 0;
-      const g = (bgBytes[b + 1] + (fg[f + 1] - bgBytes[b + 1]) * a + 0.5) | 0;
-      const bl = (bgBytes[b + 2] + (fg[f + 2] - bgBytes[b + 2]) * a + 0.5) | 0;
-      out[o0 + x] = (r | (g << 8) | (bl << 16) | 0xff000000) >>> 0;
     }
   }
 }

@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import type { Config, MaskSettings } from '../../config/schema.ts';
 import { makeFrame } from '../../core/frame.ts';
 import type { Logger } from '../../core/log.ts';
@@ -51,7 +52,10 @@ export async function maskImage(
   const frame = makeFrame({ width, height, data: rgba, pts: 0, seq: 0, readAt: performance.now() });
   const mask = await people.mask(frame);
   const view = await people.composite(frame, mask, { mode: 'mask' });
-  const grey = new Uint8Array(width * height);
-  for (let i = 0; i < grey.length; i++) grey[i] = view.data[i * 4];
-  return { grey, width, height };
+  // The grey channel out of RGBA by libvips (off the main thread), not a JS loop over the image.
+  const grey = await sharp(view.data, { raw: { width, height, channels: 4 } })
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
+  return { grey: new Uint8Array(grey.buffer, grey.byteOffset, grey.length), width, height };
 }

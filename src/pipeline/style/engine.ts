@@ -16,6 +16,9 @@ import { BackgroundPlate, dilateMax, gatherPlane, gatherRgba, nearestLut } from 
  * After a style change the first stylization is a single padded tile (fast), then full detail follows.
  */
 
+/** Shortest gap between repaints triggered only by background revealed as the person moves. */
+export const REVEAL_GAP_MS = 750;
+
 /** Live targets (style-frame, style-person) drop to one tile per frame below this rate. */
 export const LIVE_MIN_FPS = 15;
 
@@ -182,11 +185,14 @@ export class StyleEngine {
     } else {
       const minGap = 1000 / this.options.refreshFps;
       if (now - this.lastStart < minGap) return;
+      // Revealed background mostly sits beside the person, where the filled plate already looks right:
+      // repaint for it at most every REVEAL_GAP_MS, so a moving person does not keep the CPU busy.
+      const sinceLast = now - this.lastStart;
       due =
         this.options.target === 'live' ||
         this.sceneChanged ||
-        this.revealedSince > 0.003 ||
-        now - this.lastStart >= (this.options.steadyMs ?? 2000);
+        (this.revealedSince > 0.005 && sinceLast >= REVEAL_GAP_MS) ||
+        sinceLast >= (this.options.steadyMs ?? 2000);
     }
     if (!due) return;
     if (this.options.target === 'live' && !single) single = this.liveWantsSingle();
