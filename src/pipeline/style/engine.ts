@@ -90,6 +90,9 @@ export class StyleEngine {
   private sceneChanged = false;
   private wasMorphing = false;
   private disposed = false;
+  /** Failed stylizations in a row, and the timer that retries after them (backoff, never a hot loop). */
+  private failedInRow = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly log: Logger;
   private readonly timing = { stylize: new RollingWindow(), plate: new RollingWindow() };
@@ -163,9 +166,10 @@ export class StyleEngine {
     this.timing.plate.push(performance.now() - t0);
   }
 
-  /** Starts a stylization when one is due and the backend is free. */
+  /** Starts a stylization when one is due and the backend is free (and not backing off after failures). */
   private kick(now: number): void {
     if (this.busy || this.disposed) return;
+    if (this.failedInRow > 0 && now - this.lastStart < retryDelayMs(this.failedInRow)) return;
     const bottleneck = this.mixer.bottleneckAt(now);
     if (!bottleneck) return;
     if (this.options.target === 'background' ? !this.plate?.coverage : !this.newest) return;
@@ -258,17 +262,23 @@ export class StyleEngine {
         const ms = performance.now() - started;
         this.timing.stylize.push(ms);
         if (!single) this.fullMs = this.fullMs === undefined ? ms : this.fullMs * 0.7 + ms * 0.3;
+        this.failedInRow = 0;
       })
       .catch((error: Error & { cancelled?: boolean }) => {
         if (error.cancelled) return;
+        this.failedInRow++;
         this.counts.failures++;
         if (this.counts.failures <= 3 || this.counts.failures % 100 === 0)
           this.log.warn(`stylization failed (${this.counts.failures}x): ${error.message}`);
       })
       .finally(() => {
         this.busy = false;
+        if (this.disposed) return;
         // Chain the next one straight away when it is due (morphs, follow-ups), not at the next frame.
-        if (!this.disposed) this.kick(this.now());
+        // After a failure, back off: a backend that rejects at once (its worker gone) would otherwise
+        // spin this chain in microtasks and freeze the event loop, and with it the stream.
+        if (this.failedInRow === 0) this.kick(this.now());
+        else this.retryTimer = setTimeout(() => this.kick(this.now()), retryDelayMs(this.failedInRow)).unref();
       });
   }
 
@@ -315,5 +325,9 @@ export class StyleEngine {
 
   dispose(): void {
     this.disposed = true;
+    clearTimeout(this.retryTimer);
   }
 }
+
+/** 100 ms after the first failure, doubling to 5 s. */
+const retryDelayMs = (failedInRow: number): number => Math.min(5000, 100 * 2 ** (failedInRow - 1));
