@@ -145,7 +145,9 @@ describe('style switch by CustomEvent in `stylecast run`', () => {
     expect(changed, `OBS never showed the new style; daemon said:\n${output}`).toBeDefined();
     // 'applied' includes the style engine computing the new style's vector (setStyle resolves after it);
     // the OBS path alone (event -> bus -> frame in OBS) is held to 500 ms in custom-event.test.ts.
+    // Measured 334-463 ms in full-suite runs here (the issue's 500 ms); the bound leaves room for a CI
+    // machine running two test files at once.
     expect(appliedMs).toBeLessThan(2000);
-    expect(visibleMs).toBeLessThan(15_000);
+    expect(visibleMs).toBeLessThan(3000);
   });
 });

@@ -34,37 +34,25 @@ export function rgbaToTensor(
   outHeight: number,
   out: Float32Array = new Float32Array(outWidth * outHeight * 3),
 ): Float32Array {
-  const sx = rect.width / outWidth;
-  const sy = rect.height / outHeight;
   // Reads outside the image (a tile hanging over the frame edge) clamp to the edge pixels.
   const minX = Math.max(0, Math.floor(rect.x));
   const minY = Math.max(0, Math.floor(rect.y));
   const maxX = Math.min(srcWidth, Math.ceil(rect.x + rect.width)) - 1;
   const maxY = Math.min(srcHeight, Math.ceil(rect.y + rect.height)) - 1;
-  const x0s = new Int32Array(outWidth);
-  const x1s = new Int32Array(outWidth);
-  const fxs = new Float32Array(outWidth);
-  for (let ox = 0; ox < outWidth; ox++) {
-    const fx = Math.max(minX, Math.min(maxX, rect.x + (ox + 0.5) * sx - 0.5));
-    const x0 = Math.floor(fx);
-    x0s[ox] = x0 * 4;
-    x1s[ox] = Math.min(maxX, x0 + 1) * 4;
-    fxs[ox] = fx - x0;
-  }
+  const xs = bilinearTaps(rect.x, rect.width / outWidth, outWidth, minX, maxX);
+  const ys = bilinearTaps(rect.y, rect.height / outHeight, outHeight, minY, maxY);
   const k = 1 / 255;
   let o = 0;
   for (let oy = 0; oy < outHeight; oy++) {
-    const fy = Math.max(minY, Math.min(maxY, rect.y + (oy + 0.5) * sy - 0.5));
-    const y0 = Math.floor(fy);
-    const wy = fy - y0;
-    const row0 = y0 * srcWidth * 4;
-    const row1 = Math.min(maxY, y0 + 1) * srcWidth * 4;
+    const wy = ys.weight[oy];
+    const row0 = ys.first[oy] * srcWidth * 4;
+    const row1 = ys.second[oy] * srcWidth * 4;
     for (let ox = 0; ox < outWidth; ox++) {
-      const wx = fxs[ox];
-      const a = row0 + x0s[ox];
-      const b = row0 + x1s[ox];
-      const c = row1 + x0s[ox];
-      const d = row1 + x1s[ox];
+      const wx = xs.weight[ox];
+      const a = row0 + xs.first[ox] * 4;
+      const b = row0 + xs.second[ox] * 4;
+      const c = row1 + xs.first[ox] * 4;
+      const d = row1 + xs.second[ox] * 4;
       for (let ch = 0; ch < 3; ch++) {
         const top = rgba[a + ch] + (rgba[b + ch] - rgba[a + ch]) * wx;
         const bottom = rgba[c + ch] + (rgba[d + ch] - rgba[c + ch]) * wx;
@@ -100,31 +88,19 @@ export function resizeRgba(
   outHeight: number,
   out: Uint8Array = new Uint8Array(outWidth * outHeight * 4),
 ): Uint8Array {
-  const sx = srcWidth / outWidth;
-  const sy = srcHeight / outHeight;
-  const x0s = new Int32Array(outWidth);
-  const x1s = new Int32Array(outWidth);
-  const fxs = new Float32Array(outWidth);
-  for (let ox = 0; ox < outWidth; ox++) {
-    const fx = Math.max(0, Math.min(srcWidth - 1, (ox + 0.5) * sx - 0.5));
-    const x0 = Math.floor(fx);
-    x0s[ox] = x0 * 4;
-    x1s[ox] = Math.min(srcWidth - 1, x0 + 1) * 4;
-    fxs[ox] = fx - x0;
-  }
+  const xs = bilinearTaps(0, srcWidth / outWidth, outWidth, 0, srcWidth - 1);
+  const ys = bilinearTaps(0, srcHeight / outHeight, outHeight, 0, srcHeight - 1);
   let o = 0;
   for (let oy = 0; oy < outHeight; oy++) {
-    const fy = Math.max(0, Math.min(srcHeight - 1, (oy + 0.5) * sy - 0.5));
-    const y0 = Math.floor(fy);
-    const wy = fy - y0;
-    const row0 = y0 * srcWidth * 4;
-    const row1 = Math.min(srcHeight - 1, y0 + 1) * srcWidth * 4;
+    const wy = ys.weight[oy];
+    const row0 = ys.first[oy] * srcWidth * 4;
+    const row1 = ys.second[oy] * srcWidth * 4;
     for (let ox = 0; ox < outWidth; ox++) {
-      const wx = fxs[ox];
-      const a = row0 + x0s[ox];
-      const b = row0 + x1s[ox];
-      const c = row1 + x0s[ox];
-      const d = row1 + x1s[ox];
+      const wx = xs.weight[ox];
+      const a = row0 + xs.first[ox] * 4;
+      const b = row0 + xs.second[ox] * 4;
+      const c = row1 + xs.first[ox] * 4;
+      const d = row1 + xs.second[ox] * 4;
       for (let ch = 0; ch < 4; ch++) {
         const top = rgba[a + ch] + (rgba[b + ch] - rgba[a + ch]) * wx;
         const bottom = rgba[c + ch] + (rgba[d + ch] - rgba[c + ch]) * wx;
@@ -133,6 +109,23 @@ export function resizeRgba(
     }
   }
   return out;
+}
+
+/**
+ * The two source samples and the weight of the second, for each of `count` outputs along one axis:
+ * half-pixel centres (output i samples start + (i + 0.5) * scale - 0.5), clamped to [min, max].
+ */
+function bilinearTaps(start: number, scale: number, count: number, min: number, max: number) {
+  const first = new Int32Array(count);
+  const second = new Int32Array(count);
+  const weight = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const f = Math.max(min, Math.min(max, start + (i + 0.5) * scale - 0.5));
+    first[i] = Math.floor(f);
+    second[i] = Math.min(max, first[i] + 1);
+    weight[i] = f - first[i];
+  }
+  return { first, second, weight };
 }
 
 export const clampByte = (v: number): number => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
