@@ -278,7 +278,8 @@ export class StyleEngine {
         // After a failure, back off: a backend that rejects at once (its worker gone) would otherwise
         // spin this chain in microtasks and freeze the event loop, and with it the stream.
         if (this.failedInRow === 0) this.kick(this.now());
-        else this.retryTimer = setTimeout(() => this.kick(this.now()), retryDelayMs(this.failedInRow)).unref();
+        else
+          this.retryTimer = setTimeout(() => this.kick(this.now()), retryDelayMs(this.failedInRow)).unref();
       });
   }
 
