@@ -4,7 +4,13 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type RunningDaemon, sleep, startDaemon, tempDir } from '../faults/daemon-process.ts';
+import {
+  type RunningDaemon,
+  SMALL_TEST_INPUT,
+  sleep,
+  startDaemon,
+  tempDir,
+} from '../faults/daemon-process.ts';
 import { MODELS_DIR, STYLES_DIR } from '../helpers/shared.ts';
 import { type Corpus, makeCorpus } from './corpus.ts';
 
@@ -30,19 +36,7 @@ describe('bad input to a running daemon', () => {
     // One real painting among the bad files, so the library is not empty.
     symlinkSync(join(STYLES_DIR, 'hokusai_great_wave.jpg'), join(corpus.badStyles, 'hokusai_great_wave.jpg'));
     daemon = await startDaemon({
-      args: [
-        '--input',
-        'test',
-        '--width',
-        '320',
-        '--height',
-        '180',
-        '--fps',
-        '15',
-        '--effect',
-        'none',
-        '--no-obs',
-      ],
+      args: [...SMALL_TEST_INPUT, '--effect', 'none', '--no-obs'],
       env: {
         STYLECAST_STYLES: corpus.badStyles,
         STYLECAST_MODELS: MODELS_DIR,

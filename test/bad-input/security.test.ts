@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type RunningDaemon, startDaemon, tempDir } from '../faults/daemon-process.ts';
+import { type RunningDaemon, SMALL_TEST_INPUT, startDaemon, tempDir } from '../faults/daemon-process.ts';
 import { freePort } from '../helpers/obs.ts';
 
 /**
@@ -46,19 +46,7 @@ describe('secrets and listeners of a running daemon', () => {
     browserPort = await freePort();
     const nobody = await freePort();
     daemon = await startDaemon({
-      args: [
-        '--input',
-        'test',
-        '--width',
-        '320',
-        '--height',
-        '180',
-        '--fps',
-        '15',
-        '--effect',
-        'none',
-        '--obs',
-      ],
+      args: [...SMALL_TEST_INPUT, '--effect', 'none', '--obs'],
       env: {
         OBS_WEBSOCKET_URL: `ws://127.0.0.1:${nobody}`,
         OBS_WEBSOCKET_PASSWORD: OBS_PASSWORD,
@@ -108,21 +96,7 @@ describe('secrets and listeners of a running daemon', () => {
   it('the standalone browser-source output refuses a foreign origin too', async () => {
     {
       const out = await startDaemon({
-        args: [
-          '--input',
-          'test',
-          '--width',
-          '320',
-          '--height',
-          '180',
-          '--fps',
-          '15',
-          '--effect',
-          'none',
-          '--no-obs',
-          '--output',
-          `browser:${browserPort}`,
-        ],
+        args: [...SMALL_TEST_INPUT, '--effect', 'none', '--no-obs', '--output', `browser:${browserPort}`],
         env: { XDG_CONFIG_HOME: join(dir.path, 'config3') },
       });
       try {
@@ -144,21 +118,7 @@ describe('API bound off loopback', () => {
     const config = join(dir.path, 'config.json');
     writeFileSync(config, JSON.stringify({ api: { host: '0.0.0.0', token: API_TOKEN } }), { mode: 0o600 });
     daemon = await startDaemon({
-      args: [
-        '--input',
-        'test',
-        '--width',
-        '320',
-        '--height',
-        '180',
-        '--fps',
-        '15',
-        '--effect',
-        'none',
-        '--no-obs',
-        '--config',
-        config,
-      ],
+      args: [...SMALL_TEST_INPUT, '--effect', 'none', '--no-obs', '--config', config],
       env: { XDG_CONFIG_HOME: join(dir.path, 'config') },
     });
   }, 30_000);
@@ -190,21 +150,7 @@ describe('API bound off loopback', () => {
     writeFileSync(config, JSON.stringify({ api: { host: '0.0.0.0' } }));
     const home = join(dir.path, 'gen-config');
     const other = await startDaemon({
-      args: [
-        '--input',
-        'test',
-        '--width',
-        '320',
-        '--height',
-        '180',
-        '--fps',
-        '15',
-        '--effect',
-        'none',
-        '--no-obs',
-        '--config',
-        config,
-      ],
+      args: [...SMALL_TEST_INPUT, '--effect', 'none', '--no-obs', '--config', config],
       env: { XDG_CONFIG_HOME: home },
     });
     try {

@@ -45,6 +45,9 @@ export interface RunningDaemon {
   stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** The small, cheap live input most daemon tests run on: the test pattern at 320x180@15. */
+export const SMALL_TEST_INPUT = ['--input', 'test', '--width', '320', '--height', '180', '--fps', '15'];
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A temp dir removed by the returned function. */

@@ -2,7 +2,7 @@ import { cpSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR } from '../helpers/shared.ts';
-import { type RunningDaemon, startDaemon, tempDir } from './daemon-process.ts';
+import { type RunningDaemon, SMALL_TEST_INPUT, startDaemon, tempDir } from './daemon-process.ts';
 
 /**
  * A model file replaced with garbage while the daemon runs (on a temp copy of the models folder:
@@ -30,19 +30,7 @@ describe('model files replaced with garbage while running', () => {
   beforeAll(async () => {
     cpSync(MODELS_DIR, models, { recursive: true });
     daemon = await startDaemon({
-      args: [
-        '--input',
-        'test',
-        '--width',
-        '320',
-        '--height',
-        '180',
-        '--fps',
-        '15',
-        '--effect',
-        'blur-background',
-        '--no-obs',
-      ],
+      args: [...SMALL_TEST_INPUT, '--effect', 'blur-background', '--no-obs'],
       // A private cache, so no imported ONNX from an earlier run hides the garbage.
       env: { STYLECAST_MODELS: models, STYLECAST_CACHE: join(dir.path, 'cache') },
       readyTimeoutMs: 45_000,
