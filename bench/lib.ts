@@ -1,3 +1,5 @@
+import type { Frame } from '../src/core/frame.ts';
+import type { FrameSink, SinkStats } from '../src/core/lifecycle.ts';
 /**
  * Shared shape of benchmark results: each section is a titled table (rows of label -> value) with
  * optional notes. bench/index.ts prints them and writes them all as JSON.
@@ -72,3 +74,18 @@ export async function childCpuSeconds(pid: number | undefined): Promise<number |
 }
 
 export const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+/** A sink that only counts what it is given: measures the pipeline without any output cost. */
+export class CountingSink implements FrameSink {
+  readonly name = 'count';
+  written = 0;
+  async start() {}
+  async stop() {}
+  write(_frame: Frame) {
+    this.written++;
+    return true;
+  }
+  stats(): SinkStats {
+    return { name: this.name, state: 'running', written: this.written, dropped: 0 };
+  }
+}

@@ -1,9 +1,15 @@
 import { validateConfig } from '../src/config/load.ts';
-import type { Frame } from '../src/core/frame.ts';
-import type { FrameSink, SinkStats } from '../src/core/lifecycle.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { Daemon } from '../src/daemon.ts';
-import { type BenchOptions, type BenchSection, childCpuSeconds, flagValue, mb, sampleRss } from './lib.ts';
+import {
+  type BenchOptions,
+  type BenchSection,
+  CountingSink,
+  childCpuSeconds,
+  flagValue,
+  mb,
+  sampleRss,
+} from './lib.ts';
 
 /**
  * Passthrough: test pattern -> effect none -> a sink that only counts. Measures what the pipeline
@@ -11,20 +17,6 @@ import { type BenchOptions, type BenchSection, childCpuSeconds, flagValue, mb, s
  * p50/p95), CPU % of this process and of the capture ffmpeg, peak RSS. `--minutes N` adds a long
  * 720p run that reports RSS growth (target < 5 % after warm-up).
  */
-
-class CountingSink implements FrameSink {
-  readonly name = 'count';
-  written = 0;
-  async start() {}
-  async stop() {}
-  write(_frame: Frame) {
-    this.written++;
-    return true;
-  }
-  stats(): SinkStats {
-    return { name: this.name, state: 'running', written: this.written, dropped: 0 };
-  }
-}
 
 interface RunResult {
   row: Record<string, string | number>;

@@ -1,8 +1,6 @@
 import sharp from 'sharp';
 import { validateConfig } from '../src/config/load.ts';
 import { MaskSettings } from '../src/config/schema.ts';
-import type { Frame } from '../src/core/frame.ts';
-import type { FrameSink, SinkStats } from '../src/core/lifecycle.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { Daemon } from '../src/daemon.ts';
 import { createSession } from '../src/inference/runtime.ts';
@@ -18,7 +16,15 @@ import { maskImage } from '../src/pipeline/mask/segment-image.ts';
 import { StabilityMeter } from '../src/pipeline/mask/stability.ts';
 import { MODELS_DIR, media } from '../test/helpers/shared.ts';
 import { decodeFrames } from '../test/segmentation/decode.ts';
-import { type BenchOptions, type BenchSection, childCpuSeconds, flagValue, mb, sampleRss } from './lib.ts';
+import {
+  type BenchOptions,
+  type BenchSection,
+  CountingSink,
+  childCpuSeconds,
+  flagValue,
+  mb,
+  sampleRss,
+} from './lib.ts';
 
 /**
  * Segmentation: (1) live mask effects through the real daemon (clip looped at camera rate -> effect ->
@@ -26,20 +32,6 @@ import { type BenchOptions, type BenchSection, childCpuSeconds, flagValue, mb, s
  * fps, drops, CPU, RSS; (2) temporal stability of the mask on both clips; (3) where pixel work runs:
  * the compositing kernel on the main thread vs the worker pool, and sharp for the shrink step.
  */
-
-class CountingSink implements FrameSink {
-  readonly name = 'count';
-  written = 0;
-  async start() {}
-  async stop() {}
-  write(_frame: Frame) {
-    this.written++;
-    return true;
-  }
-  stats(): SinkStats {
-    return { name: this.name, state: 'running', written: this.written, dropped: 0 };
-  }
-}
 
 const CLIP = media('video', 'woman_plain_backdrop_720x720.mp4');
 
