@@ -194,7 +194,7 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
   const models = await measureModels(options.quick);
   const loop = await measureEventLoop(options.quick);
   const notes = [
-    `${THREADS} threads for both runtimes; median of ${options.quick ? 3 : 10} runs after one warm-up; same inputs`,
+    `${THREADS} threads for both runtimes; median of ${options.quick ? 3 : 10} runs after one warm-up; same inputs; ORT threads do not spin (as in stylecast), runs alternate with TFLite`,
     'speedup = TFLite 2.9 ms / ORT ms; GFLOP/s = 2 x GMAC / ORT time; peak = max RSS growth of a fresh process while opening and running the session',
     "variant 'import' is what stylecast runs; 'QDQ act.' keeps int8 activations as QuantizeLinear/DequantizeLinear pairs (TFLite's rounding)",
     ...new Set(models.filter((r) => r.note && r.note !== 'ONNX model').map((r) => `${r.model}: ${r.note}`)),

@@ -34,6 +34,30 @@ describe('boxBlur', () => {
     corner[0] = 4;
     expect(boxBlur(corner, 5, 5, 1)[0]).toBeCloseTo(1, 6);
   });
+
+  it('equals the mean over each clamped window for any size and radius (edge spans included)', () => {
+    for (const [w, h, r] of [
+      [1, 1, 1],
+      [3, 7, 1],
+      [7, 3, 2],
+      [16, 9, 3],
+      [9, 16, 8],
+      [5, 4, 20],
+      [40, 30, 2],
+    ]) {
+      const src = Float32Array.from({ length: w * h }, (_, i) => (Math.sin(i * 12.9898) * 43758.5453) % 1);
+      const out = boxBlur(src, w, h, r);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          let sum = 0;
+          let count = 0;
+          for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++)
+            for (let xx = Math.max(0, x - r); xx <= Math.min(w - 1, x + r); xx++, count++)
+              sum += src[yy * w + xx];
+          expect(out[y * w + x]).toBeCloseTo(sum / count, 5);
+        }
+    }
+  });
 });
 
 describe('removeSmallIslands', () => {

@@ -8,15 +8,17 @@ import { BuiltinOp } from './builtin-ops.ts';
 import { ConvertContext, type ImportSettings, NCHW_TO_NHWC, NHWC_TO_NCHW } from './context.ts';
 import { CorruptFlatbufferError } from './flatbuffer-table.ts';
 import { findInstanceNorms, type InstanceNormMatch } from './fuse-instance-norm.ts';
+import { findPhaseDownsamples, type PhaseDownsampleMatch } from './fuse-phase-downsample.ts';
 import { findUpsampleConvs, type UpsampleConvMatch } from './fuse-upsample-conv.ts';
 import { GraphView } from './graph-view.ts';
 import { BUILTIN_CONVERTERS, CUSTOM_CONVERTERS } from './ops/index.ts';
 import { convertInstanceNorm } from './ops/instance-norm.ts';
+import { convertPhaseDownsample } from './ops/phase-downsample.ts';
 import { convertUpsampleConv } from './ops/upsample-conv.ts';
 import { readTfliteModel, TENSOR_TYPE_NAMES, TensorType } from './schema.ts';
 
 /** Bump when the importer's output changes: cached imports from other versions are then ignored. */
-export const IMPORTER_VERSION = 3;
+export const IMPORTER_VERSION = 4;
 
 export interface ImportOptions extends Partial<ImportSettings> {
   /** Name used in errors and as the ONNX graph name. */
@@ -87,8 +89,15 @@ function convert(bytes: Uint8Array, modelName: string, settings: ImportSettings)
   const upsampleConvs = settings.fuseUpsampleConv
     ? findUpsampleConvs(view)
     : new Map<number, UpsampleConvMatch>();
+  // Its intermediate would skip int8 rounding, so only when activations are computed in float.
+  const downsamples =
+    settings.rewriteNarrowConvs && settings.quantizedActivations === 'dequantize'
+      ? findPhaseDownsamples(view)
+      : new Map<number, PhaseDownsampleMatch>();
   const replaced = new Set(
-    [...norms.values(), ...upsampleConvs.values()].flatMap((match) => [...match.replaced]),
+    [...norms.values(), ...upsampleConvs.values(), ...downsamples.values()].flatMap((match) => [
+      ...match.replaced,
+    ]),
   );
 
   for (const op of subgraph.operators) {
@@ -97,6 +106,11 @@ function convert(bytes: Uint8Array, modelName: string, settings: ImportSettings)
     const norm = norms.get(op.index);
     if (norm) {
       convertInstanceNorm(ctx, norm);
+      continue;
+    }
+    const downsample = downsamples.get(op.index);
+    if (downsample) {
+      convertPhaseDownsample(ctx, downsample);
       continue;
     }
     const upsampleConv = upsampleConvs.get(op.index);

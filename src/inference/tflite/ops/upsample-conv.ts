@@ -1,6 +1,7 @@
 import type { ConvertContext } from '../context.ts';
 import type { UpsampleConvMatch } from '../fuse-upsample-conv.ts';
 import { transposeData } from '../tensor-data.ts';
+import { emitPhasesToSpace, phaseChannel } from './phases.ts';
 
 /**
  * conv3x3(reflectpad1(upsample2x(x))) computed at x's resolution.
@@ -8,7 +9,7 @@ import { transposeData } from '../tensor-data.ts';
  * With U = nearest 2x upsample, reflect padding by one of U equals U of x edge-padded by one (cropped):
  * P[r] = x[clamp(floor(r / 2))]. Output row 2Y+py then reads x rows (in the edge-padded E):
  *   py = 0: E[Y] with W[0], E[Y+1] with W[1] + W[2];  py = 1: E[Y+1] with W[0] + W[1], E[Y+2] with W[2]
- * (columns alike). So one 3x3 conv over E with 4*O outputs (phase-major) and DepthToSpace(2, DCR).
+ * (columns alike). So one 3x3 conv over E with 4*O outputs (one per phase) and phases to space.
  */
 const TAPS: number[][][] = [
   [[0], [1, 2], []], // phase 0: E row offsets 0, 1, 2 take these kernel rows
@@ -33,7 +34,7 @@ export function convertUpsampleConv(ctx: ConvertContext, match: UpsampleConvMatc
               let sum = 0;
               for (const ky of TAPS[py][i])
                 for (const kx of TAPS[px][j]) sum += oihw[((o * c + ci) * 3 + ky) * 3 + kx];
-              w2[((((py * 2 + px) * outC + o) * c + ci) * 3 + i) * 3 + j] = sum;
+              w2[((phaseChannel(o, py * 2 + px) * c + ci) * 3 + i) * 3 + j] = sum;
             }
   const padded = ctx.g.add('Pad', [ctx.onnxName(x), ctx.g.addInt64s('pads', [0, 0, 1, 1, 0, 0, 1, 1])], {
     mode: 'edge',
@@ -44,12 +45,12 @@ export function convertUpsampleConv(ctx: ConvertContext, match: UpsampleConvMatc
     inputs.push(
       ctx.g.addInitializer(
         'upconv_b',
-        Float32Array.from({ length: 4 * outC }, (_, k) => bias[k % outC]),
+        Float32Array.from({ length: 4 * outC }, (_, k) => bias[Math.floor(k / 4)]),
         [4 * outC],
       ),
     );
   }
   const conv = ctx.g.add('Conv', inputs, { kernel_shape: [3, 3], pads: [0, 0, 0, 0] });
-  const y = ctx.g.add('DepthToSpace', [conv], { blocksize: 2, mode: 'DCR' });
+  const y = emitPhasesToSpace(ctx, conv, outC);
   ctx.output(0, ctx.activation(y, ctx.options?.int8(3) ?? 0), [n, 2 * h, 2 * w, outC]);
 }
