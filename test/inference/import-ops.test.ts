@@ -139,6 +139,55 @@ describe('operator patterns the importer rewrites match the TFLite interpreter',
   });
 });
 
+describe('the first-layer rewrite (wide conv -> reflect pad -> stride-2 conv) on a space-to-depth view', () => {
+  it('CONV_2D 7x7 (fused RELU) -> MIRROR_PAD 1 -> CONV_2D 3x3 stride 2 matches TFLite, with no full-size tensor', async () => {
+    const conv = (stride: number, fused: number) =>
+      fields(OptionsType.Conv2DOptions, [
+        [0, 'int8', 1],
+        [1, 'int32', stride],
+        [2, 'int32', stride],
+        [3, 'int8', fused],
+      ]);
+    const tensors: TensorSpec[] = [
+      { name: 'x', shape: [1, 20, 26, 3] },
+      f32('w1', [8, 7, 7, 3], 21),
+      f32('b1', [8], 22),
+      { name: 'wide', shape: [1, 14, 20, 8] },
+      i32('pads', [0, 0, 1, 1, 1, 1, 0, 0], [4, 2]),
+      { name: 'padded', shape: [1, 16, 22, 8] },
+      f32('w2', [5, 3, 3, 8], 23),
+      f32('b2', [5], 24),
+      { name: 'y', shape: [1, 7, 10, 5] },
+    ];
+    const bytes = buildTflite({
+      tensors,
+      operators: [
+        { builtin: CONV_2D, inputs: [0, 1, 2], outputs: [3], options: conv(1, 1) },
+        {
+          builtin: MIRROR_PAD,
+          inputs: [3, 4],
+          outputs: [5],
+          options: fields(OptionsType.MirrorPadOptions, []),
+        },
+        { builtin: CONV_2D, inputs: [5, 6, 7], outputs: [8], options: conv(2, 1) },
+      ],
+      inputs: [0],
+      outputs: [8],
+    });
+    const x = { data: seeded(20 * 26 * 3, 25), dims: [1, 20, 26, 3] };
+    const expected = (await loadOracle(bytes, 1)).run([x]);
+    const onnx = importTflite(bytes);
+    const text = new TextDecoder('latin1').decode(onnx);
+    expect(text).toContain('SpaceToDepth');
+    expect(text).not.toContain('ConvTranspose'); // the full-resolution 8-channel tensor is never built
+    const session = await createSession(onnx, { threads: 1 });
+    const actual = (await session.run({ x }))[session.outputNames[0]];
+    await session.release();
+    expect(actual.dims).toEqual([1, 7, 10, 5]);
+    expect(difference(actual.data, expected.data).max).toBeLessThan(1e-4);
+  });
+});
+
 describe('single TFLite operators match the TFLite interpreter after import', () => {
   it('CONV_2D SAME with stride 2 on odd sizes (asymmetric padding) and fused RELU6', async () => {
     const max = await compare([1, 8, 7, 3], [f32('w', [4, 3, 3, 3], 1), f32('b', [4], 2)], [1, 4, 4, 4], {
