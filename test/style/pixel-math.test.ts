@@ -58,6 +58,18 @@ describe('preprocessing', () => {
     expect(meanAbsDiffRgba(back, direct)).toBeLessThan(1);
   });
 
+  it('resizeRgba: 32-bit stores and the byte path agree, and a 2x upscale interpolates between pixels', () => {
+    const src = Uint8Array.from([0, 0, 0, 255, 200, 100, 50, 255]); // 2x1: black, orange
+    const aligned = resizeRgba(src, 2, 1, 4, 2);
+    const unaligned = resizeRgba(src, 2, 1, 4, 2, new Uint8Array(4 * 2 * 4 + 1).subarray(1));
+    expect([...unaligned]).toEqual([...aligned]);
+    // half-pixel centres: outputs sample x = -0.25 (clamped 0), 0.25, 0.75, 1.25 (clamped 1)
+    expect([...aligned.subarray(0, 16)]).toEqual([
+      0, 0, 0, 255, 50, 25, 13, 255, 150, 75, 38, 255, 200, 100, 50, 255,
+    ]);
+    expect([...aligned.subarray(16)]).toEqual([...aligned.subarray(0, 16)]);
+  });
+
   it('reads outside the frame clamp to the edge (letterbox tiles)', () => {
     const rgba = gradient(10, 10);
     const t = rgbaToTensor(rgba, 10, 10, { x: -5, y: 0, width: 20, height: 10 }, 20, 10);
