@@ -25,6 +25,7 @@ export interface CompositeOptions {
 export class Compositor {
   private out: Uint8Array | undefined;
   private coeffs: { a: Float32Array; b: Float32Array } | undefined;
+  private blurPlane: Uint8Array | undefined;
   private readonly timing = new RollingWindow();
 
   constructor(
@@ -73,10 +74,11 @@ export class Compositor {
     if (!background) return { kind: 'color', rgba: [0, 0, 0, 255] };
     if (background.kind !== 'blur') return background;
     const gridRadius = (background.radius * mask.width) / frame.width;
-    // Fresh buffer each frame: the blurred background changes with every frame.
     const plane = personAwareBlur(mask.gridRgb, mask.alpha, mask.width, mask.height, gridRadius);
-    const shared = sharedUint8(plane.data.length);
-    shared.set(plane.data);
-    return { kind: 'image', data: shared, width: plane.width, height: plane.height };
+    // One shared buffer, rewritten each frame (the previous composite has finished with it): posting a
+    // fresh SharedArrayBuffer to the workers every frame cost up to 5 ms per post here.
+    if (this.blurPlane?.length !== plane.data.length) this.blurPlane = sharedUint8(plane.data.length);
+    this.blurPlane.set(plane.data);
+    return { kind: 'image', data: this.blurPlane, width: plane.width, height: plane.height };
   }
 }

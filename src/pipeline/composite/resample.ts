@@ -34,6 +34,9 @@ export function areaAverageRows(job: AreaJob, rowStart: number, rowEnd: number):
     x0s[ox] = lo;
     x1s[ox] = hi;
   }
+  // One 32-bit read per pixel where the frame allows it (fewer loads than three byte reads).
+  const words =
+    rgba.byteOffset % 4 === 0 ? new Int32Array(rgba.buffer, rgba.byteOffset, rgba.length >> 2) : undefined;
   for (let oy = rowStart; oy < rowEnd; oy++) {
     const [y0, y1] = footprint(job.srcY + oy * stepY, stepY, height);
     for (let ox = 0; ox < outWidth; ox++) {
@@ -43,6 +46,15 @@ export function areaAverageRows(job: AreaJob, rowStart: number, rowEnd: number):
       let g = 0;
       let b = 0;
       for (let y = y0; y < y1; y++) {
+        if (words) {
+          for (let i = y * width + x0, end = i + x1 - x0; i < end; i++) {
+            const w = words[i];
+            r += w & 255;
+            g += (w >> 8) & 255;
+            b += (w >> 16) & 255;
+          }
+          continue;
+        }
         let p = (y * width + x0) * 4;
         for (let x = x0; x < x1; x++, p += 4) {
           r += rgba[p];
