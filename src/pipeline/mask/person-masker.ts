@@ -138,7 +138,8 @@ export class PersonMasker {
       this.skipsInRow++;
       this.counts.skipped++;
     } else {
-      const plane = await this.segmenter.infer(b.region.slice(), b.geometry);
+      // infer() encodes the region into its own tensor before it awaits: no copy needed here.
+      const plane = await this.segmenter.infer(b.region, b.geometry);
       probability = modelPlaneToGrid(plane, b.geometry, b.grid.width, b.grid.height);
       this.lastProbability = probability;
       this.lastInferredGuide = guide;
