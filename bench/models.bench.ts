@@ -47,6 +47,8 @@ export interface ModelRow {
   onnxKiB: number;
   gmac: number | null;
   ortMs: number;
+  /** ORT's default (spinning threads), alone. */
+  ortSpinMs: number | null;
   tfliteMs: number | null;
   /** TFLite ms / ORT ms. */
   speedup: number | null;
@@ -129,6 +131,7 @@ export async function measureModels(quick: boolean): Promise<ModelRow[]> {
       onnxKiB: Math.round((result.onnxBytes ?? 0) / 1024),
       gmac: entry.gmac,
       ortMs: round(result.ortMs),
+      ortSpinMs: result.ortSpinMs === undefined ? null : round(result.ortSpinMs),
       tfliteMs: tfliteMs === null ? null : round(tfliteMs),
       speedup: speedup === null ? null : round(speedup),
       gflops: entry.gmac ? round((2 * entry.gmac) / (result.ortMs / 1000)) : null,
@@ -195,6 +198,7 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
   const loop = await measureEventLoop(options.quick);
   const notes = [
     `${THREADS} threads for both runtimes; median of ${options.quick ? 3 : 10} runs after one warm-up; same inputs; ORT threads do not spin (as in stylecast), runs alternate with TFLite`,
+    "ORT spin ms: ORT's default, threads busy-waiting between runs, measured alone (stylecast turns it off: the spinning threads would take the cores that capture, compositing and the other model need)",
     'speedup = TFLite 2.9 ms / ORT ms; GFLOP/s = 2 x GMAC / ORT time; peak = max RSS growth of a fresh process while opening and running the session',
     "variant 'import' is what stylecast runs; 'QDQ act.' keeps int8 activations as QuantizeLinear/DequantizeLinear pairs (TFLite's rounding)",
     ...new Set(models.filter((r) => r.note && r.note !== 'ONNX model').map((r) => `${r.model}: ${r.note}`)),
@@ -212,6 +216,7 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
         'onnx KiB': r.onnxKiB,
         GMAC: cell(r.gmac),
         'ORT ms': r.ortMs,
+        'ORT spin ms': cell(r.ortSpinMs),
         'TFLite ms': cell(r.tfliteMs),
         speedup: cell(r.speedup),
         'GFLOP/s': cell(r.gflops),

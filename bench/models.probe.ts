@@ -15,6 +15,8 @@ export interface ProbeResult {
   name: string;
   variant: string;
   ortMs: number;
+  /** ORT's own default (intra-op threads spin between runs), measured alone: what small models gain from it. */
+  ortSpinMs?: number;
   /** Peak RSS growth from opening the session through the last run, in MiB. */
   ortPeakMiB: number;
   onnxBytes: number;
@@ -80,9 +82,18 @@ const feeds = Object.fromEntries(session.inputNames.map((n, i) => [n, tensors[i]
 const runOrt = () => session.run(feeds);
 const ortMs = await timeRuns(runOrt);
 const ortPeakMiB = maxRssMiB() - before;
+const spinning = await createSession(onnx, {
+  threads,
+  isolation: 'inline',
+  warmup: false,
+  label: name,
+  spinning: true,
+});
+const ortSpinMs = await timeRuns(() => spinning.run(feeds));
+await spinning.release();
 // Printed before the interpreter runs: the TFLite 2.9 interpreter can crash the process (it does on the
 // dynamic-shape transform), and the ONNX Runtime figures must survive that.
-const ortPart = { name, variant, ortMs, ortPeakMiB, onnxBytes: onnx.byteLength };
+const ortPart = { name, variant, ortMs, ortSpinMs, ortPeakMiB, onnxBytes: onnx.byteLength };
 process.stdout.write(`${JSON.stringify(ortPart)}\n`);
 
 let result: ProbeResult = { ...ortPart, tfliteMs: null, tfliteNote: 'ONNX model' };
