@@ -47,14 +47,27 @@ async function compare(
     ),
     dims: input,
   };
+  const { max, onnxText } = await oracleVsImport(bytes, x);
+  lastOnnx = onnxText;
+  return max;
+}
+
+/** Runs a TFLite model on the oracle and, imported, on ONNX Runtime: the largest difference and the ONNX text. */
+async function oracleVsImport(
+  bytes: Uint8Array,
+  x: { data: Float32Array; dims: number[] },
+): Promise<{ max: number; onnxText: string; dims: readonly number[] }> {
   const expected = (await loadOracle(bytes, 1)).run([x]);
   const onnx = importTflite(bytes, { modelName: 'op-test' });
-  lastOnnx = new TextDecoder('latin1').decode(onnx);
   const session = await createSession(onnx, { threads: 1 });
   const actual = (await session.run({ x }))[session.outputNames[0]];
   await session.release();
   expect(actual.dims).toEqual(expected.dims);
-  return difference(actual.data, expected.data).max;
+  return {
+    max: difference(actual.data, expected.data).max,
+    onnxText: new TextDecoder('latin1').decode(onnx),
+    dims: actual.dims,
+  };
 }
 
 const i32 = (name: string, values: number[], shape = [values.length]): TensorSpec => ({
@@ -125,17 +138,13 @@ describe('operator patterns the importer rewrites match the TFLite interpreter',
       inputs: [0],
       outputs: [8],
     });
-    const x = { data: seeded(6 * 5 * 4, 13), dims: [1, 6, 5, 4] };
-    const expected = (await loadOracle(bytes, 1)).run([x]);
-    const onnx = importTflite(bytes);
-    const text = new TextDecoder('latin1').decode(onnx);
-    expect(text).toContain('ConvTranspose');
-    expect(text).not.toContain('Resize');
-    const session = await createSession(onnx, { threads: 1 });
-    const actual = (await session.run({ x }))[session.outputNames[0]];
-    await session.release();
-    expect(actual.dims).toEqual(expected.dims);
-    expect(difference(actual.data, expected.data).max).toBeLessThan(1e-5);
+    const { max, onnxText } = await oracleVsImport(bytes, {
+      data: seeded(6 * 5 * 4, 13),
+      dims: [1, 6, 5, 4],
+    });
+    expect(onnxText).toContain('ConvTranspose');
+    expect(onnxText).not.toContain('Resize');
+    expect(max).toBeLessThan(1e-5);
   });
 });
 
@@ -174,17 +183,14 @@ describe('the first-layer rewrite (wide conv -> reflect pad -> stride-2 conv) on
       inputs: [0],
       outputs: [8],
     });
-    const x = { data: seeded(20 * 26 * 3, 25), dims: [1, 20, 26, 3] };
-    const expected = (await loadOracle(bytes, 1)).run([x]);
-    const onnx = importTflite(bytes);
-    const text = new TextDecoder('latin1').decode(onnx);
-    expect(text).toContain('SpaceToDepth');
-    expect(text).not.toContain('ConvTranspose'); // the full-resolution 8-channel tensor is never built
-    const session = await createSession(onnx, { threads: 1 });
-    const actual = (await session.run({ x }))[session.outputNames[0]];
-    await session.release();
-    expect(actual.dims).toEqual([1, 7, 10, 5]);
-    expect(difference(actual.data, expected.data).max).toBeLessThan(1e-4);
+    const { max, onnxText, dims } = await oracleVsImport(bytes, {
+      data: seeded(20 * 26 * 3, 25),
+      dims: [1, 20, 26, 3],
+    });
+    expect(onnxText).toContain('SpaceToDepth');
+    expect(onnxText).not.toContain('ConvTranspose'); // the full-resolution 8-channel tensor is never built
+    expect(dims).toEqual([1, 7, 10, 5]);
+    expect(max).toBeLessThan(1e-4);
   });
 });
 
