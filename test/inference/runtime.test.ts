@@ -8,6 +8,7 @@ import { autoProviders, DEVICE_PROVIDERS } from '../../src/inference/ort-adapter
 import { createSession, type ModelSession, type TensorData } from '../../src/inference/runtime.ts';
 import { SessionPool } from '../../src/inference/session-pool.ts';
 import { dimsMatch, zeroFeeds } from '../../src/inference/tensor-check.ts';
+import { liveSessionThreads } from '../../src/inference/threads.ts';
 import { model } from '../helpers/shared.ts';
 
 // Real ONNX Runtime sessions on the real models (ORT on CPU here).
@@ -188,5 +189,15 @@ describe('tensor checks (pure)', () => {
     expect(feeds?.b.dims).toEqual([1, 100]);
     expect(zeroFeeds([{ name: 'a', type: 'float32', dims: [1, 'h', 'w', 3] }])).toBeUndefined();
     expect(zeroFeeds([{ name: 'a', type: 'int64', dims: [1] }])).toBeUndefined();
+  });
+});
+
+describe('liveSessionThreads', () => {
+  it('keeps a configured count and otherwise gives a quarter of the cores, at least one', () => {
+    expect(liveSessionThreads(3, 2)).toBe(3);
+    expect(liveSessionThreads(0, 2)).toBe(1);
+    expect(liveSessionThreads(0, 1)).toBe(1);
+    expect(liveSessionThreads(0, 8)).toBe(2);
+    expect(liveSessionThreads(0, 16)).toBe(4);
   });
 });

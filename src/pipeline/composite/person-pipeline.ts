@@ -3,6 +3,7 @@ import type { Frame } from '../../core/frame.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
 import type { AspectMode } from '../../inference/segmenters/fit.ts';
 import { openSegmenter } from '../../inference/segmenters/index.ts';
+import { liveSessionThreads } from '../../inference/threads.ts';
 import { type FrameMask, PersonMasker } from '../mask/person-masker.ts';
 import { type CompositeOptions, Compositor } from './compositor.ts';
 import { PixelPool } from './pool.ts';
@@ -90,7 +91,7 @@ export const personPipelineOptions = (config: Config, log?: Logger): PersonPipel
   model: config.segmentation.model,
   mask: config.segmentation.mask,
   device: config.inference.device,
-  threads: config.inference.threads,
+  threads: liveSessionThreads(config.inference.threads),
   modelsDir: config.inference.modelsDir,
   log,
 });

@@ -7,6 +7,7 @@ import { SafeEmitter } from '../../core/lifecycle.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
 import { findStyleModels, loadStyleModelBytes, type StyleVariant } from '../../inference/stylizer/models.ts';
 import { StylizerWorker } from '../../inference/stylizer/worker-client.ts';
+import { liveSessionThreads } from '../../inference/threads.ts';
 import { readImageRgba } from './image.ts';
 import { defaultStylesFolder, type StyleEntry, StyleLibrary } from './library.ts';
 import { StyleMixer } from './mixer.ts';
@@ -82,7 +83,7 @@ export class StyleService extends SafeEmitter {
     const cacheDir = defaultCacheDir();
     const bytes = await loadStyleModelBytes(style.variant, { modelsDir: inference.modelsDir });
     const worker = await StylizerWorker.start(bytes, {
-      threads: inference.threads,
+      threads: liveSessionThreads(inference.threads),
       device: inference.device,
     });
     const library = new StyleLibrary({
