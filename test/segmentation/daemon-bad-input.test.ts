@@ -29,17 +29,21 @@ function captureLog() {
   return { log: createLogger({ level: 'info', destination }), lines };
 }
 
+/** A daemon (not started) on the test pattern with replace-background over `background`, its log lines and a sink. */
+function replaceBackgroundDaemon(background: string) {
+  const { log, lines } = captureLog();
+  const config = validateConfig({
+    input: { source: 'test', width: 320, height: 180, fps: 15 },
+    effect: { name: 'replace-background', background },
+    inference: { modelsDir: MODELS_DIR },
+    obs: { enabled: false },
+  });
+  return { daemon: new Daemon({ config, log }), sink: new LastFrameSink(), lines };
+}
+
 describe('daemon with the mask effects and bad input', () => {
   it('a missing replace-background image falls back at start, and a later bad one is ignored', async () => {
-    const { log, lines } = captureLog();
-    const config = validateConfig({
-      input: { source: 'test', width: 320, height: 180, fps: 15 },
-      effect: { name: 'replace-background', background: '/nonexistent/beach.jpg' },
-      inference: { modelsDir: MODELS_DIR },
-      obs: { enabled: false },
-    });
-    const daemon = new Daemon({ config, log });
-    const sink = new LastFrameSink();
+    const { daemon, sink, lines } = replaceBackgroundDaemon('/nonexistent/beach.jpg');
     try {
       await daemon.start();
       await daemon.addSink(sink);
@@ -65,15 +69,7 @@ describe('daemon with the mask effects and bad input', () => {
   }, 60_000);
 
   it('replace-background keeps streaming its colour when a bad image arrives through the config', async () => {
-    const { log, lines } = captureLog();
-    const config = validateConfig({
-      input: { source: 'test', width: 320, height: 180, fps: 15 },
-      effect: { name: 'replace-background', background: '#00ff00' },
-      inference: { modelsDir: MODELS_DIR },
-      obs: { enabled: false },
-    });
-    const daemon = new Daemon({ config, log });
-    const sink = new LastFrameSink();
+    const { daemon, sink, lines } = replaceBackgroundDaemon('#00ff00');
     try {
       await daemon.start();
       await daemon.addSink(sink);
