@@ -1,8 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../helpers/shared.ts';
+
+export { countDecodedFrames, probeDuration } from '../helpers/media-probe.ts';
 
 /**
  * `stylecast run` as a real child process, observed from outside the way an operator would:
@@ -235,46 +237,5 @@ function killQuietly(pid: number): void {
     process.kill(pid, 'SIGKILL');
   } catch {
     // already gone
-  }
-}
-
-/** ffprobe: duration in seconds of a media file (undefined when it cannot be read). */
-export function probeDuration(path: string): number | undefined {
-  try {
-    const out = execFileSync(
-      'ffprobe',
-      ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path],
-      { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] },
-    ).trim();
-    const value = Number(out);
-    return Number.isFinite(value) && out !== '' && out !== 'N/A' ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Decodes the whole file (what a player does): the number of video frames, or undefined. */
-export function countDecodedFrames(path: string): number | undefined {
-  try {
-    const out = execFileSync(
-      'ffprobe',
-      [
-        '-v',
-        'error',
-        '-count_frames',
-        '-select_streams',
-        'v:0',
-        '-show_entries',
-        'stream=nb_read_frames',
-        '-of',
-        'csv=p=0',
-        path,
-      ],
-      { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] },
-    ).trim();
-    const value = Number.parseInt(out, 10);
-    return Number.isFinite(value) ? value : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,9 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customEventFor } from '../../src/control/obs/custom-event.ts';
+import { probeDuration } from '../helpers/media-probe.ts';
 import { freePort, type ObsInstance, screenshotRgba, startObs, waitFor } from '../helpers/obs.ts';
 import { MODELS_DIR, media, REPO } from '../helpers/shared.ts';
 
@@ -11,12 +12,7 @@ import { MODELS_DIR, media, REPO } from '../helpers/shared.ts';
 const SOURCE = 'stylecast feed';
 const CLIP = media('video', 'person_indoor_576x576_4s.mp4');
 
-const durationOf = (file: string): number =>
-  Number(
-    execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], {
-      encoding: 'utf8',
-    }).trim(),
-  );
+const durationOf = (file: string): number => probeDuration(file) ?? Number.NaN;
 
 /** Fraction of pixels with alpha below 16 and above 240, and the luma spread (content, not a slate). */
 function analyse(shot: { data: Buffer }) {

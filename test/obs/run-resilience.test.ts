@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeDuration } from '../helpers/media-probe.ts';
 import { freePort, type ObsInstance, pixelAt, screenshotRgba, startObs, waitFor } from '../helpers/obs.ts';
 import { REPO } from '../helpers/shared.ts';
 
@@ -56,12 +57,7 @@ async function stopRun(child: ChildProcess, exited: Promise<number | null>) {
   clearTimeout(timer);
 }
 
-const durationOf = (file: string): number =>
-  Number(
-    execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], {
-      encoding: 'utf8',
-    }).trim(),
-  );
+const durationOf = (file: string): number => probeDuration(file) ?? Number.NaN;
 
 describe('stylecast run keeps running when OBS is not usable', () => {
   let obs: ObsInstance;

@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/core/log.ts';
 import { compositeRows } from '../../src/pipeline/composite/kernels.ts';
 import { PersonPipeline } from '../../src/pipeline/composite/person-pipeline.ts';
 import { createEffect } from '../../src/pipeline/effects/index.ts';
+import { countDecodedFrames } from '../helpers/media-probe.ts';
 import { MODELS_DIR, media } from '../helpers/shared.ts';
 import { runCli } from './cli.ts';
 
@@ -254,21 +255,7 @@ describe('stylecast render with the mask effects', () => {
       const out = join(dir, `${effect}.mp4`);
       const result = await runCli(['render', clip, out, '--effect', effect, '--no-progress'], 240_000);
       expect(result.code, result.stderr).toBe(0);
-      const frames = execFileSync(findFfmpeg().replace(/ffmpeg$/, 'ffprobe'), [
-        '-v',
-        'error',
-        '-count_frames',
-        '-select_streams',
-        'v:0',
-        '-show_entries',
-        'stream=nb_read_frames',
-        '-of',
-        'csv=p=0',
-        out,
-      ])
-        .toString()
-        .trim();
-      expect(Number(frames)).toBe(30);
+      expect(countDecodedFrames(out)).toBe(30);
     }
     const cfg = join(dir, 'bad-background.json');
     writeFileSync(cfg, JSON.stringify({ effect: { background: join(dir, 'no-such-beach.jpg') } }));
