@@ -104,7 +104,9 @@ async function handle(request: WorkerRequest): Promise<void> {
     );
     let { rgba, width, height } = result;
     if (request.outWidth > 0 && (request.outWidth !== width || request.outHeight !== height)) {
-      rgba = resizeRgba(rgba, width, height, request.outWidth, request.outHeight);
+      // Into shared memory: the compositor's workers read it as it is, no copy on the main thread.
+      const shared = new Uint8Array(new SharedArrayBuffer(request.outWidth * request.outHeight * 4));
+      rgba = resizeRgba(rgba, width, height, request.outWidth, request.outHeight, shared);
       width = request.outWidth;
       height = request.outHeight;
     }
@@ -117,7 +119,8 @@ async function handle(request: WorkerRequest): Promise<void> {
       tiles: result.tiles,
       ms: performance.now() - started,
     };
-    port.postMessage(reply, [rgba.buffer as ArrayBuffer]);
+    // A shared result travels as it is; a work-size one is moved (transferred), not copied.
+    port.postMessage(reply, rgba.buffer instanceof SharedArrayBuffer ? [] : [rgba.buffer as ArrayBuffer]);
   } catch (error) {
     port.postMessage({
       id: request.id,

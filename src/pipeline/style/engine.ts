@@ -57,7 +57,11 @@ export interface EngineOptions {
   contentMs?: number;
   /** Plate updates per second (each costs a frame downscale on the main thread). */
   plateFps?: number;
-  /** Deliver results at the source frame's size (style-frame: the output is the stylized image itself). */
+  /**
+   * Deliver results at the camera frame's size, resized in the stylizer's worker into shared memory:
+   * the compositor then copies background pixels 32 bits at a time instead of stretching the work-size
+   * image on every frame (style-frame: the output is the stylized image itself).
+   */
   fullSize?: boolean;
   /** Person dilation on the mask grid before the plate takes background pixels. */
   dilateGrid?: number;
@@ -78,6 +82,7 @@ export class StyleEngine {
   private frameLut: { key: string; lut: Int32Array } | undefined;
   private gridLut: { key: string; lut: Int32Array } | undefined;
   private newest: Frame | undefined;
+  private frameSize: { width: number; height: number } | undefined;
   private result: StyledImage | undefined;
   private busy = false;
   private busyChange = -1;
@@ -129,6 +134,7 @@ export class StyleEngine {
   /** Frame path: note the frame (and, for the plate, its mask), maybe start a stylization. Never waits. */
   observe(frame: Frame, mask?: MaskGrid): void {
     const now = this.now();
+    this.frameSize = { width: frame.width, height: frame.height };
     if (this.options.target === 'background' && mask) this.updatePlate(frame, mask, now);
     else this.newest = frame;
     this.kick(now);
@@ -239,12 +245,15 @@ export class StyleEngine {
     this.busyChange = change;
     this.lastStart = now;
     const started = performance.now();
+    // A plate's quick single tile (right after a switch) comes back as it is: it is shown for a moment
+    // only, and the resize would delay the switch. Full-detail plates and live frames come at frame size.
+    const frameSized = this.options.fullSize && !(single && this.options.target === 'background');
     this.job = this.backend
       .stylize(source.rgba, source.width, source.height, bottleneck, {
         detail: this.options.detail,
         single,
-        outWidth: this.options.fullSize ? source.width : 0,
-        outHeight: this.options.fullSize ? source.height : 0,
+        outWidth: frameSized ? (this.frameSize?.width ?? source.width) : 0,
+        outHeight: frameSized ? (this.frameSize?.height ?? source.height) : 0,
       })
       .then((out) => {
         if (this.disposed) return;

@@ -40,7 +40,7 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
     target: name === 'style-background' ? 'background' : 'live',
     detail: config.style.detail,
     refreshFps: config.style.refreshFps,
-    fullSize: name === 'style-frame',
+    fullSize: true,
     log: context.log,
     ...(offline ? { now: () => filePtsMs } : {}),
   });
