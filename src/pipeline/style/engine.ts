@@ -4,7 +4,14 @@ import { RateMeter, RollingWindow, round2, summarize } from '../../core/stats.ts
 import { planTiles } from '../../inference/stylizer/tiling.ts';
 import type { StylizeJob, StylizeResult } from '../../inference/stylizer/worker-client.ts';
 import type { StyleMixer } from './mixer.ts';
-import { BackgroundPlate, dilateMax, gatherPlane, gatherRgba, nearestLut } from './plate.ts';
+import {
+  BackgroundPlate,
+  dilateMax,
+  gatherPlane,
+  gatherRgba,
+  nearestLut,
+  type PlateCounts,
+} from './plate.ts';
 
 /**
  * The second clock. The frame path calls observe() and latest() (cheap, never waiting); the engine
@@ -21,6 +28,8 @@ export const REVEAL_GAP_MS = 750;
 
 /** Live targets (style-frame, style-person) drop to one tile per frame below this rate. */
 export const LIVE_MIN_FPS = 15;
+/** The plate is folded in as this many bands of rows, one per frame (see updatePlate). */
+const PLATE_BANDS = 4;
 
 export interface StylizeBackend {
   stylize(
@@ -55,7 +64,7 @@ export interface EngineOptions {
   steadyMs?: number;
   /** How often the content bottleneck is re-predicted while strength < 1. */
   contentMs?: number;
-  /** Plate updates per second (each costs a frame downscale on the main thread). */
+  /** Full passes over the plate per second (each a few bands of rows, one per frame, on the main thread). */
   plateFps?: number;
   /**
    * Deliver results at the camera frame's size, resized in the stylizer's worker into shared memory:
@@ -92,6 +101,8 @@ export class StyleEngine {
   private lastContentAt = Number.NEGATIVE_INFINITY;
   private contentBusy = false;
   private revealedSince = 0;
+  private plateBand = 0;
+  private plateCounts: PlateCounts = { background: 0, changed: 0, driftSum: 0, sampled: 0 };
   private sceneChanged = false;
   private wasMorphing = false;
   private disposed = false;
@@ -140,9 +151,14 @@ export class StyleEngine {
     this.kick(now);
   }
 
+  /**
+   * Folds the frame into the plate one band of rows per call (PLATE_BANDS calls cover it), so no frame
+   * pays for the whole plate on the main thread; a new or restarted plate is filled whole at once. A
+   * scene change is judged once the bands have covered the plate.
+   */
   private updatePlate(frame: Frame, mask: MaskGrid, now: number): void {
     const plateFps = this.options.plateFps ?? 6;
-    if (this.plate && now - this.lastPlateAt < 1000 / plateFps) return;
+    if (this.plate && now - this.lastPlateAt < 1000 / (plateFps * PLATE_BANDS)) return;
     const t0 = performance.now();
     this.lastPlateAt = now;
     const plan = planTiles(frame.width, frame.height, this.options.detail);
@@ -152,23 +168,37 @@ export class StyleEngine {
       this.plateAlpha = new Float32Array(plan.workWidth * plan.workHeight);
       this.result = undefined;
     }
-    const { width, height } = this.plate;
+    const plate = this.plate;
+    const { width, height } = plate;
     const frameKey = `${frame.width}x${frame.height}>${width}x${height}`;
     if (this.frameLut?.key !== frameKey)
       this.frameLut = { key: frameKey, lut: nearestLut(frame.width, frame.height, width, height) };
     const gridKey = `${mask.width}x${mask.height}>${width}x${height}`;
     if (this.gridLut?.key !== gridKey)
       this.gridLut = { key: gridKey, lut: nearestLut(mask.width, mask.height, width, height) };
-    const small = gatherRgba(frame.data, this.frameLut.lut, this.plateFrame as Uint8Array);
-    const grown = dilateMax(mask.alpha, mask.width, mask.height, this.options.dilateGrid ?? 3);
-    const alpha = gatherPlane(grown, this.gridLut.lut, this.plateAlpha as Float32Array);
-    const update = this.plate.update(small, alpha);
-    if (update.sceneChanged) {
-      this.sceneChanged = true;
-      this.counts.sceneChanges++;
-      this.lastContentAt = Number.NEGATIVE_INFINITY;
+    const whole = plate.coverage === 0;
+    const band = whole ? 0 : this.plateBand;
+    const start = Math.floor((band * height) / PLATE_BANDS) * width;
+    const end = whole ? width * height : Math.floor(((band + 1) * height) / PLATE_BANDS) * width;
+    const small = gatherRgba(frame.data, this.frameLut.lut, this.plateFrame as Uint8Array, start, end);
+    const gridLut = this.gridLut.lut;
+    const gridRows = [Math.floor(gridLut[start] / mask.width), Math.floor(gridLut[end - 1] / mask.width) + 1];
+    const grown = dilateMax(mask.alpha, mask.width, mask.height, this.options.dilateGrid ?? 3, ...gridRows);
+    const alpha = gatherPlane(grown, gridLut, this.plateAlpha as Float32Array, start, end);
+    const counts = plate.measure(small, alpha, start, end);
+    for (const key of ['background', 'changed', 'driftSum', 'sampled'] as const)
+      this.plateCounts[key] += counts[key];
+    this.revealedSince += plate.fold(small, alpha, start, end);
+    this.plateBand = whole ? 0 : (band + 1) % PLATE_BANDS;
+    if (whole || this.plateBand === 0) {
+      if (!whole && plate.isSceneChange(this.plateCounts)) {
+        plate.reset(); // refilled whole by the next call
+        this.sceneChanged = true;
+        this.counts.sceneChanges++;
+        this.lastContentAt = Number.NEGATIVE_INFINITY;
+      }
+      this.plateCounts = { background: 0, changed: 0, driftSum: 0, sampled: 0 };
     }
-    this.revealedSince += update.revealed;
     this.timing.plate.push(performance.now() - t0);
   }
 

@@ -31,6 +31,15 @@ export interface PlateUpdate {
   drift: number;
 }
 
+/** What `measure` found in a band of pixels (sums, so bands add up). */
+export interface PlateCounts {
+  background: number;
+  changed: number;
+  driftSum: number;
+  /** Pixels looked at (every third). */
+  sampled: number;
+}
+
 export class BackgroundPlate {
   readonly color: Float32Array;
   /** 1 where the background has been seen, 0 where it never was (hidden behind the person so far). */
@@ -63,14 +72,26 @@ export class BackgroundPlate {
    */
   update(rgba: Uint8Array, alpha: Float32Array): PlateUpdate {
     const n = this.width * this.height;
-    const { backgroundBelow, rate, changedAbove, sceneChangeFraction } = this.settings;
+    const counts = this.measure(rgba, alpha, 0, n);
+    const sceneChanged = this.isSceneChange(counts);
+    if (sceneChanged) this.reset();
+    const revealed = this.fold(rgba, alpha, 0, n);
+    return { sceneChanged, revealed, drift: counts.background ? counts.driftSum / counts.background : 0 };
+  }
+
+  /**
+   * Pixels [start, end) against the plate, before folding them in: how many are background already
+   * seen, how many of those changed a lot, and their summed difference. `update` and banded callers
+   * (a band of rows per frame, judged once the bands cover the plate) share it.
+   */
+  measure(rgba: Uint8Array, alpha: Float32Array, start: number, end: number): PlateCounts {
+    const { backgroundBelow, changedAbove } = this.settings;
     // Locals, not this.*: the loops then keep the arrays in registers (2x faster here).
     const { color, seen } = this;
-    let background = 0;
-    let changed = 0;
-    let driftSum = 0;
-    // Detection looks at every third pixel: plenty for a fraction, a third of the cost.
-    for (let i = 0; i < n; i += 3) {
+    const counts = { background: 0, changed: 0, driftSum: 0, sampled: 0 };
+    // Every third pixel: plenty for a fraction, a third of the cost.
+    for (let i = start; i < end; i += 3) {
+      counts.sampled++;
       if (alpha[i] >= backgroundBelow || !seen[i]) continue;
       const p = i * 4;
       const c = i * 3;
@@ -79,14 +100,27 @@ export class BackgroundPlate {
           Math.abs(rgba[p + 1] - color[c + 1]) +
           Math.abs(rgba[p + 2] - color[c + 2])) /
         3;
-      background++;
-      driftSum += d;
-      if (d > changedAbove) changed++;
+      counts.background++;
+      counts.driftSum += d;
+      if (d > changedAbove) counts.changed++;
     }
-    const sceneChanged = background > 0.05 * (n / 3) && changed > sceneChangeFraction * background;
-    if (sceneChanged) this.reset();
+    return counts;
+  }
+
+  /** Most of the seen background changed at once (camera moved, lights, new scene). */
+  isSceneChange(counts: PlateCounts): boolean {
+    return (
+      counts.background > 0.05 * counts.sampled &&
+      counts.changed > this.settings.sceneChangeFraction * counts.background
+    );
+  }
+
+  /** Folds pixels [start, end) in; returns the fraction of the whole plate seen for the first time. */
+  fold(rgba: Uint8Array, alpha: Float32Array, start: number, end: number): number {
+    const { backgroundBelow, rate } = this.settings;
+    const { color, seen } = this;
     let revealed = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = start; i < end; i++) {
       if (alpha[i] >= backgroundBelow) continue;
       const p = i * 4;
       const c = i * 3;
@@ -103,7 +137,7 @@ export class BackgroundPlate {
       }
     }
     this.seenCount += revealed;
-    return { sceneChanged, revealed: revealed / n, drift: background ? driftSum / background : 0 };
+    return revealed / (this.width * this.height);
   }
 
   /**
@@ -193,40 +227,41 @@ function fillLevel(color: Float32Array, weight: Float32Array, width: number, hei
   }
 }
 
-/** Max filter (radius r, separable): grows the person so the plate keeps clear of its edges. */
-export function dilateMax(plane: Float32Array, width: number, height: number, radius: number): Float32Array {
+/**
+ * Max filter (radius r, separable): grows the person so the plate keeps clear of its edges. Only rows
+ * [rowStart, rowEnd) of the result are computed (a band of the plate needs only its grid rows).
+ */
+export function dilateMax(
+  plane: Float32Array,
+  width: number,
+  height: number,
+  radius: number,
+  rowStart = 0,
+  rowEnd = height,
+): Float32Array {
   if (radius <= 0) return plane;
   const tmp = new Float32Array(plane.length);
   const out = new Float32Array(plane.length);
-  maxPass(plane, tmp, width, height, 1, width, radius);
-  maxPass(tmp, out, height, width, width, 1, radius);
-  return out;
-}
-
-/**
- * One max pass along lines of `length` samples `step` apart, `lines` lines `lineStep` apart. Values are
- * >= 0 (probabilities), so 0 starts each window.
- */
-function maxPass(
-  src: Float32Array,
-  dst: Float32Array,
-  length: number,
-  lines: number,
-  step: number,
-  lineStep: number,
-  radius: number,
-): void {
-  for (let line = 0; line < lines; line++) {
-    const base = line * lineStep;
-    for (let k = 0; k < length; k++) {
-      const from = Math.max(k - radius, 0);
-      const to = Math.min(k + radius, length - 1);
+  // Values are >= 0 (probabilities), so 0 starts each window.
+  for (let y = Math.max(0, rowStart - radius), yEnd = Math.min(height, rowEnd + radius); y < yEnd; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
       let m = 0;
-      for (let j = base + from * step, end = base + to * step; j <= end; j += step)
-        if (src[j] > m) m = src[j];
-      dst[base + k * step] = m;
+      for (let k = row + Math.max(0, x - radius), end = row + Math.min(width - 1, x + radius); k <= end; k++)
+        if (plane[k] > m) m = plane[k];
+      tmp[row + x] = m;
     }
   }
+  for (let y = rowStart; y < rowEnd; y++) {
+    const from = Math.max(0, y - radius) * width;
+    const to = Math.min(height - 1, y + radius) * width;
+    for (let x = 0; x < width; x++) {
+      let m = 0;
+      for (let k = from + x; k <= to + x; k += width) if (tmp[k] > m) m = tmp[k];
+      out[y * width + x] = m;
+    }
+  }
+  return out;
 }
 
 /** Bilinear resize of a single-channel plane (half-pixel centres). */
@@ -277,14 +312,20 @@ export function nearestLut(
 }
 
 /** Nearest-neighbour RGBA downscale through a LUT: one 32-bit move per pixel (the plate averages noise over time anyway). */
-export function gatherRgba(src: Uint8Array, lut: Int32Array, out: Uint8Array): Uint8Array {
+export function gatherRgba(
+  src: Uint8Array,
+  lut: Int32Array,
+  out: Uint8Array,
+  start = 0,
+  end = lut.length,
+): Uint8Array {
   if (src.byteOffset % 4 === 0 && out.byteOffset % 4 === 0) {
-    const s = new Uint32Array(src.buffer, src.byteOffset, src.length >> 2);
-    const o = new Uint32Array(out.buffer, out.byteOffset, out.length >> 2);
-    for (let i = 0; i < lut.length; i++) o[i] = s[lut[i]];
+    const s = new Int32Array(src.buffer, src.byteOffset, src.length >> 2);
+    const o = new Int32Array(out.buffer, out.byteOffset, out.length >> 2);
+    for (let i = start; i < end; i++) o[i] = s[lut[i]];
     return out;
   }
-  for (let i = 0; i < lut.length; i++) {
+  for (let i = start; i < end; i++) {
     const p = lut[i] * 4;
     out[i * 4] = src[p];
     out[i * 4 + 1] = src[p + 1];
@@ -294,7 +335,13 @@ export function gatherRgba(src: Uint8Array, lut: Int32Array, out: Uint8Array): U
   return out;
 }
 
-export function gatherPlane(src: Float32Array, lut: Int32Array, out: Float32Array): Float32Array {
-  for (let i = 0; i < lut.length; i++) out[i] = src[lut[i]];
+export function gatherPlane(
+  src: Float32Array,
+  lut: Int32Array,
+  out: Float32Array,
+  start = 0,
+  end = lut.length,
+): Float32Array {
+  for (let i = start; i < end; i++) out[i] = src[lut[i]];
   return out;
 }
