@@ -81,9 +81,9 @@ async function transformCosts(quick: boolean): Promise<BenchSection> {
 async function live(
   effect: 'style-background' | 'style-frame',
   seconds: number,
-  drive: 'switches' | 'morphs' | 'none',
+  drive: 'switches' | 'toggles' | 'morphs' | 'none',
 ) {
-  const switches = drive === 'switches';
+  const switches = drive === 'switches' || drive === 'toggles';
   const config = validateConfig({
     input: { source: VIDEO, loop: true, width: 1280, height: 720, fps: 30 },
     effect: { name: effect },
@@ -99,11 +99,26 @@ async function live(
     ).scheduler?.currentEffect.stats?.() ?? {};
   const before = { stats: daemon.stats(), cpu: process.cpuUsage(), at: performance.now() };
   const rss = sampleRss(500);
-  const names = ['hokusai-great-wave', 'klee-abstract', 'munch-the-scream', 'van-gogh-starry-night'];
-  for (let t = 0; t < seconds; t++) {
+  // 'switches': a style not painted yet every time (more styles than the engine keeps paintings of);
+  // 'toggles': back and forth between two, as a streamer does from two Stream Deck buttons.
+  const names =
+    drive === 'toggles'
+      ? ['hokusai-great-wave', 'van-gogh-starry-night']
+      : [
+          'hokusai-great-wave',
+          'klee-abstract',
+          'munch-the-scream',
+          'delaunay-city-of-paris',
+          'grasset-art-nouveau',
+          'kandinsky-black-and-violet',
+          'kandinsky-composition-vii',
+          'vallotton-camille-mauclair',
+          'van-doesburg-composition-xiii',
+        ];
+  for (let t = 0, k = 0; t < seconds; t++) {
     await new Promise((r) => setTimeout(r, 1000));
     if (switches && t % 2 === 1)
-      await daemon.bus.execute({ command: 'style', name: names[t % names.length] });
+      await daemon.bus.execute({ command: 'style', name: names[k++ % names.length] });
   }
   const samples = rss.stop();
   const after = { stats: daemon.stats(), cpu: process.cpuUsage(before.cpu), at: performance.now() };
@@ -126,6 +141,8 @@ async function live(
     'composite p50 ms': e.compositeMsP50 ?? 'n/a',
     'switch p50 ms': switches ? (e.switchMsP50 ?? 0) : 'n/a',
     'switch p95 ms': switches ? (e.switchMsP95 ?? 0) : 'n/a',
+    'switches new/recent': switches ? `${e.switches ?? 0}/${e.recentSwitches ?? 0}` : 'n/a',
+    'recent switch p50 ms': switches && Number(e.recentSwitches) > 0 ? (e.recentSwitchMsP50 ?? 0) : 'n/a',
     'cpu %': ((after.cpu.user + after.cpu.system) / 1e6 / wall) * 100,
     'peak rss MB': mb(Math.max(...samples)),
   };
@@ -138,6 +155,7 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
     title: 'live style pipeline, 1280x720@30 (file input, real segmentation + style worker)',
     rows: [
       await live('style-background', seconds, 'switches'),
+      await live('style-background', seconds, 'toggles'),
       await live('style-background', seconds, 'morphs'),
       await live('style-frame', seconds, 'none'),
     ],
@@ -145,6 +163,7 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
       'targets: style-background output 30 fps, style refresh >= 15/s (fastest variant), switch p95 <= 100 ms; style-frame >= 15 fps',
       'style refresh/s (last 3 s): with switches it counts the repaints actually needed (switches, scene changes, steady 0.5/s); with morphs the plate repaints back to back (single tiles), the achieved style rate',
       'cpu % is this process (main thread + worker threads), out of 200 % on 2 cores',
+      'switch p50/p95: switches to a style not painted in this scene (the command waits for a new painting: the switches row cycles nine styles, more than the engine keeps); switching back to one painted recently shows that painting at once and is counted apart (recent switch p50: the toggles row, two styles back and forth)',
     ],
   });
   const config = validateConfig({ inference: { modelsDir: MODELS } });

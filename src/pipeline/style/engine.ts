@@ -30,6 +30,8 @@ export const REVEAL_GAP_MS = 750;
 export const LIVE_MIN_FPS = 15;
 /** The plate is folded in as this many bands of rows, one per frame (see updatePlate). */
 const PLATE_BANDS = 4;
+/** Full-detail plate paintings kept per style and strength, for switching back at once (~3.7 MB each at 720p). */
+const RECENT_PAINTINGS = 6;
 
 export interface StylizeBackend {
   stylize(
@@ -52,6 +54,8 @@ export interface StyledImage {
   change: number;
   single: boolean;
   doneAt: number;
+  /** A recent painting of this style shown again at once (not painted after the command). */
+  recent?: boolean;
 }
 
 export interface EngineOptions {
@@ -102,6 +106,8 @@ export class StyleEngine {
   private contentBusy = false;
   private revealedSince = 0;
   private plateBand = 0;
+  /** Recent full-detail plate paintings by style and strength, with the scene they were painted in. */
+  private readonly recent = new Map<string, StyledImage & { scene: number }>();
   private plateCounts: PlateCounts = { background: 0, changed: 0, driftSum: 0, sampled: 0 };
   private sceneChanged = false;
   private wasMorphing = false;
@@ -113,7 +119,7 @@ export class StyleEngine {
   private readonly log: Logger;
   private readonly timing = { stylize: new RollingWindow(), plate: new RollingWindow() };
   private readonly refreshes = new RateMeter(3000);
-  private readonly counts = { stylized: 0, single: 0, sceneChanges: 0, failures: 0 };
+  private readonly counts = { stylized: 0, single: 0, sceneChanges: 0, failures: 0, recentHits: 0 };
   /** Recent full-detail job time (ms, EMA), for the live target's quality choice. */
   private fullMs: number | undefined;
   private liveJobs = 0;
@@ -139,7 +145,36 @@ export class StyleEngine {
   /** A style or strength changed: drop a stale stylization in progress and start a fresh one now. */
   poke(): void {
     if (this.busy && this.busyChange !== this.mixer.changeCount) this.backend.cancelStylizations?.();
+    this.showRecent(this.now());
     this.kick(this.now());
+  }
+
+  /**
+   * Switching back to a style painted recently in this scene: its painting shows from the next frame,
+   * and a full-detail repaint follows (marked `single` so kick treats it as a placeholder).
+   */
+  private showRecent(now: number): void {
+    if (this.options.target !== 'background' || this.mixer.isMorphing(now)) return;
+    const key = this.paintingKey();
+    const hit = key === undefined ? undefined : this.recent.get(key);
+    const size = this.frameSize;
+    if (!hit || hit.scene !== this.counts.sceneChanges || !size) return;
+    if (hit.width !== size.width || hit.height !== size.height) return;
+    this.result = { ...hit, change: this.mixer.changeCount, single: true, doneAt: now, recent: true };
+    this.counts.recentHits++;
+  }
+
+  private paintingKey(): string | undefined {
+    const style = this.mixer.style;
+    return style === undefined ? undefined : `${style}|${this.mixer.strength.toFixed(3)}`;
+  }
+
+  private remember(image: StyledImage): void {
+    const key = this.paintingKey();
+    if (key === undefined) return;
+    this.recent.delete(key); // re-insert: Map order is recency order
+    this.recent.set(key, { ...image, recent: undefined, scene: this.counts.sceneChanges });
+    while (this.recent.size > RECENT_PAINTINGS) this.recent.delete(this.recent.keys().next().value as string);
   }
 
   /** Frame path: note the frame (and, for the plate, its mask), maybe start a stylization. Never waits. */
@@ -275,6 +310,7 @@ export class StyleEngine {
     this.busyChange = change;
     this.lastStart = now;
     const started = performance.now();
+    const morphing = this.mixer.isMorphing(now);
     // A plate's quick single tile (right after a switch) comes back as it is: it is shown for a moment
     // only, and the resize would delay the switch. Full-detail plates and live frames come at frame size.
     const frameSized = this.options.fullSize && !(single && this.options.target === 'background');
@@ -297,6 +333,8 @@ export class StyleEngine {
         };
         this.counts.stylized++;
         if (single) this.counts.single++;
+        else if (this.options.target === 'background' && !morphing && change === this.mixer.changeCount)
+          this.remember(this.result);
         this.refreshes.mark();
         const ms = performance.now() - started;
         this.timing.stylize.push(ms);
@@ -360,6 +398,7 @@ export class StyleEngine {
       stylized: this.counts.stylized,
       sceneChanges: this.counts.sceneChanges,
       stylizeFailures: this.counts.failures,
+      recentPaintingsShown: this.counts.recentHits,
     };
   }
 

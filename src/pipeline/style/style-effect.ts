@@ -47,6 +47,8 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
   const onChanged = () => engine.poke();
   service.on('changed', onChanged);
   const switchLatency = new RollingWindow(256);
+  /** Switches back to a style painted recently (its painting shown again): measured apart. */
+  const recentSwitchLatency = new RollingWindow(256);
   let shownChange = service.mixer.changeCount;
   let framesOut = 0;
 
@@ -54,7 +56,7 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
   const noteShown = (styled: StyledImage | undefined): void => {
     if (!styled || styled.change === shownChange) return;
     if (styled.change === service.mixer.changeCount && service.lastChangeAt > 0 && framesOut > 0)
-      switchLatency.push(performance.now() - service.lastChangeAt);
+      (styled.recent ? recentSwitchLatency : switchLatency).push(performance.now() - service.lastChangeAt);
     shownChange = styled.change;
   };
 
@@ -114,6 +116,8 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
         switchMsP50: latency.p50,
         switchMsP95: latency.p95,
         switches: latency.count,
+        recentSwitchMsP50: summarize(recentSwitchLatency).p50,
+        recentSwitches: recentSwitchLatency.count,
       };
     },
     async dispose() {
