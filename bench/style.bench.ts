@@ -78,7 +78,7 @@ async function transformCosts(quick: boolean): Promise<BenchSection> {
   };
 }
 
-async function live(
+export async function live(
   effect: 'style-background' | 'style-frame',
   seconds: number,
   drive: 'switches' | 'toggles' | 'morphs' | 'none',
@@ -141,7 +141,11 @@ async function live(
     'composite p50 ms': e.compositeMsP50 ?? 'n/a',
     'switch p50 ms': switches ? (e.switchMsP50 ?? 0) : 'n/a',
     'switch p95 ms': switches ? (e.switchMsP95 ?? 0) : 'n/a',
-    'switches new/recent': switches ? `${e.switches ?? 0}/${e.recentSwitches ?? 0}` : 'n/a',
+    'full detail p50 ms': switches ? (e.fullDetailMsP50 ?? 0) : 'n/a',
+    'full detail p95 ms': switches ? (e.fullDetailMsP95 ?? 0) : 'n/a',
+    'switches new (preview)/recent': switches
+      ? `${e.switches ?? 0} (${e.previewSwitches ?? 0})/${e.recentSwitches ?? 0}`
+      : 'n/a',
     'recent switch p50 ms': switches && Number(e.recentSwitches) > 0 ? (e.recentSwitchMsP50 ?? 0) : 'n/a',
     'cpu %': ((after.cpu.user + after.cpu.system) / 1e6 / wall) * 100,
     'peak rss MB': mb(Math.max(...samples)),

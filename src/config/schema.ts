@@ -81,6 +81,8 @@ export const ConfigSchema = z
         detail: z.number().int().min(1).max(4).default(1),
         /** Background plate stylizations per second (upper bound). */
         refreshFps: z.number().min(0.1).max(60).default(15),
+        /** Other styles kept pre-painted (a quick preview of the background), so switching to them shows at once. */
+        prepaint: z.number().int().min(0).max(64).default(12),
         folder: z.string().optional(),
       })
       .prefault({}),

@@ -1,7 +1,13 @@
 import { expect, it } from 'vitest';
 import { solidFrame } from '../../src/core/frame.ts';
-import { type StyledImage, StyleEngine, type StylizeBackend } from '../../src/pipeline/style/engine.ts';
+import {
+  PREPAINT_GAP_MS,
+  type StyledImage,
+  StyleEngine,
+  type StylizeBackend,
+} from '../../src/pipeline/style/engine.ts';
 import { StyleMixer } from '../../src/pipeline/style/mixer.ts';
+import { outwardFrom } from '../../src/pipeline/style/service.ts';
 
 // A backend that paints every pixel with the bottleneck's first number (so a painting names its style),
 // at the size asked for, after a short delay like a real transform.
@@ -62,4 +68,62 @@ it('switching back to a style painted in this scene shows its painting at once, 
   } finally {
     engine.dispose();
   }
+});
+
+it('pre-paints the likely next styles while idle, so switching to one shows a preview at once', async () => {
+  const mixer = new StyleMixer();
+  const styles = [
+    { name: 'a', bottleneck: vector(40) },
+    { name: 'b', bottleneck: vector(200) },
+    { name: 'c', bottleneck: vector(120) },
+  ];
+  const engine = new StyleEngine(painter, mixer, {
+    target: 'background',
+    detail: 1,
+    refreshFps: 30,
+    fullSize: true,
+    prepaint: 1, // only the first candidate: 'c' stays unpainted
+    prepaintCandidates: () => outwardFrom(styles, styles.findIndex((s) => s.name === mixer.style)),
+  });
+  const frame = solidFrame(128, 72, [90, 90, 90, 255]);
+  const mask = { alpha: new Float32Array(32 * 18), width: 32, height: 18 };
+  const run = async (ms: number) => {
+    for (const until = performance.now() + ms; performance.now() < until; ) {
+      engine.observe(frame, mask);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await engine.idle();
+  };
+  try {
+    mixer.setStyle('a', vector(40), performance.now());
+    engine.poke();
+    await run(PREPAINT_GAP_MS * 3);
+    expect(engine.stats().prepainted).toBeGreaterThanOrEqual(1);
+
+    mixer.setStyle('b', vector(200), performance.now()); // the next style: pre-painted
+    engine.poke();
+    const shown = engine.latest();
+    expect(shown?.prepainted).toBe(true);
+    expect(shown?.single).toBe(true); // a placeholder: full detail follows
+    expect(shown?.change).toBe(mixer.changeCount);
+    expect(shown?.rgba[0]).toBe(200);
+    expect(engine.stats().previewsShown).toBe(1);
+    await run(200);
+    expect(engine.latest()?.single).toBe(false);
+    expect(engine.latest()?.prepainted).toBeUndefined();
+
+    // Beyond the pre-paint count: nothing to show until a painting is made.
+    mixer.setStyle('c', vector(120), performance.now());
+    engine.poke();
+    expect(engine.latest()?.change).not.toBe(mixer.changeCount);
+  } finally {
+    engine.dispose();
+  }
+});
+
+it('orders pre-paint candidates outward from the current style, wrapping', () => {
+  expect(outwardFrom(['a', 'b', 'c', 'd', 'e'], 0)).toEqual(['b', 'e', 'c', 'd']);
+  expect(outwardFrom(['a', 'b', 'c', 'd'], 2)).toEqual(['d', 'b', 'a']);
+  expect(outwardFrom(['a', 'b'], -1)).toEqual(['a', 'b']);
+  expect(outwardFrom(['a'], 0)).toEqual([]);
 });

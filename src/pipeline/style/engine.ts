@@ -12,6 +12,7 @@ import {
   nearestLut,
   type PlateCounts,
 } from './plate.ts';
+import { PaintingShelf, paintingKey } from './paintings.ts';
 
 /**
  * The second clock. The frame path calls observe() and latest() (cheap, never waiting); the engine
@@ -32,6 +33,16 @@ export const LIVE_MIN_FPS = 15;
 const PLATE_BANDS = 4;
 /** Full-detail plate paintings kept per style and strength, for switching back at once (~3.7 MB each at 720p). */
 const RECENT_PAINTINGS = 6;
+/** Shortest gap between the starts of two pre-paintings (each one single tile): a light, steady load. */
+export const PREPAINT_GAP_MS = 400;
+/** A preview older than this is painted again (the plate follows light and furniture slowly). */
+export const PREVIEW_MAX_AGE_MS = 30_000;
+
+/** A style the engine may pre-paint: its own bottleneck, before strength. */
+export interface PrepaintCandidate {
+  name: string;
+  bottleneck: Float32Array;
+}
 
 export interface StylizeBackend {
   stylize(
@@ -56,6 +67,8 @@ export interface StyledImage {
   doneAt: number;
   /** A recent painting of this style shown again at once (not painted after the command). */
   recent?: boolean;
+  /** A quick painting made before the command, while the engine was idle (see EngineOptions.prepaint). */
+  prepainted?: boolean;
 }
 
 export interface EngineOptions {
@@ -78,6 +91,14 @@ export interface EngineOptions {
   fullSize?: boolean;
   /** Person dilation on the mask grid before the plate takes background pixels. */
   dilateGrid?: number;
+  /**
+   * Background target: keep quick single-tile paintings of the current plate in this many other styles,
+   * painted one at a time while nothing else is due, so switching to one of them shows at once and
+   * full detail follows (0 = off).
+   */
+  prepaint?: number;
+  /** The styles to pre-paint, most likely next first (the current one is skipped). */
+  prepaintCandidates?: () => PrepaintCandidate[];
   log?: Logger;
   now?: () => number;
 }
@@ -106,8 +127,11 @@ export class StyleEngine {
   private contentBusy = false;
   private revealedSince = 0;
   private plateBand = 0;
-  /** Recent full-detail plate paintings by style and strength, with the scene they were painted in. */
-  private readonly recent = new Map<string, StyledImage & { scene: number }>();
+  /** Recent full-detail plate paintings by style and strength. */
+  private readonly recent = new PaintingShelf(RECENT_PAINTINGS);
+  /** Quick pre-painted previews by style and strength. */
+  private readonly previews: PaintingShelf;
+  private lastPrepaintAt = Number.NEGATIVE_INFINITY;
   private plateCounts: PlateCounts = { background: 0, changed: 0, driftSum: 0, sampled: 0 };
   private sceneChanged = false;
   private wasMorphing = false;
@@ -119,7 +143,15 @@ export class StyleEngine {
   private readonly log: Logger;
   private readonly timing = { stylize: new RollingWindow(), plate: new RollingWindow() };
   private readonly refreshes = new RateMeter(3000);
-  private readonly counts = { stylized: 0, single: 0, sceneChanges: 0, failures: 0, recentHits: 0 };
+  private readonly counts = {
+    stylized: 0,
+    single: 0,
+    sceneChanges: 0,
+    failures: 0,
+    recentHits: 0,
+    prepainted: 0,
+    previewHits: 0,
+  };
   /** Recent full-detail job time (ms, EMA), for the live target's quality choice. */
   private fullMs: number | undefined;
   private liveJobs = 0;
@@ -131,6 +163,7 @@ export class StyleEngine {
   ) {
     this.now = options.now ?? (() => performance.now());
     this.log = options.log ?? silentLogger();
+    this.previews = new PaintingShelf(Math.max(1, options.prepaint ?? 0));
   }
 
   setOptions(options: Partial<EngineOptions>): void {
@@ -150,31 +183,38 @@ export class StyleEngine {
   }
 
   /**
-   * Switching back to a style painted recently in this scene: its painting shows from the next frame,
-   * and a full-detail repaint follows (marked `single` so kick treats it as a placeholder).
+   * Switching to a style painted recently in this scene (full detail) or pre-painted (a quick preview):
+   * that painting shows from the next frame, and a full-detail repaint follows (marked `single` so kick
+   * treats it as a placeholder).
    */
   private showRecent(now: number): void {
     if (this.options.target !== 'background' || this.mixer.isMorphing(now)) return;
     const key = this.paintingKey();
-    const hit = key === undefined ? undefined : this.recent.get(key);
     const size = this.frameSize;
-    if (!hit || hit.scene !== this.counts.sceneChanges || !size) return;
-    if (hit.width !== size.width || hit.height !== size.height) return;
-    this.result = { ...hit, change: this.mixer.changeCount, single: true, doneAt: now, recent: true };
-    this.counts.recentHits++;
+    if (key === undefined || !size) return;
+    const scene = this.counts.sceneChanges;
+    const recent = this.recent.fresh(key, scene, now);
+    if (recent && recent.width === size.width && recent.height === size.height) {
+      this.result = { ...recent, change: this.mixer.changeCount, single: true, doneAt: now, recent: true };
+      this.counts.recentHits++;
+      return;
+    }
+    const preview = this.previews.fresh(key, scene, now, PREVIEW_MAX_AGE_MS);
+    if (!preview) return;
+    this.result = { ...preview, change: this.mixer.changeCount, single: true, doneAt: now, prepainted: true };
+    this.counts.previewHits++;
   }
 
   private paintingKey(): string | undefined {
     const style = this.mixer.style;
-    return style === undefined ? undefined : `${style}|${this.mixer.strength.toFixed(3)}`;
+    return style === undefined ? undefined : paintingKey(style, this.mixer.strength);
   }
 
   private remember(image: StyledImage): void {
     const key = this.paintingKey();
     if (key === undefined) return;
-    this.recent.delete(key); // re-insert: Map order is recency order
-    this.recent.set(key, { ...image, recent: undefined, scene: this.counts.sceneChanges });
-    while (this.recent.size > RECENT_PAINTINGS) this.recent.delete(this.recent.keys().next().value as string);
+    const painting = { ...image, recent: undefined, prepainted: undefined };
+    this.recent.put(key, { image: painting, scene: this.counts.sceneChanges, paintedAt: image.doneAt });
   }
 
   /** Frame path: note the frame (and, for the plate, its mask), maybe start a stylization. Never waits. */
@@ -269,7 +309,10 @@ export class StyleEngine {
         (this.revealedSince > 0.005 && sinceLast >= REVEAL_GAP_MS) ||
         sinceLast >= (this.options.steadyMs ?? 2000);
     }
-    if (!due) return;
+    if (!due) {
+      this.maybePrepaint(now);
+      return;
+    }
     if (this.options.target === 'live' && !single) single = this.liveWantsSingle();
     const source = this.source();
     if (!source) return;
@@ -288,6 +331,52 @@ export class StyleEngine {
     this.liveJobs++;
     if (this.fullMs === undefined || this.liveJobs % 30 === 0) return false;
     return this.fullMs > 1000 / LIVE_MIN_FPS;
+  }
+
+  /**
+   * Idle time, background target: paint a quick single tile of the plate in the next likely style that
+   * has no fresh preview (at most one every PREPAINT_GAP_MS). Only once the current style shows at full
+   * detail and no morph runs, so pre-painting never delays what is on screen.
+   */
+  private maybePrepaint(now: number): void {
+    const count = this.options.prepaint ?? 0;
+    if (count <= 0 || this.options.target !== 'background' || !this.options.prepaintCandidates) return;
+    if (!this.result || this.result.single || this.mixer.isMorphing(now)) return;
+    if (now - this.lastPrepaintAt < PREPAINT_GAP_MS || now - this.lastStart < PREPAINT_GAP_MS) return;
+    const scene = this.counts.sceneChanges;
+    const strength = this.mixer.strength;
+    const next = this.options
+      .prepaintCandidates()
+      .filter((c) => c.name !== this.mixer.style)
+      .slice(0, count)
+      .find((c) => !this.previews.fresh(paintingKey(c.name, strength), scene, now, PREVIEW_MAX_AGE_MS));
+    const source = next && this.source();
+    if (!next || !source) return;
+    this.lastPrepaintAt = now;
+    this.busy = true;
+    this.busyChange = this.mixer.changeCount;
+    const key = paintingKey(next.name, strength);
+    this.job = this.backend
+      .stylize(source.rgba, source.width, source.height, this.mixer.blendFor(next.bottleneck), {
+        single: true,
+      })
+      .then((out) => {
+        if (this.disposed) return;
+        const { rgba, width, height } = out;
+        const image: StyledImage = { rgba, width, height, change: -1, single: true, doneAt: this.now() };
+        this.previews.put(key, { image, scene, paintedAt: image.doneAt });
+        this.counts.prepainted++;
+        // The streamer switched to this very style while it was being painted: show it now.
+        const waiting = this.result && this.result.change !== this.mixer.changeCount;
+        if (waiting && this.paintingKey() === key && scene === this.counts.sceneChanges) this.showRecent(this.now());
+      })
+      .catch((error: Error & { cancelled?: boolean }) => {
+        if (!error.cancelled) this.log.warn(`pre-painting '${next.name}' failed: ${error.message}`);
+      })
+      .finally(() => {
+        this.busy = false;
+        if (!this.disposed) this.kick(this.now());
+      });
   }
 
   private source(): { rgba: Uint8Array; width: number; height: number } | undefined {
@@ -399,6 +488,8 @@ export class StyleEngine {
       sceneChanges: this.counts.sceneChanges,
       stylizeFailures: this.counts.failures,
       recentPaintingsShown: this.counts.recentHits,
+      prepainted: this.counts.prepainted,
+      previewsShown: this.counts.previewHits,
     };
   }
 

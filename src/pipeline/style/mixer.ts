@@ -108,6 +108,11 @@ export class StyleMixer {
     return style ? blendStrength(style, this.content, this.strengthValue) : undefined;
   }
 
+  /** The bottleneck another style would get at the current strength (pre-painting). */
+  blendFor(style: Float32Array): Float32Array {
+    return blendStrength(style, this.content, this.strengthValue);
+  }
+
   state(now: number): MixerState {
     return {
       style: this.name,

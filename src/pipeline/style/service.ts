@@ -200,6 +200,15 @@ export class StyleService extends SafeEmitter {
     };
   }
 
+  /**
+   * The styles a streamer is likely to pick next, for pre-painting: outward from the current one in
+   * library order (next, previous, the one after next, ...), as Stream Deck next/previous buttons go.
+   */
+  prepaintCandidates(): { name: string; bottleneck: Float32Array }[] {
+    const list = this.libraryInstance?.list() ?? [];
+    return outwardFrom(list, list.findIndex((e) => e.name === this.mixer.style));
+  }
+
   /** Styles for a control panel ([] until the service is open). */
   list(): { name: string; file: string }[] {
     return this.libraryInstance?.list().map((e) => ({ name: e.name, file: e.file })) ?? [];
@@ -257,6 +266,18 @@ export class StyleService extends SafeEmitter {
     await this.opening?.catch(() => {});
     await Promise.allSettled([this.libraryInstance?.stop(), this.worker?.stop()]);
   }
+}
+
+/** The other items ordered outward from index `at` (next, previous, after next, ...), wrapping; all when at < 0. */
+export function outwardFrom<T>(items: readonly T[], at: number): T[] {
+  const n = items.length;
+  if (at < 0) return [...items];
+  const out: T[] = [];
+  for (let d = 1; out.length < n - 1; d++) {
+    out.push(items[(at + d) % n]);
+    if (out.length < n - 1) out.push(items[(((at - d) % n) + n) % n]);
+  }
+  return out;
 }
 
 export const isModelMissing = (error: unknown): boolean =>

@@ -41,23 +41,40 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
     detail: config.style.detail,
     refreshFps: config.style.refreshFps,
     fullSize: true,
+    // Offline renders have no idle time worth filling: every frame waits for its own stylization.
+    prepaint: offline ? 0 : config.style.prepaint,
+    prepaintCandidates: () => service.prepaintCandidates(),
     log: context.log,
     ...(offline ? { now: () => filePtsMs } : {}),
   });
   const onChanged = () => engine.poke();
   service.on('changed', onChanged);
+  /** Command to the first frame in the new style (a pre-painted preview counts: it is in the new style). */
   const switchLatency = new RollingWindow(256);
+  /** Command to the first full-detail frame in the new style. */
+  const fullDetailLatency = new RollingWindow(256);
   /** Switches back to a style painted recently (its painting shown again): measured apart. */
   const recentSwitchLatency = new RollingWindow(256);
+  let previewSwitches = 0;
   let shownChange = service.mixer.changeCount;
+  let fullPending = false;
   let framesOut = 0;
 
-  /** Command-to-first-frame latency: the first frame composited with a newer change than shown before. */
   const noteShown = (styled: StyledImage | undefined): void => {
-    if (!styled || styled.change === shownChange) return;
-    if (styled.change === service.mixer.changeCount && service.lastChangeAt > 0 && framesOut > 0)
-      (styled.recent ? recentSwitchLatency : switchLatency).push(performance.now() - service.lastChangeAt);
-    shownChange = styled.change;
+    if (!styled) return;
+    const current = styled.change === service.mixer.changeCount && service.lastChangeAt > 0 && framesOut > 0;
+    const sinceCommand = performance.now() - service.lastChangeAt;
+    if (styled.change !== shownChange) {
+      shownChange = styled.change;
+      if (!current) return;
+      (styled.recent ? recentSwitchLatency : switchLatency).push(sinceCommand);
+      if (styled.prepainted) previewSwitches++;
+      fullPending = !styled.recent;
+    }
+    if (fullPending && current && !styled.single) {
+      fullDetailLatency.push(sinceCommand);
+      fullPending = false;
+    }
   };
 
   const process = async (frame: Frame): Promise<Frame> => {
@@ -116,6 +133,9 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
         switchMsP50: latency.p50,
         switchMsP95: latency.p95,
         switches: latency.count,
+        previewSwitches,
+        fullDetailMsP50: summarize(fullDetailLatency).p50,
+        fullDetailMsP95: summarize(fullDetailLatency).p95,
         recentSwitchMsP50: summarize(recentSwitchLatency).p50,
         recentSwitches: recentSwitchLatency.count,
       };
