@@ -35,7 +35,7 @@ import {
 
 const CLIP = media('video', 'woman_plain_backdrop_720x720.mp4');
 
-async function live(
+export async function live(
   effect: string,
   width: number,
   height: number,

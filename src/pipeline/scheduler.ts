@@ -9,7 +9,9 @@ import { PipelineMeters, type PipelineStats } from './pipeline-stats.ts';
  * The double-buffered frame scheduler. Capture (ffmpeg decoding into the next buffer), processing
  * (one effect call at a time, in order) and output (sinks flush the previous frame asynchronously)
  * overlap. At most `queue + 1` frames are alive inside it:
- *  - live: the queue holds one frame; a newer frame replaces it (newest wins, the drop is counted);
+ *  - live: the queue holds up to `liveQueue` frames (default 2) and never one older than `maxWaitMs`:
+ *    a short spike in processing time (GC, a busy core) is absorbed and caught up on instead of costing
+ *    a frame, while a sustained overload still drops the oldest (newest wins, the drop is counted);
  *  - lossless (render): the source is paused while a frame waits, and sinks with backpressure are
  *    awaited, so every frame goes through.
  * While the source restarts, the last output frame (or a slate) is re-sent at the frame rate so
@@ -40,7 +42,15 @@ export interface SchedulerOptions {
   fps: number;
   /** Re-send the last frame when no new one came for this long (live only; 0 = never). */
   keepAliveAfterMs?: number;
+  /** Live: frames that may wait while one is processed (1 = newest only). */
+  liveQueue?: number;
+  /** Live: a waiting frame older than this is dropped when a newer one waits too (bounds latency). */
+  maxWaitMs?: number;
 }
+
+/** Live queue defaults: two frames absorb a spike of one slow frame; 100 ms caps the added latency. */
+const LIVE_QUEUE = 2;
+const MAX_WAIT_MS = 100;
 
 export class FrameScheduler extends SafeEmitter {
   private readonly meters = new PipelineMeters();
@@ -137,12 +147,8 @@ export class FrameScheduler extends SafeEmitter {
     this.meters.framesIn++;
     this.meters.input.mark(frame.readAt);
     if (this.options.mode === 'live') {
-      const replaced = this.queue.shift();
-      if (replaced) {
-        this.meters.drops++;
-        // Nobody but us saw a dropped frame: its buffer can hold a later frame.
-        this.source?.recycle?.(replaced.data);
-      }
+      const capacity = Math.max(1, this.options.liveQueue ?? LIVE_QUEUE);
+      while (this.queue.length >= capacity) this.dropOldest();
     }
     if (this.idleSince > 0 && !this.running) this.meters.captureWait.push(frame.readAt - this.idleSince);
     this.queue.push(frame);
@@ -156,6 +162,10 @@ export class FrameScheduler extends SafeEmitter {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.stopped) {
+      if (this.options.mode === 'live') {
+        const maxWait = this.options.maxWaitMs ?? MAX_WAIT_MS;
+        while (this.queue.length > 1 && performance.now() - this.queue[0].readAt > maxWait) this.dropOldest();
+      }
       const frame = this.queue.shift()!;
       // Double buffering: let the source read the next frame while this one is processed.
       if (this.queue.length === 0) this.source?.resume?.();
@@ -192,6 +202,14 @@ export class FrameScheduler extends SafeEmitter {
       }
       return frame;
     }
+  }
+
+  private dropOldest(): void {
+    const dropped = this.queue.shift();
+    if (!dropped) return;
+    this.meters.drops++;
+    // Nobody but us saw a dropped frame: its buffer can hold a later frame.
+    this.source?.recycle?.(dropped.data);
   }
 
   private async waitForSinks(): Promise<void> {

@@ -98,9 +98,58 @@ describe('FrameScheduler', () => {
     expect(stats.drops).toBeGreaterThan(0);
     expect(stats.framesOut + stats.drops).toBe(30);
     expect(source.recycled).toBe(stats.drops); // dropped buffers go back to the source's pool
-    expect(maxInFlight).toBeLessThanOrEqual(2);
+    expect(maxInFlight).toBeLessThanOrEqual(3); // one processing, at most two waiting
     expect(stats.stages.process.p50).toBeGreaterThanOrEqual(20);
     await scheduler.stop();
+  });
+
+  it('live: one slow frame is absorbed by the two-frame queue (no drop); a one-frame queue drops', async () => {
+    const drops = async (liveQueue: number) => {
+      let n = 0;
+      // ~8 ms per frame, one 55 ms spike: two more frames arrive during the spike (20 ms apart).
+      const effect: Effect = {
+        name: 'none',
+        async process(frame) {
+          await sleep(n++ === 3 ? 55 : 8);
+          return frame;
+        },
+        async dispose() {},
+      };
+      const scheduler = new FrameScheduler({ ...options, effect, mode: 'live', liveQueue });
+      const source = new ScriptedSource();
+      scheduler.attach(source);
+      for (let i = 0; i < 12; i++) {
+        source.emitFrame();
+        await sleep(20);
+      }
+      await scheduler.idle();
+      const stats = scheduler.stats();
+      await scheduler.stop();
+      expect(stats.framesOut + stats.drops).toBe(12);
+      return stats.drops;
+    };
+    expect(await drops(2)).toBe(0);
+    expect(await drops(1)).toBeGreaterThan(0);
+  });
+
+  it('live: a waiting frame older than maxWaitMs gives way to a newer one (latency stays bounded)', async () => {
+    // Frames every 25 ms, 45 ms each to process: the queue stays full and the head ages.
+    const queueWaitP95 = async (maxWaitMs: number) => {
+      const scheduler = new FrameScheduler({ ...options, effect: slowEffect(45), mode: 'live', maxWaitMs });
+      const source = new ScriptedSource();
+      scheduler.attach(source);
+      for (let i = 0; i < 24; i++) {
+        source.emitFrame();
+        await sleep(25);
+      }
+      await scheduler.idle();
+      await scheduler.stop();
+      return scheduler.stats().stages.wait.p95;
+    };
+    const capped = await queueWaitP95(30);
+    const loose = await queueWaitP95(1000);
+    expect(capped).toBeLessThan(30 + 20); // + timer slack
+    expect(loose).toBeGreaterThan(capped);
   });
 
   it('lossless: pauses the source while a frame waits, so every frame goes through in order', async () => {
