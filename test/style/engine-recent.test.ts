@@ -83,7 +83,11 @@ it('pre-paints the likely next styles while idle, so switching to one shows a pr
     refreshFps: 30,
     fullSize: true,
     prepaint: 1, // only the first candidate: 'c' stays unpainted
-    prepaintCandidates: () => outwardFrom(styles, styles.findIndex((s) => s.name === mixer.style)),
+    prepaintCandidates: () =>
+      outwardFrom(
+        styles,
+        styles.findIndex((s) => s.name === mixer.style),
+      ),
   });
   const frame = solidFrame(128, 72, [90, 90, 90, 255]);
   const mask = { alpha: new Float32Array(32 * 18), width: 32, height: 18 };

@@ -88,7 +88,8 @@ describe('live style switching in the running pipeline', () => {
       ).scheduler?.currentEffect.stats?.() ?? {};
     // The engine pre-paints the other styles while idle (one single tile every 400 ms at most).
     const until = performance.now() + 60_000;
-    while (Number(effectStats().prepainted ?? 0) < order.length && performance.now() < until) await sleep(100);
+    while (Number(effectStats().prepainted ?? 0) < order.length && performance.now() < until)
+      await sleep(100);
     expect(Number(effectStats().prepainted)).toBeGreaterThanOrEqual(order.length);
     const shownBefore = Number(effectStats().previewsShown ?? 0);
 

@@ -43,7 +43,7 @@ export class Stylizer {
 
   constructor(
     private readonly predictSession: ModelSession,
-    private readonly transformSession: ModelSession,
+    private transformSession: ModelSession,
   ) {
     // The importer keeps TFLite's tensor names; match by name, fall back to TFLite's input order.
     const names = transformSession.inputNames;
@@ -106,6 +106,13 @@ export class Stylizer {
       this.plans.set(key, plan);
     }
     return plan;
+  }
+
+  /** Swaps in another session of the same transform model (e.g. with more threads) and releases the old one. */
+  async replaceTransform(session: ModelSession): Promise<void> {
+    const old = this.transformSession;
+    this.transformSession = session;
+    await old.release();
   }
 
   async release(): Promise<void> {

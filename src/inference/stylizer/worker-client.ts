@@ -42,12 +42,15 @@ export class StylizerWorker {
   private nextId = 1;
   private stopped = false;
   private exited = false;
+  private transformThreads: number;
   provider = 'cpu';
 
   private constructor(
     private readonly worker: Worker,
     private readonly generation: Int32Array,
+    threads: number,
   ) {
+    this.transformThreads = threads;
     worker.on('message', (reply: WorkerReply) => {
       const pending = this.pending.get(reply.id);
       if (!pending) return;
@@ -76,7 +79,7 @@ export class StylizerWorker {
       generation,
     };
     const worker = spawnTsWorker(new URL('./worker.ts', import.meta.url), init);
-    const client = new StylizerWorker(worker, generation);
+    const client = new StylizerWorker(worker, generation, init.threads);
     const ready = await new Promise<WorkerReply>((resolve, reject) => {
       client.pending.set(0, { resolve, reject });
     });
@@ -92,6 +95,18 @@ export class StylizerWorker {
   /** Jobs posted and not answered yet. */
   get inFlight(): number {
     return this.pending.size;
+  }
+
+  /**
+   * Reopens the transform session with `threads` intra-op threads (after the jobs already posted): the
+   * style effects choose, e.g. all cores for style-frame, where no segmentation model shares them.
+   */
+  async setTransformThreads(threads: number): Promise<number> {
+    if (threads === this.transformThreads) return threads;
+    this.transformThreads = threads;
+    const reply = await this.send({ id: this.nextId++, kind: 'threads', threads }, []);
+    if (reply.kind !== 'threads') throw new Error(`unexpected reply ${reply.kind}`);
+    return reply.threads; // what the worker's session now runs with
   }
 
   async predict(rgba: Uint8Array, width: number, height: number): Promise<Float32Array> {

@@ -35,11 +35,14 @@ export type WorkerRequest =
       outWidth: number;
       outHeight: number;
     }
+  /** Reopen the transform session with this many intra-op threads. */
+  | { id: number; kind: 'threads'; threads: number }
   | { id: number; kind: 'stop' };
 
 export type WorkerReply =
   | { id: number; kind: 'ready'; provider: string }
   | { id: number; kind: 'predict'; bottleneck: Float32Array; ms: number }
+  | { id: number; kind: 'threads'; threads: number; ms: number }
   | {
       id: number;
       kind: 'stylize';
@@ -76,6 +79,21 @@ async function handle(request: WorkerRequest): Promise<void> {
     if (request.kind === 'stop') {
       await stylizer.release();
       port.close(); // nothing else keeps this thread alive: it exits
+      return;
+    }
+    if (request.kind === 'threads') {
+      const session = await createSession(init.transform, {
+        ...options,
+        threads: request.threads,
+        label: 'style-transform',
+      });
+      await stylizer.replaceTransform(session);
+      port.postMessage({
+        id: request.id,
+        kind: 'threads',
+        threads: request.threads,
+        ms: performance.now() - started,
+      } satisfies WorkerReply);
       return;
     }
     if (request.kind === 'predict') {

@@ -4,6 +4,7 @@ import { RateMeter, RollingWindow, round2, summarize } from '../../core/stats.ts
 import { planTiles } from '../../inference/stylizer/tiling.ts';
 import type { StylizeJob, StylizeResult } from '../../inference/stylizer/worker-client.ts';
 import type { StyleMixer } from './mixer.ts';
+import { PaintingShelf, paintingKey } from './paintings.ts';
 import {
   BackgroundPlate,
   dilateMax,
@@ -12,7 +13,6 @@ import {
   nearestLut,
   type PlateCounts,
 } from './plate.ts';
-import { PaintingShelf, paintingKey } from './paintings.ts';
 
 /**
  * The second clock. The frame path calls observe() and latest() (cheap, never waiting); the engine
@@ -368,7 +368,8 @@ export class StyleEngine {
         this.counts.prepainted++;
         // The streamer switched to this very style while it was being painted: show it now.
         const waiting = this.result && this.result.change !== this.mixer.changeCount;
-        if (waiting && this.paintingKey() === key && scene === this.counts.sceneChanges) this.showRecent(this.now());
+        if (waiting && this.paintingKey() === key && scene === this.counts.sceneChanges)
+          this.showRecent(this.now());
       })
       .catch((error: Error & { cancelled?: boolean }) => {
         if (!error.cancelled) this.log.warn(`pre-painting '${next.name}' failed: ${error.message}`);

@@ -28,7 +28,12 @@ export class PaintingShelf {
   }
 
   /** The painting for `key` if it shows this scene and is younger than `maxAgeMs`. */
-  fresh(key: string, scene: number, now: number, maxAgeMs = Number.POSITIVE_INFINITY): StyledImage | undefined {
+  fresh(
+    key: string,
+    scene: number,
+    now: number,
+    maxAgeMs = Number.POSITIVE_INFINITY,
+  ): StyledImage | undefined {
     const item = this.items.get(key);
     if (!item || item.scene !== scene || now - item.paintedAt > maxAgeMs) return undefined;
     return item.image;

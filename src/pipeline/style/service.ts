@@ -7,7 +7,7 @@ import { SafeEmitter } from '../../core/lifecycle.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
 import { findStyleModels, loadStyleModelBytes, type StyleVariant } from '../../inference/stylizer/models.ts';
 import { StylizerWorker } from '../../inference/stylizer/worker-client.ts';
-import { liveSessionThreads } from '../../inference/threads.ts';
+import { liveSessionThreads, soloSessionThreads } from '../../inference/threads.ts';
 import { readImageRgba } from './image.ts';
 import { defaultStylesFolder, type StyleEntry, StyleLibrary } from './library.ts';
 import { StyleMixer } from './mixer.ts';
@@ -124,6 +124,17 @@ export class StyleService extends SafeEmitter {
       });
   }
 
+  /**
+   * Threads for the transform, per effect: style-frame has the cores to itself (no segmentation model),
+   * the others share them with segmentation and compositing.
+   */
+  async tuneFor(effect: string): Promise<void> {
+    const configured = this.config.inference.threads;
+    const threads =
+      effect === 'style-frame' ? soloSessionThreads(configured) : liveSessionThreads(configured);
+    await this.backend.setTransformThreads(threads);
+  }
+
   /** `--style painting.jpg`: an image file outside the library, used as given. */
   private async imageStyle(path: string): Promise<StyleEntry | undefined> {
     if (this.libraryInstance?.get(path) || !isStyleFile(path) || !existsSync(path)) return undefined;
@@ -206,7 +217,10 @@ export class StyleService extends SafeEmitter {
    */
   prepaintCandidates(): { name: string; bottleneck: Float32Array }[] {
     const list = this.libraryInstance?.list() ?? [];
-    return outwardFrom(list, list.findIndex((e) => e.name === this.mixer.style));
+    return outwardFrom(
+      list,
+      list.findIndex((e) => e.name === this.mixer.style),
+    );
   }
 
   /** Styles for a control panel ([] until the service is open). */

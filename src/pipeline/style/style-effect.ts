@@ -26,6 +26,7 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
   let people: PersonPipeline | undefined;
   try {
     await service.open();
+    await service.tuneFor(name);
     if (name !== 'style-frame')
       people = await PersonPipeline.create(personPipelineOptions(config, context.log));
   } catch (error) {
