@@ -401,9 +401,10 @@ export class StyleEngine {
     this.lastStart = now;
     const started = performance.now();
     const morphing = this.mixer.isMorphing(now);
-    // A plate's quick single tile (right after a switch) comes back as it is: it is shown for a moment
-    // only, and the resize would delay the switch. Full-detail plates and live frames come at frame size.
-    const frameSized = this.options.fullSize && !(single && this.options.target === 'background');
+    // Morph steps and the quick tile after a switch come at frame size too: the resize (~6 ms at 720p in
+    // the worker) is cheaper than the compositor stretching a work-size painting on every frame (morphs
+    // 720p: composite p50 13.9 ms stretched). Only pre-painted previews stay small (kept, rarely shown).
+    const frameSized = this.options.fullSize === true;
     this.job = this.backend
       .stylize(source.rgba, source.width, source.height, bottleneck, {
         detail: this.options.detail,
