@@ -191,7 +191,9 @@ describe('pixel kernels', () => {
           for (let c = 0; c < expected.length; c++)
             worst = Math.max(worst, Math.abs(out[p + c] - expected[c]));
         }
-      expect(worst, mode).toBeLessThanOrEqual(1);
+      // blend stretches the small background in 7-bit fixed point, two channels per word (two lerps,
+      // each within 1/256 of the weight and half a level of rounding): at most 3 levels from exact.
+      expect(worst, mode).toBeLessThanOrEqual(mode === 'blend' ? 3 : 1);
     }
   });
 

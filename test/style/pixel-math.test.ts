@@ -132,3 +132,20 @@ describe('tiling', () => {
     expect(maxStep).toBeLessThanOrEqual(5);
   });
 });
+
+describe('packed RGBA lerp', () => {
+  it('lerps all four bytes of two words within one level of the float lerp', async () => {
+    const { lerpPacked, fixedWeight } = await import('../../src/core/packed-rgba.ts');
+    let worst = 0;
+    for (let i = 0; i < 2000; i++) {
+      const a = [0, 1, 2, 3].map((k) => (i * 37 + k * 91) % 256);
+      const b = [0, 1, 2, 3].map((k) => (i * 53 + k * 17 + 200) % 256);
+      const w = (i % 129) / 128; // on the fixed-point grid: only rounding differs
+      const pack = (v: number[]) => v[0] | (v[1] << 8) | (v[2] << 16) | (v[3] << 24);
+      const out = lerpPacked(pack(a), pack(b), fixedWeight(w));
+      for (let k = 0; k < 4; k++)
+        worst = Math.max(worst, Math.abs(((out >>> (8 * k)) & 255) - (a[k] + (b[k] - a[k]) * w)));
+    }
+    expect(worst).toBeLessThanOrEqual(0.5 + 1e-9);
+  });
+});

@@ -3,6 +3,8 @@
  * the models' NHWC float tensors (RGB in [0, 1]), and back. No I/O, no model; unit-tested.
  */
 
+import { asWords, fixedWeight, fixedWeights, lerpPacked } from '../../core/packed-rgba.ts';
+
 export interface Rect {
   x: number;
   y: number;
@@ -115,7 +117,7 @@ export function resizeRgba(
     ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2)
     : new Uint32Array(outWidth);
   for (let oy = 0; oy < outHeight; oy++) {
-    const q = Math.round(ys.weight[oy] * 128);
+    const q = fixedWeight(ys.weight[oy]);
     const top = stretched(ys.first[oy]);
     const rowStart = aligned ? oy * outWidth : 0;
     if (q === 0) words.set(top, rowStart);
@@ -126,26 +128,6 @@ export function resizeRgba(
     if (!aligned) out.set(new Uint8Array(words.buffer), oy * outWidth * 4);
   }
   return out;
-}
-
-/**
- * a + (b - a) * q / 128 on the four bytes of two little-endian RGBA words, rounded, two lanes at a time.
- * 7-bit weights keep every intermediate below 2^31, so V8 stays on 32-bit integer arithmetic.
- */
-function lerpPacked(a: number, b: number, q: number): number {
-  const p = 128 - q;
-  const rb = (((a & 0xff00ff) * p + (b & 0xff00ff) * q + 0x400040) >> 7) & 0xff00ff;
-  const ga = ((((a >>> 8) & 0xff00ff) * p + ((b >>> 8) & 0xff00ff) * q + 0x400040) >> 7) & 0xff00ff;
-  return rb | (ga << 8);
-}
-
-const fixedWeights = (weights: Float32Array): Int32Array =>
-  Int32Array.from(weights, (w) => Math.round(w * 128));
-
-/** The pixels as 32-bit words (a copy only when the bytes are not 4-aligned). */
-function asWords(rgba: Uint8Array): Uint32Array {
-  const bytes = rgba.byteOffset % 4 === 0 ? rgba : rgba.slice();
-  return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
 }
 
 /**

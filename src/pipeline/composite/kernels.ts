@@ -4,6 +4,8 @@
  * foreground layer is blended over the background layer. Pure; the worker pool runs it on row bands.
  */
 
+import { asWords, fixedWeight, fixedWeights, lerpPacked } from '../../core/packed-rgba.ts';
+
 /** An RGBA image of any size; it is stretched bilinearly to the frame when its size differs. */
 export interface ImagePlane {
   data: Uint8Array;
@@ -112,6 +114,43 @@ class StretchedRows {
         for (let c = 0; c < channels; c++, o++) out[o] = src[a + c] + (src[b + c] - src[a + c]) * wx;
       }
     }
+    return out;
+  }
+}
+
+/**
+ * Horizontally stretched rows of a small RGBA image as packed 32-bit words (two channels per lerp, see
+ * core/packed-rgba.ts), cached like StretchedRows: the background layer of blur-background and the
+ * style effects, where most pixels take it as it is.
+ */
+class PackedRows {
+  private readonly rows: Int32Array[];
+  private readonly index = [-1, -1];
+  private next = 0;
+  private readonly src: Uint32Array;
+  private readonly q: Int32Array;
+
+  constructor(
+    src: Uint8Array,
+    private readonly srcWidth: number,
+    private readonly taps: Taps,
+  ) {
+    this.src = asWords(src);
+    this.q = fixedWeights(taps.w);
+    this.rows = [new Int32Array(taps.w.length), new Int32Array(taps.w.length)];
+  }
+
+  row(r: number): Int32Array {
+    if (this.index[0] === r) return this.rows[0];
+    if (this.index[1] === r) return this.rows[1];
+    const slot = this.next;
+    this.next = 1 - slot;
+    this.index[slot] = r;
+    const out = this.rows[slot];
+    const { src, q } = this;
+    const { i0, i1 } = this.taps;
+    const base = r * this.srcWidth;
+    for (let x = 0; x < out.length; x++) out[x] = lerpPacked(src[base + i0[x]], src[base + i1[x]], q[x]);
     return out;
   }
 }
@@ -260,7 +299,7 @@ export function compositeRows(job: CompositeJob, rowStart: number, rowEnd: numbe
   const bgStretched =
     bg.kind === 'image' && (bg.width !== width || bg.height !== height)
       ? {
-          rows: new StretchedRows(bg.data, bg.width, 4, new Taps(bg.width, width)),
+          rows: new PackedRows(bg.data, bg.width, new Taps(bg.width, width)),
           ty: new Taps(bg.height, height),
         }
       : undefined;
@@ -289,8 +328,8 @@ export function compositeRows(job: CompositeJob, rowStart: number, rowEnd: numbe
     let a1: Float32Array | undefined;
     let b0: Float32Array | undefined;
     let b1: Float32Array | undefined;
-    let top: Float32Array | undefined;
-    let bottom: Float32Array | undefined;
+    let top: Int32Array | undefined;
+    let bottom: Int32Array | undefined;
     let v = 0;
     let bgBytes: Uint8Array = frame;
     let bo = 0;
@@ -305,7 +344,7 @@ export function compositeRows(job: CompositeJob, rowStart: number, rowEnd: numbe
         if (bgStretched) {
           top = bgStretched.rows.row(bgStretched.ty.i0[y]);
           bottom = bgStretched.rows.row(bgStretched.ty.i1[y]);
-          v = bgStretched.ty.w[y];
+          v = fixedWeight(bgStretched.ty.w[y]);
         } else {
           [bgBytes, bo] = bgRows!.read(y);
           bgWords = wordsOf(bgBytes);
@@ -331,12 +370,8 @@ export function compositeRows(job: CompositeJob, rowStart: number, rowEnd: numbe
           continue;
         }
         if (k === 0 && mode === 'blend' && top && bottom) {
-          for (let x = xs, b = xs * 4; x < xe; x++, b += 4) {
-            const r = (top[b] + (bottom[b] - top[b]) * v + 0.5) | 0;
-            const g = (top[b + 1] + (bottom[b + 1] - top[b + 1]) * v + 0.5) | 0;
-            const bl = (top[b + 2] + (bottom[b + 2] - top[b + 2]) * v + 0.5) | 0;
-            out[o0 + x] = r | (g << 8) | (bl << 16) | OPAQUE;
-          }
+          if (v === 0) for (let x = xs; x < xe; x++) out[o0 + x] = top[x] | OPAQUE;
+          else for (let x = xs; x < xe; x++) out[o0 + x] = lerpPacked(top[x], bottom[x], v) | OPAQUE;
           continue;
         }
       }
@@ -357,11 +392,14 @@ export function compositeRows(job: CompositeJob, rowStart: number, rowEnd: numbe
           out[o0 + x] = fg[f] | (fg[f + 1] << 8) | (fg[f + 2] << 16) | (a << 24);
         }
       } else if (top && bottom) {
-        for (let x = xs, p = p0 + xs * 4, f = fo + xs * 4, b = xs * 4; x < xe; x++, p += 4, f += 4, b += 4) {
-          const a = alphaAt(frame, p, a0, a1, b0, b1, x, wy);
-          const br = top[b] + (bottom[b] - top[b]) * v;
-          const bgG = top[b + 1] + (bottom[b + 1] - top[b + 1]) * v;
-          const bb = top[b + 2] + (bottom[b + 2] - top[b + 2]) * v;
+        for (let x = xs, p = p0 + xs * 4, f = fo + xs * 4; x < xe; x++, p += 4, f += 4) {
+          const luma = (0.299 * frame[p] + 0.587 * frame[p + 1] + 0.114 * frame[p + 2]) * (1 / 255);
+          const q = (a0[x] + (a1[x] - a0[x]) * wy) * luma + b0[x] + (b1[x] - b0[x]) * wy;
+          const a = q < 0 ? 0 : q > 1 ? 1 : q;
+          const w = lerpPacked(top[x], bottom[x], v);
+          const br = w & 255;
+          const bgG = (w >> 8) & 255;
+          const bb = (w >> 16) & 255;
           const r = (br + (fg[f] - br) * a + 0.5) | 0;
           const g = (bgG + (fg[f + 1] - bgG) * a + 0.5) | 0;
           const bl = (bb + (fg[f + 2] - bb) * a + 0.5) | 0;
