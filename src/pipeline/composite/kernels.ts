@@ -393,9 +393,7 @@ export function compositeRows(job: CompositeJob, rowStart: number, rowEnd: numbe
         }
       } else if (top && bottom) {
         for (let x = xs, p = p0 + xs * 4, f = fo + xs * 4; x < xe; x++, p += 4, f += 4) {
-          const luma = (0.299 * frame[p] + 0.587 * frame[p + 1] + 0.114 * frame[p + 2]) * (1 / 255);
-          const q = (a0[x] + (a1[x] - a0[x]) * wy) * luma + b0[x] + (b1[x] - b0[x]) * wy;
-          const a = q < 0 ? 0 : q > 1 ? 1 : q;
+          const a = alphaAt(frame, p, a0, a1, b0, b1, x, wy);
           const w = lerpPacked(top[x], bottom[x], v);
           const br = w & 255;
           const bgG = (w >> 8) & 255;
