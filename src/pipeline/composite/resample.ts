@@ -34,9 +34,12 @@ export function areaAverageRows(job: AreaJob, rowStart: number, rowEnd: number):
     x0s[ox] = lo;
     x1s[ox] = hi;
   }
-  // One 32-bit read per pixel where the frame allows it (fewer loads than three byte reads).
+  // One 32-bit read per pixel where the frame allows it (fewer loads than three byte reads), and R and B
+  // summed together in the two 16-bit lanes of one integer while a footprint holds at most 256 pixels
+  // (256 x 255 fits a lane): two adds per pixel instead of three.
   const words =
     rgba.byteOffset % 4 === 0 ? new Int32Array(rgba.buffer, rgba.byteOffset, rgba.length >> 2) : undefined;
+  const packed = words !== undefined && (Math.ceil(stepX) + 1) * (Math.ceil(stepY) + 1) <= 256;
   for (let oy = rowStart; oy < rowEnd; oy++) {
     const [y0, y1] = footprint(job.srcY + oy * stepY, stepY, height);
     for (let ox = 0; ox < outWidth; ox++) {
@@ -45,23 +48,35 @@ export function areaAverageRows(job: AreaJob, rowStart: number, rowEnd: number):
       let r = 0;
       let g = 0;
       let b = 0;
-      for (let y = y0; y < y1; y++) {
-        if (words) {
+      if (packed && words) {
+        let rb = 0;
+        for (let y = y0; y < y1; y++) {
           for (let i = y * width + x0, end = i + x1 - x0; i < end; i++) {
             const w = words[i];
-            r += w & 255;
+            rb += w & 0xff00ff;
             g += (w >> 8) & 255;
-            b += (w >> 16) & 255;
           }
-          continue;
         }
-        let p = (y * width + x0) * 4;
-        for (let x = x0; x < x1; x++, p += 4) {
-          r += rgba[p];
-          g += rgba[p + 1];
-          b += rgba[p + 2];
+        r = rb & 0xffff;
+        b = rb >>> 16;
+      } else
+        for (let y = y0; y < y1; y++) {
+          if (words) {
+            for (let i = y * width + x0, end = i + x1 - x0; i < end; i++) {
+              const w = words[i];
+              r += w & 255;
+              g += (w >> 8) & 255;
+              b += (w >> 16) & 255;
+            }
+            continue;
+          }
+          let p = (y * width + x0) * 4;
+          for (let x = x0; x < x1; x++, p += 4) {
+            r += rgba[p];
+            g += rgba[p + 1];
+            b += rgba[p + 2];
+          }
         }
-      }
       const inv = 1 / ((y1 - y0) * (x1 - x0));
       const o = (oy * outWidth + ox) * 3;
       out[o] = r * inv;
