@@ -7,6 +7,8 @@ import type { StyleService } from './style/service.ts';
  * An effect turns one input frame into one output frame. Effects are created by a factory from the
  * validated config and own their models; the pipeline calls `process` once per frame, in order,
  * never twice at the same time, and awaits it. Output frames keep the input's pts/seq/readAt.
+ * The input frame is handed over: an effect may write its output over the input's pixels (saving a
+ * frame-sized allocation per frame), so a caller keeps only the output.
  */
 export interface Effect {
   readonly name: EffectName;

@@ -88,8 +88,10 @@ describe('OBS killed, restarted, and sent bad CustomEvents', () => {
       args: [...ARGS, '--config', await configWithFreeStreamPort(dir.path)],
       env: { OBS_WEBSOCKET_URL: obs.url, OBS_WEBSOCKET_PASSWORD: obs.password },
     });
-    await waitForObsFrames(10_000);
-  }, 45_000);
+    // First start only (not what this suite claims): OBS's software renderer under a loaded full test
+    // run has taken over 10 s to show the source's first frame.
+    await waitForObsFrames(25_000);
+  }, 60_000);
 
   afterAll(async () => {
     await daemon?.stop();

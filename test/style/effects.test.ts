@@ -57,7 +57,8 @@ describe.each([
         720,
         8,
       )) {
-        const out = await effect.process(frame);
+        // process() may write over the frame it is given (see Effect): hand it a copy.
+        const out = await effect.process({ ...frame, data: frame.data.slice() });
         expect([out.width, out.height, out.seq]).toEqual([720, 720, frame.seq]);
         last = regions(frame, out);
       }

@@ -15,12 +15,19 @@ export interface CompositeOptions {
   foreground?: Layer;
   /** What shows elsewhere (default: black). */
   background?: Background;
+  /**
+   * The caller holds no other reference to the input frame's pixels: the output is written over them
+   * instead of into a fresh buffer. Saves a 3.7 MB allocation per 720p frame, and with it most of the
+   * major GCs the frame path paid for (external memory).
+   */
+  reuseInput?: boolean;
 }
 
 /**
  * Blends layers through a FrameMask at frame resolution on the pixel pool. Any layer may be smaller
  * than the frame (a 384x384 style plate, a grid-sized blur): the kernel stretches it bilinearly.
- * Output frames are fresh (non-shared) buffers that keep the input's pts/seq/readAt.
+ * Output frames are fresh (non-shared) buffers, or the input's own (reuseInput), and keep the input's
+ * pts/seq/readAt.
  */
 export class Compositor {
   private out: Uint8Array | undefined;
@@ -60,7 +67,9 @@ export class Compositor {
       },
       frame.height,
     );
-    const result = withPixels(frame, this.out.slice());
+    const pixels = options.reuseInput ? frame.data : this.out.slice();
+    if (options.reuseInput) pixels.set(this.out);
+    const result = withPixels(frame, pixels);
     this.timing.push(performance.now() - t0);
     return result;
   }

@@ -26,7 +26,8 @@ export async function createMaskEffect(
     async process(frame: Frame): Promise<Frame> {
       try {
         const mask = await people.mask(frame);
-        return await people.composite(frame, mask, options(config));
+        // The scheduler hands each frame to one effect call and keeps only the output: reuse its pixels.
+        return await people.composite(frame, mask, { ...options(config), reuseInput: true });
       } catch (error) {
         failures++;
         const now = performance.now();

@@ -23,7 +23,7 @@ export async function createReplaceBackgroundEffect(context: EffectContext): Pro
       try {
         const mask = await people.mask(frame);
         const layer = await background.forSize(frame.width, frame.height);
-        return await people.composite(frame, mask, { mode: 'blend', background: layer });
+        return await people.composite(frame, mask, { mode: 'blend', background: layer, reuseInput: true });
       } catch (error) {
         failures++;
         if (performance.now() - lastLogged > 5000) {

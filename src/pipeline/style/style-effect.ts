@@ -56,6 +56,8 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
   const fullDetailLatency = new RollingWindow(256);
   /** Switches back to a style painted recently (its painting shown again): measured apart. */
   const recentSwitchLatency = new RollingWindow(256);
+  /** Switches to a style neither recent nor pre-painted: they wait for a painting. */
+  const coldSwitchLatency = new RollingWindow(256);
   let previewSwitches = 0;
   let shownChange = service.mixer.changeCount;
   let fullPending = false;
@@ -70,6 +72,7 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
       if (!current) return;
       (styled.recent ? recentSwitchLatency : switchLatency).push(sinceCommand);
       if (styled.prepainted) previewSwitches++;
+      else if (!styled.recent) coldSwitchLatency.push(sinceCommand);
       fullPending = !styled.recent;
     }
     if (fullPending && current && !styled.single) {
@@ -102,7 +105,9 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
       height: styled.height,
     };
     if (name === 'style-background') {
+      // The plate took what it needs from the frame in observe(): its pixels can carry the output.
       return people.composite(frame, mask, {
+        reuseInput: true,
         mode: 'blend',
         foreground: { kind: 'frame' },
         background: image ?? { kind: 'blur', radius: config.effect.blurRadius },
@@ -138,6 +143,8 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
         fullDetailMsP50: summarize(fullDetailLatency).p50,
         fullDetailMsP95: summarize(fullDetailLatency).p95,
         recentSwitchMsP50: summarize(recentSwitchLatency).p50,
+        coldSwitches: coldSwitchLatency.count,
+        coldSwitchMsP50: summarize(coldSwitchLatency).p50,
         recentSwitches: recentSwitchLatency.count,
       };
     },
