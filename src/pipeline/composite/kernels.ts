@@ -61,15 +61,30 @@ export class Taps {
 }
 
 /**
- * Horizontally stretched rows of a small plane (channels interleaved), cached: going down the frame,
- * the two source rows being blended change only every few frame rows, so each source row is stretched
- * once per band instead of once per frame row.
+ * Two rows kept by source row index: going down the frame, the two source rows being blended change
+ * only every few frame rows, so each is computed once per band instead of once per frame row.
  */
-class StretchedRows {
-  private readonly rows: Float32Array[];
+abstract class TwoRowCache<T> {
   private readonly index = [-1, -1];
   private next = 0;
 
+  constructor(private readonly rows: [T, T]) {}
+
+  row(r: number): T {
+    if (this.index[0] === r) return this.rows[0];
+    if (this.index[1] === r) return this.rows[1];
+    const slot = this.next;
+    this.next = 1 - slot;
+    this.index[slot] = r;
+    this.fill(r, this.rows[slot]);
+    return this.rows[slot];
+  }
+
+  protected abstract fill(r: number, out: T): void;
+}
+
+/** Horizontally stretched rows of a small plane (channels interleaved). */
+class StretchedRows extends TwoRowCache<Float32Array> {
   constructor(
     private readonly src: Float32Array | Uint8Array,
     private readonly srcWidth: number,
@@ -77,16 +92,10 @@ class StretchedRows {
     private readonly taps: Taps,
   ) {
     const length = taps.w.length * channels;
-    this.rows = [new Float32Array(length), new Float32Array(length)];
+    super([new Float32Array(length), new Float32Array(length)]);
   }
 
-  row(r: number): Float32Array {
-    if (this.index[0] === r) return this.rows[0];
-    if (this.index[1] === r) return this.rows[1];
-    const slot = this.next;
-    this.next = 1 - slot;
-    this.index[slot] = r;
-    const out = this.rows[slot];
+  protected fill(r: number, out: Float32Array): void {
     const { src, channels } = this;
     const { i0, i1, w } = this.taps;
     const base = r * this.srcWidth * channels;
@@ -114,19 +123,15 @@ class StretchedRows {
         for (let c = 0; c < channels; c++, o++) out[o] = src[a + c] + (src[b + c] - src[a + c]) * wx;
       }
     }
-    return out;
   }
 }
 
 /**
  * Horizontally stretched rows of a small RGBA image as packed 32-bit words (two channels per lerp, see
- * core/packed-rgba.ts), cached like StretchedRows: the background layer of blur-background and the
- * style effects, where most pixels take it as it is.
+ * core/packed-rgba.ts): the background layer of blur-background and the style effects, where most
+ * pixels take it as it is.
  */
-class PackedRows {
-  private readonly rows: Int32Array[];
-  private readonly index = [-1, -1];
-  private next = 0;
+class PackedRows extends TwoRowCache<Int32Array> {
   private readonly src: Uint32Array;
   private readonly q: Int32Array;
 
@@ -135,23 +140,16 @@ class PackedRows {
     private readonly srcWidth: number,
     private readonly taps: Taps,
   ) {
+    super([new Int32Array(taps.w.length), new Int32Array(taps.w.length)]);
     this.src = asWords(src);
     this.q = fixedWeights(taps.w);
-    this.rows = [new Int32Array(taps.w.length), new Int32Array(taps.w.length)];
   }
 
-  row(r: number): Int32Array {
-    if (this.index[0] === r) return this.rows[0];
-    if (this.index[1] === r) return this.rows[1];
-    const slot = this.next;
-    this.next = 1 - slot;
-    this.index[slot] = r;
-    const out = this.rows[slot];
+  protected fill(r: number, out: Int32Array): void {
     const { src, q } = this;
     const { i0, i1 } = this.taps;
     const base = r * this.srcWidth;
     for (let x = 0; x < out.length; x++) out[x] = lerpPacked(src[base + i0[x]], src[base + i1[x]], q[x]);
-    return out;
   }
 }
 
