@@ -178,7 +178,7 @@ export class StyleEngine {
   /** A style or strength changed: drop a stale stylization in progress and start a fresh one now. */
   poke(): void {
     if (this.busy && this.busyChange !== this.mixer.changeCount) this.backend.cancelStylizations?.();
-    this.showRecent(this.now());
+    this.showKeptPainting(this.now());
     this.kick(this.now());
   }
 
@@ -187,7 +187,7 @@ export class StyleEngine {
    * that painting shows from the next frame, and a full-detail repaint follows (marked `single` so kick
    * treats it as a placeholder).
    */
-  private showRecent(now: number): void {
+  private showKeptPainting(now: number): void {
     if (this.options.target !== 'background' || this.mixer.isMorphing(now)) return;
     const key = this.paintingKey();
     const size = this.frameSize;
@@ -369,7 +369,7 @@ export class StyleEngine {
         // The streamer switched to this very style while it was being painted: show it now.
         const waiting = this.result && this.result.change !== this.mixer.changeCount;
         if (waiting && this.paintingKey() === key && scene === this.counts.sceneChanges)
-          this.showRecent(this.now());
+          this.showKeptPainting(this.now());
       })
       .catch((error: Error & { cancelled?: boolean }) => {
         if (!error.cancelled) this.log.warn(`pre-painting '${next.name}' failed: ${error.message}`);
