@@ -43,6 +43,8 @@ export class StyleService extends SafeEmitter {
   private disposed = false;
   /** performance.now() of the latest style/strength change (for command-to-frame latency). */
   lastChangeAt = 0;
+  /** Styles shown, most recent first (pre-painting favours the ones a streamer goes back to). */
+  private readonly shown: string[] = [];
 
   constructor(
     private config: Config,
@@ -158,6 +160,10 @@ export class StyleService extends SafeEmitter {
     const now = performance.now();
     this.mixer.setStyle(entry.name, entry.bottleneck, now, morphMs);
     this.lastChangeAt = now;
+    const at = this.shown.indexOf(entry.name);
+    if (at >= 0) this.shown.splice(at, 1);
+    this.shown.unshift(entry.name);
+    this.shown.length = Math.min(this.shown.length, 64);
     this.safeEmit('changed', { style: entry.name, strength: this.mixer.strength, morphMs, at: now });
   }
 
@@ -212,15 +218,20 @@ export class StyleService extends SafeEmitter {
   }
 
   /**
-   * The styles a streamer is likely to pick next, for pre-painting: outward from the current one in
-   * library order (next, previous, the one after next, ...), as Stream Deck next/previous buttons go.
+   * The styles a streamer is likely to pick next, for pre-painting: the ones shown before, most recent
+   * first (Stream Deck buttons a streamer goes back to), then outward from the current one in library
+   * order (next, previous, the one after next, ...), as next/previous buttons go.
    */
   prepaintCandidates(): { name: string; bottleneck: Float32Array }[] {
-    const list = this.libraryInstance?.list() ?? [];
-    return outwardFrom(
+    const library = this.libraryInstance;
+    if (!library) return [];
+    const list = library.list();
+    const neighbours = outwardFrom(
       list,
       list.findIndex((e) => e.name === this.mixer.style),
     );
+    const before = this.shown.flatMap((name) => library.get(name) ?? []);
+    return [...new Set([...before, ...neighbours])].filter((e) => e.name !== this.mixer.style);
   }
 
   /** Styles for a control panel ([] until the service is open). */
