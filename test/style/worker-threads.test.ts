@@ -26,3 +26,20 @@ it('the stylizer worker reopens its transform with another thread count between 
     await worker.stop();
   }
 }, 60_000);
+
+it('a Node Buffer handed to the worker stays the caller’s: the same camera frame can be painted twice', async () => {
+  const bytes = await loadStyleModelBytes('auto', { modelsDir: MODELS_DIR });
+  const worker = await StylizerWorker.start(bytes, { threads: 1 });
+  try {
+    const frame = Buffer.alloc(64 * 48 * 4, 120); // capture frames are Buffers: slice() would be a view
+    const bottleneck = new Float32Array(100).fill(0.1);
+    await worker.stylize(frame, 64, 48, bottleneck, { single: true });
+    expect(frame.byteLength).toBe(64 * 48 * 4); // not detached by the transfer
+    const again = await worker.stylize(frame, 64, 48, bottleneck, { single: true });
+    expect(again.rgba.length).toBeGreaterThan(0);
+    await worker.predict(frame, 64, 48);
+    expect(frame[0]).toBe(120);
+  } finally {
+    await worker.stop();
+  }
+}, 60_000);

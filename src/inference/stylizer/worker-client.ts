@@ -110,7 +110,7 @@ export class StylizerWorker {
   }
 
   async predict(rgba: Uint8Array, width: number, height: number): Promise<Float32Array> {
-    const copy = rgba.slice();
+    const copy = ownCopy(rgba);
     const reply = await this.send({ id: this.nextId++, kind: 'predict', rgba: copy, width, height }, [
       copy.buffer,
     ]);
@@ -125,7 +125,7 @@ export class StylizerWorker {
     bottleneck: Float32Array,
     job: StylizeJob = {},
   ): Promise<StylizeResult> {
-    const copy = rgba.slice();
+    const copy = ownCopy(rgba);
     const request: WorkerRequest = {
       id: this.nextId++,
       kind: 'stylize',
@@ -170,3 +170,11 @@ export class StylizerWorker {
     clearTimeout(timer);
   }
 }
+
+/**
+ * A copy on an ArrayBuffer of its own, safe to transfer. Not `rgba.slice()`: on a Node Buffer (capture
+ * frames, sharp's output) slice() is a view of the same memory, and transferring it detached the
+ * caller's frame ("Cannot perform Construct on a detached ArrayBuffer" when style-frame painted the
+ * same camera frame twice).
+ */
+const ownCopy = (rgba: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(rgba);
