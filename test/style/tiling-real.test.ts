@@ -88,12 +88,29 @@ describe('fixed-shape transform on 16:9 frames', () => {
     expect(atSeam).toBeLessThanOrEqual(typical * 1.5);
   });
 
-  it('a single padded tile also keeps the aspect (fast first frame after a switch); detail 2 uses more tiles', async () => {
+  it('a single painting keeps the aspect (fast first frame after a switch); detail 2 uses more tiles', async () => {
+    // The default variant takes free sizes: the whole frame in one transform at 384x216, no padding.
+    expect(await stylizer.takesFreeSize()).toBe(true);
     const single = await stylizer.stylizeFrame(frame.rgba, frame.width, frame.height, bottleneck, {
       single: true,
     });
     expect(single.tiles).toBe(1);
-    expect(single.width / single.height).toBeCloseTo(1280 / 720, 1);
+    expect([single.width, single.height]).toEqual([384, 216]);
+    // Same look as the tiled painting at the same scale: the colours of the two agree on average.
+    const tiled = await stylizer.stylizeFrame(frame.rgba, frame.width, frame.height, bottleneck, {
+      detail: 1,
+    });
+    const small = await sharp(tiled.rgba, { raw: { width: tiled.width, height: tiled.height, channels: 4 } })
+      .resize(384, 216, { fit: 'fill' })
+      .raw()
+      .toBuffer();
+    const mean = (px: Uint8Array) =>
+      [0, 1, 2].map((c) => px.filter((_, i) => i % 4 === c).reduce((a, v) => a + v, 0) / (px.length / 4));
+    const [a, b] = [mean(single.rgba), mean(new Uint8Array(small))];
+    console.log(
+      `single vs tiled mean colour: ${a.map((v) => v.toFixed(0))} vs ${b.map((v) => v.toFixed(0))}`,
+    );
+    for (let c = 0; c < 3; c++) expect(Math.abs(a[c] - b[c])).toBeLessThan(20);
     await save('single-tile.png', single.rgba, single.width, single.height);
     const detailed = await stylizer.stylizeFrame(frame.rgba, frame.width, frame.height, bottleneck, {
       detail: 2,

@@ -1,5 +1,6 @@
 import { StylecastError } from '../../core/errors.ts';
 import { candidatePaths, isPresent, type LocateOptions, loadOnnx, modelEntry } from '../registry/index.ts';
+import { freeContentSize } from './free-size.ts';
 
 /**
  * Which Magenta style models to use, through the model registry: found in the models folder
@@ -78,7 +79,8 @@ export async function loadStyleModelBytes(
     throw new Error('style models are TFLite: the registry should have imported them to ONNX bytes');
   return {
     predict: predict.onnx,
-    transform: transform.onnx,
+    // Free height and width: the quick single painting runs at the frame's own aspect (free-size.ts).
+    transform: freeContentSize(transform.onnx),
     variant: chosen,
     predictHash: predict.entry.sha256,
   };

@@ -1,4 +1,5 @@
 import type { ModelSession } from '../runtime.ts';
+import { multipleOf8 } from './free-size.ts';
 import { centreSquare, rgbaToTensor, tensorToRgba } from './preprocess.ts';
 import { planSingleTile, planTiles, TILE, TileAccumulator, type TilePlan, tileSourceRect } from './tiling.ts';
 
@@ -14,7 +15,10 @@ export const PREDICT_SIZE = 256;
 export interface StylizeOptions {
   /** 384 tiles across the short side (1 = one). */
   detail?: number;
-  /** One edge-padded tile for the whole frame: fastest, least detail (first frame after a switch). */
+  /**
+   * The whole frame in one transform, long side 384: fastest, least detail (first frame after a switch,
+   * morph steps). At the frame's own aspect when the model takes free sizes, else one edge-padded tile.
+   */
   single?: boolean;
   /** Checked between tiles: true abandons the frame (a newer style made it worthless). */
   shouldStop?: () => boolean;
@@ -40,6 +44,9 @@ export class Stylizer {
   private readonly styleInput: string;
   private readonly tileBuffer = new Float32Array(TILE * TILE * 3);
   private readonly plans = new Map<string, TilePlan>();
+  /** Whether the transform runs on sizes other than 384x384 (probed once, see free-size.ts). */
+  private freeSize: Promise<boolean> | undefined;
+  private wholeBuffer = new Float32Array(0);
 
   constructor(
     private readonly predictSession: ModelSession,
@@ -73,6 +80,39 @@ export class Stylizer {
     return Object.values(out)[0].data;
   }
 
+  /** One transform of a `width` x `height` NHWC float image (free-size models only). */
+  private async transformAt(content: Float32Array, width: number, height: number, bottleneck: Float32Array) {
+    const out = await this.transformSession.run({
+      [this.contentInput]: { data: content, dims: [1, height, width, 3] },
+      [this.styleInput]: { data: bottleneck, dims: [1, 1, 1, BOTTLENECK_SIZE] },
+    });
+    return Object.values(out)[0];
+  }
+
+  /** Probes once whether the session takes a non-square, non-384 content (a 64x40 run). */
+  takesFreeSize(): Promise<boolean> {
+    this.freeSize ??= this.transformAt(
+      new Float32Array(64 * 40 * 3),
+      64,
+      40,
+      new Float32Array(BOTTLENECK_SIZE),
+    )
+      .then((out) => out.dims[1] === 40 && out.dims[2] === 64)
+      .catch(() => false);
+    return this.freeSize;
+  }
+
+  /** The whole frame in one transform at its own aspect, long side 384 (sides rounded to multiples of 8). */
+  private async stylizeWhole(rgba: Uint8Array, width: number, height: number, bottleneck: Float32Array) {
+    const scale = TILE / Math.max(width, height);
+    const w = multipleOf8(width * scale);
+    const h = multipleOf8(height * scale);
+    if (this.wholeBuffer.length !== w * h * 3) this.wholeBuffer = new Float32Array(w * h * 3);
+    rgbaToTensor(rgba, width, height, { x: 0, y: 0, width, height }, w, h, this.wholeBuffer);
+    const out = await this.transformAt(this.wholeBuffer, w, h, bottleneck);
+    return { rgba: tensorToRgba(out.data, w, h), width: w, height: h, tiles: 1 };
+  }
+
   /** The upstream single-image recipe: centre square of the content, bilinear to 384, one transform. */
   async stylizeSquare(rgba: Uint8Array, width: number, height: number, bottleneck: Float32Array) {
     rgbaToTensor(rgba, width, height, centreSquare(width, height), TILE, TILE, this.tileBuffer);
@@ -88,6 +128,8 @@ export class Stylizer {
     bottleneck: Float32Array,
     options: StylizeOptions = {},
   ): Promise<Stylized> {
+    if (options.single && (await this.takesFreeSize()))
+      return this.stylizeWhole(rgba, width, height, bottleneck);
     const plan = this.plan(width, height, options);
     const acc = new TileAccumulator(plan);
     for (let i = 0; i < plan.tiles.length; i++) {
@@ -112,6 +154,7 @@ export class Stylizer {
   async replaceTransform(session: ModelSession): Promise<void> {
     const old = this.transformSession;
     this.transformSession = session;
+    this.freeSize = undefined; // probed again on the new session
     await old.release();
   }
 
