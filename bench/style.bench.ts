@@ -73,7 +73,7 @@ async function transformCosts(quick: boolean): Promise<BenchSection> {
     title: 'style transform, ONNX Runtime CPU, 2 threads (floor ~13.5 ms per 384 tile)',
     rows,
     notes: [
-      'a 1280x720 frame is 2 overlapping 384 tiles at detail 1 (no squashing); single = one padded tile',
+      'a 1280x720 frame is 2 overlapping 384 tiles at detail 1 (no squashing); single = the whole frame in one transform at 384x216 (the graph takes free sizes; the dynamic-range variant does not: one padded 384 tile)',
     ],
   };
 }
