@@ -13,7 +13,10 @@ export const BOTTLENECK_SIZE = 100;
 export const PREDICT_SIZE = 256;
 
 export interface StylizeOptions {
-  /** 384 tiles across the short side (1 = one). */
+  /**
+   * 384 tiles across the short side (1 = one). At 1 a free-size model paints the whole frame in one
+   * transform at that scale; above 1 (and for fixed-size models) overlapping tiles are blended.
+   */
   detail?: number;
   /**
    * The whole frame in one transform, long side 384: fastest, least detail (first frame after a switch,
@@ -102,9 +105,19 @@ export class Stylizer {
     return this.freeSize;
   }
 
-  /** The whole frame in one transform at its own aspect, long side 384 (sides rounded to multiples of 8). */
-  private async stylizeWhole(rgba: Uint8Array, width: number, height: number, bottleneck: Float32Array) {
-    const scale = TILE / Math.max(width, height);
+  /**
+   * The whole frame in one transform at its own aspect (sides rounded to multiples of 8): long side 384
+   * (the quick painting) or short side 384 (detail 1: the tiles' scale, one run instead of two
+   * overlapping tiles — 62 vs 85 ms at 720p on 2 threads, and no seam to blend).
+   */
+  private async stylizeWhole(
+    rgba: Uint8Array,
+    width: number,
+    height: number,
+    bottleneck: Float32Array,
+    side: 'long' | 'short',
+  ) {
+    const scale = TILE / (side === 'long' ? Math.max(width, height) : Math.min(width, height));
     const w = multipleOf8(width * scale);
     const h = multipleOf8(height * scale);
     if (this.wholeBuffer.length !== w * h * 3) this.wholeBuffer = new Float32Array(w * h * 3);
@@ -128,8 +141,9 @@ export class Stylizer {
     bottleneck: Float32Array,
     options: StylizeOptions = {},
   ): Promise<Stylized> {
-    if (options.single && (await this.takesFreeSize()))
-      return this.stylizeWhole(rgba, width, height, bottleneck);
+    const detail = options.detail ?? 1;
+    if ((options.single || detail === 1) && (await this.takesFreeSize()))
+      return this.stylizeWhole(rgba, width, height, bottleneck, options.single ? 'long' : 'short');
     const plan = this.plan(width, height, options);
     const acc = new TileAccumulator(plan);
     for (let i = 0; i < plan.tiles.length; i++) {
