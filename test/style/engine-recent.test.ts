@@ -131,3 +131,59 @@ it('orders pre-paint candidates outward from the current style, wrapping', () =>
   expect(outwardFrom(['a', 'b'], -1)).toEqual(['a', 'b']);
   expect(outwardFrom(['a'], 0)).toEqual([]);
 });
+
+it('a painting of the old style that finishes after a switch to a kept painting does not replace it', async () => {
+  // Jobs finish when the test says so: the moment the stale painting arrives can be looked at.
+  const finish: (() => void)[] = [];
+  const manual: StylizeBackend = {
+    stylize: (_rgba, width, height, bottleneck, job = {}) =>
+      new Promise((resolve) => {
+        const [w, h] = job.outWidth ? [job.outWidth, job.outHeight ?? height] : [width, height];
+        finish.push(() =>
+          resolve({
+            rgba: new Uint8Array(w * h * 4).fill(bottleneck[0]),
+            width: w,
+            height: h,
+            ms: 1,
+            tiles: 1,
+          }),
+        );
+      }),
+    predict: async () => new Float32Array(100),
+  };
+  const mixer = new StyleMixer();
+  const engine = new StyleEngine(manual, mixer, {
+    target: 'background',
+    detail: 1,
+    refreshFps: 30,
+    fullSize: true,
+  });
+  const frame = solidFrame(128, 72, [90, 90, 90, 255]);
+  const mask = { alpha: new Float32Array(32 * 18), width: 32, height: 18 };
+  const finishAll = async () => {
+    for (let i = 0; i < 10 && finish.length > 0; i++) {
+      finish.shift()?.();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      engine.observe(frame, mask);
+    }
+  };
+  try {
+    mixer.setStyle('a', vector(40), performance.now());
+    engine.poke();
+    engine.observe(frame, mask);
+    await finishAll(); // 'a': quick painting, then full detail (kept)
+    expect(engine.latest()?.single).toBe(false);
+    mixer.setStyle('b', vector(200), performance.now());
+    engine.poke(); // nothing kept for 'b': a painting of 'b' starts and waits
+    expect(finish.length).toBe(1);
+    mixer.setStyle('a', vector(40), performance.now());
+    engine.poke(); // back to 'a': its kept painting shows at once
+    expect(engine.latest()?.rgba[0]).toBe(40);
+    finish.shift()?.(); // the 'b' painting arrives now
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(engine.latest()?.change).toBe(mixer.changeCount);
+    expect(engine.latest()?.rgba[0]).toBe(40);
+  } finally {
+    engine.dispose();
+  }
+});

@@ -120,6 +120,8 @@ async function handle(request: WorkerRequest): Promise<void> {
         shouldStop: stale,
       },
     );
+    // A style change during a one-transform painting: not worth resizing or sending back.
+    if (stale()) throw new StylizeCancelled();
     let { rgba, width, height } = result;
     if (request.outWidth > 0 && (request.outWidth !== width || request.outHeight !== height)) {
       // Into shared memory: the compositor's workers read it as it is, no copy on the main thread.

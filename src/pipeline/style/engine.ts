@@ -42,6 +42,9 @@ export const PREPAINT_GAP_MS = 400;
 /** A preview older than this is painted again (the plate follows light and furniture slowly). */
 export const PREVIEW_MAX_AGE_MS = 30_000;
 
+/** busyChange while a pre-painting runs (no style change makes it worthless). */
+const PREPAINTING = -2;
+
 /** A style the engine may pre-paint: its own bottleneck, before strength. */
 export interface PrepaintCandidate {
   name: string;
@@ -181,7 +184,9 @@ export class StyleEngine {
 
   /** A style or strength changed: drop a stale stylization in progress and start a fresh one now. */
   poke(): void {
-    if (this.busy && this.busyChange !== this.mixer.changeCount) this.backend.cancelStylizations?.();
+    // A pre-painting (one quick painting) is left to finish: it may be the very style just asked for.
+    if (this.busy && this.busyChange !== PREPAINTING && this.busyChange !== this.mixer.changeCount)
+      this.backend.cancelStylizations?.();
     this.showKeptPainting(this.now());
     this.kick(this.now());
   }
@@ -358,7 +363,7 @@ export class StyleEngine {
     if (!next || !source) return;
     this.lastPrepaintAt = now;
     this.busy = true;
-    this.busyChange = this.mixer.changeCount;
+    this.busyChange = PREPAINTING;
     const key = paintingKey(next.name, strength);
     this.job = this.backend
       .stylize(source.rgba, source.width, source.height, this.mixer.blendFor(next.bottleneck), {
@@ -418,6 +423,10 @@ export class StyleEngine {
       })
       .then((out) => {
         if (this.disposed) return;
+        // A painting of an older style that finished after the switch already shows the new one (a
+        // kept painting): drop it, or the old style would flash back for a moment.
+        const current = this.mixer.changeCount;
+        if (change !== current && this.result?.change === current) return;
         this.result = {
           rgba: out.rgba,
           width: out.width,
