@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { solidFrame } from '../../src/core/frame.ts';
 import {
+  type EngineOptions,
   PREPAINT_GAP_MS,
   type StyledImage,
   StyleEngine,
@@ -22,16 +23,21 @@ const painter: StylizeBackend = {
 
 const vector = (value: number) => new Float32Array(100).fill(value);
 
-it('switching back to a style painted in this scene shows its painting at once, then repaints it', async () => {
-  const mixer = new StyleMixer();
-  const engine = new StyleEngine(painter, mixer, {
+/** A background-target engine on a small grey frame with no person (all background). */
+const plateEngine = (backend: StylizeBackend, mixer: StyleMixer, options: Partial<EngineOptions> = {}) =>
+  new StyleEngine(backend, mixer, {
     target: 'background',
     detail: 1,
     refreshFps: 30,
     fullSize: true,
+    ...options,
   });
-  const frame = solidFrame(128, 72, [90, 90, 90, 255]);
-  const mask = { alpha: new Float32Array(32 * 18), width: 32, height: 18 }; // no person: all background
+const frame = solidFrame(128, 72, [90, 90, 90, 255]);
+const mask = { alpha: new Float32Array(32 * 18), width: 32, height: 18 };
+
+it('switching back to a style painted in this scene shows its painting at once, then repaints it', async () => {
+  const mixer = new StyleMixer();
+  const engine = plateEngine(painter, mixer);
   const settle = async (): Promise<StyledImage | undefined> => {
     for (let i = 0; i < 20; i++) {
       engine.observe(frame, mask);
@@ -77,11 +83,7 @@ it('pre-paints the likely next styles while idle, so switching to one shows a pr
     { name: 'b', bottleneck: vector(200) },
     { name: 'c', bottleneck: vector(120) },
   ];
-  const engine = new StyleEngine(painter, mixer, {
-    target: 'background',
-    detail: 1,
-    refreshFps: 30,
-    fullSize: true,
+  const engine = plateEngine(painter, mixer, {
     prepaint: 1, // only the first candidate: 'c' stays unpainted
     prepaintCandidates: () =>
       outwardFrom(
@@ -89,8 +91,6 @@ it('pre-paints the likely next styles while idle, so switching to one shows a pr
         styles.findIndex((s) => s.name === mixer.style),
       ),
   });
-  const frame = solidFrame(128, 72, [90, 90, 90, 255]);
-  const mask = { alpha: new Float32Array(32 * 18), width: 32, height: 18 };
   const run = async (ms: number) => {
     for (const until = performance.now() + ms; performance.now() < until; ) {
       engine.observe(frame, mask);
@@ -152,14 +152,7 @@ it('a painting of the old style that finishes after a switch to a kept painting 
     predict: async () => new Float32Array(100),
   };
   const mixer = new StyleMixer();
-  const engine = new StyleEngine(manual, mixer, {
-    target: 'background',
-    detail: 1,
-    refreshFps: 30,
-    fullSize: true,
-  });
-  const frame = solidFrame(128, 72, [90, 90, 90, 255]);
-  const mask = { alpha: new Float32Array(32 * 18), width: 32, height: 18 };
+  const engine = plateEngine(manual, mixer);
   const finishAll = async () => {
     for (let i = 0; i < 10 && finish.length > 0; i++) {
       finish.shift()?.();
