@@ -103,10 +103,10 @@ export class StylizerWorker {
    */
   async setTransformThreads(threads: number): Promise<number> {
     if (threads === this.transformThreads) return threads;
-    this.transformThreads = threads;
     const reply = await this.send({ id: this.nextId++, kind: 'threads', threads }, []);
     if (reply.kind !== 'threads') throw new Error(`unexpected reply ${reply.kind}`);
-    return reply.threads; // what the worker's session now runs with
+    this.transformThreads = reply.threads; // only once the worker's session runs with them
+    return reply.threads;
   }
 
   async predict(rgba: Uint8Array, width: number, height: number): Promise<Float32Array> {

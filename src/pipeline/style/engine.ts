@@ -381,7 +381,7 @@ export class StyleEngine {
           this.showKeptPainting(this.now());
       })
       .catch((error: Error & { cancelled?: boolean }) => {
-        if (!error.cancelled) this.log.warn(`pre-painting '${next.name}' failed: ${error.message}`);
+        if (!error.cancelled) this.noteFailure(`pre-painting '${next.name}'`, error);
       })
       .finally(() => {
         this.busy = false;
@@ -448,9 +448,7 @@ export class StyleEngine {
       .catch((error: Error & { cancelled?: boolean }) => {
         if (error.cancelled) return;
         this.failedInRow++;
-        this.counts.failures++;
-        if (this.counts.failures <= 3 || this.counts.failures % 100 === 0)
-          this.log.warn(`stylization failed (${this.counts.failures}x): ${error.message}`);
+        this.noteFailure('stylization', error);
       })
       .finally(() => {
         this.busy = false;
@@ -462,6 +460,13 @@ export class StyleEngine {
         else
           this.retryTimer = setTimeout(() => this.kick(this.now()), retryDelayMs(this.failedInRow)).unref();
       });
+  }
+
+  /** Counts a failed painting; logs the first three and then every hundredth (a dead worker fails them all). */
+  private noteFailure(what: string, error: Error): void {
+    this.counts.failures++;
+    if (this.counts.failures <= 3 || this.counts.failures % 100 === 0)
+      this.log.warn(`${what} failed (${this.counts.failures}x): ${error.message}`);
   }
 
   /** Resolves when no stylization is running (offline rendering and measurements step with it). */

@@ -134,7 +134,12 @@ export class StyleService extends SafeEmitter {
     const configured = this.config.inference.threads;
     const threads =
       effect === 'style-frame' ? soloSessionThreads(configured) : liveSessionThreads(configured);
-    await this.backend.setTransformThreads(threads);
+    // A failed reopen keeps the session that runs: slower for this effect, never no effect at all.
+    await this.backend.setTransformThreads(threads).catch((error) => {
+      this.log.warn(
+        `style transform stays on its current threads (reopen with ${threads} failed: ${describeError(error)})`,
+      );
+    });
   }
 
   /** `--style painting.jpg`: an image file outside the library, used as given. */
