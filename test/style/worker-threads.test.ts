@@ -1,7 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { loadStyleModelBytes } from '../../src/inference/stylizer/models.ts';
 import { meanAbsDiffRgba } from '../../src/inference/stylizer/preprocess.ts';
 import { StylizerWorker } from '../../src/inference/stylizer/worker-client.ts';
+import { BACKGROUND_THREAD_NICE, lowerThreadPriority } from '../../src/inference/thread-priority.ts';
 import { readImageRgba } from '../../src/pipeline/style/image.ts';
 import { MODELS_DIR, media } from '../helpers/shared.ts';
 
@@ -43,3 +45,40 @@ it('a Node Buffer handed to the worker stays the caller’s: the same camera fra
     await worker.stop();
   }
 }, 60_000);
+
+/** Nice value of each thread of this process (Linux /proc), by thread id. */
+function threadNices(): Map<string, number> {
+  const nices = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    // Fields after "pid (comm) ": state is 0, nice is 16.
+    const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+    nices.set(tid, Number(fields[16]));
+  }
+  return nices;
+}
+
+it.runIf(process.platform === 'linux')(
+  'the stylizer worker and the ORT threads it starts run below the frame path’s priority',
+  async () => {
+    const bytes = await loadStyleModelBytes('auto', { modelsDir: MODELS_DIR });
+    const before = [...threadNices().values()].filter((n) => n === BACKGROUND_THREAD_NICE).length;
+    const worker = await StylizerWorker.start(bytes, { threads: 1 });
+    try {
+      expect(worker.lowPriority).toBe(true);
+      const one = [...threadNices().values()].filter((n) => n === BACKGROUND_THREAD_NICE).length;
+      expect(one).toBeGreaterThan(before);
+      await worker.setTransformThreads(3); // ORT starts two pool threads of its own
+      const three = [...threadNices().values()].filter((n) => n === BACKGROUND_THREAD_NICE).length;
+      expect(three).toBeGreaterThanOrEqual(one + 2);
+      expect(threadNices().get(String(process.pid))).toBe(0); // the main thread is untouched
+    } finally {
+      await worker.stop();
+    }
+  },
+  60_000,
+);
+
+it('priority is only lowered where the nice value is per thread', () => {
+  expect(lowerThreadPriority(10, 'win32')).toBe(false);
+  expect(lowerThreadPriority(10, 'darwin')).toBe(false);
+});

@@ -44,6 +44,8 @@ export class StylizerWorker {
   private exited = false;
   private transformThreads: number;
   provider = 'cpu';
+  /** The worker runs below the frame path's priority (Linux; see thread-priority.ts). */
+  lowPriority = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -83,7 +85,10 @@ export class StylizerWorker {
     const ready = await new Promise<WorkerReply>((resolve, reject) => {
       client.pending.set(0, { resolve, reject });
     });
-    if (ready.kind === 'ready') client.provider = ready.provider;
+    if (ready.kind === 'ready') {
+      client.provider = ready.provider;
+      client.lowPriority = ready.lowPriority;
+    }
     return client;
   }
 

@@ -1,6 +1,7 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { DeviceName } from '../../config/schema.ts';
 import { createSession } from '../runtime.ts';
+import { lowerThreadPriority } from '../thread-priority.ts';
 import { resizeRgba } from './preprocess.ts';
 import { StylizeCancelled, Stylizer } from './stylizer.ts';
 
@@ -40,7 +41,7 @@ export type WorkerRequest =
   | { id: number; kind: 'stop' };
 
 export type WorkerReply =
-  | { id: number; kind: 'ready'; provider: string }
+  | { id: number; kind: 'ready'; provider: string; lowPriority: boolean }
   | { id: number; kind: 'predict'; bottleneck: Float32Array; ms: number }
   | { id: number; kind: 'threads'; threads: number; ms: number }
   | {
@@ -60,11 +61,18 @@ const init = workerData as WorkerInit;
 
 // Inline: this thread is already off the main thread. No spinning: ORT's idle threads would burn the
 // CPU that capture, segmentation and encoding share with us between stylizations.
+// Before the sessions exist, so ORT's own threads inherit the lower priority.
+const lowPriority = lowerThreadPriority();
 const options = { threads: init.threads, device: init.device, isolation: 'inline', spinning: false } as const;
 const predictSession = await createSession(init.predict, { ...options, label: 'style-predict' });
 const transformSession = await createSession(init.transform, { ...options, label: 'style-transform' });
 const stylizer = new Stylizer(predictSession, transformSession);
-port.postMessage({ id: 0, kind: 'ready', provider: transformSession.provider } satisfies WorkerReply);
+port.postMessage({
+  id: 0,
+  kind: 'ready',
+  provider: transformSession.provider,
+  lowPriority,
+} satisfies WorkerReply);
 
 // One job at a time, in order: an awaited ORT run yields to the event loop, and the next message must
 // not start (and overwrite the shared tile buffer) before this one is done.

@@ -108,7 +108,7 @@ export class StyleService extends SafeEmitter {
     this.libraryInstance = library;
     this.variant = bytes.variant;
     this.log.info(
-      `styles: ${library.size} in ${library.folder}; transform ${bytes.variant} on ${worker.provider}`,
+      `styles: ${library.size} in ${library.folder}; transform ${bytes.variant} on ${worker.provider}${worker.lowPriority ? ' (below the frame path’s priority)' : ''}`,
     );
     library.on('removed', (name: string) => {
       if (name === this.mixer.style)

@@ -11,8 +11,9 @@ import { MODELS_DIR, media, STYLES_DIR } from '../helpers/shared.ts';
 
 /**
  * The running pipeline (real ffmpeg input, real segmentation, real style models in the worker):
- * style switches reach the output fast, morphs show intermediate frames, frames keep flowing, and a
- * bad file dropped into the styles folder changes nothing on screen.
+ * style switches reach the output fast and drop no frame, morphs show intermediate frames, and a bad
+ * file dropped into the styles folder changes nothing on screen. Runs alone (*.alone.test.ts): what it
+ * asserts about drops is this pipeline's timing, not another test's load.
  */
 
 const root = mkdtempSync(join(tmpdir(), 'stylecast-live-'));
@@ -28,7 +29,8 @@ const STYLES = [
 ];
 
 let daemon: Daemon;
-const frames: { at: number; frame: Frame }[] = [];
+/** Per output frame: when it came out and its corner colour (not the pixels: 2 MB a frame would pile up). */
+const frames: { at: number; corner: [number, number, number] }[] = [];
 
 /** Mean RGB of the top-left 96x96 corner: plain backdrop in this clip, so it shows the style only. */
 function corner(frame: Frame): [number, number, number] {
@@ -61,7 +63,7 @@ beforeAll(async () => {
     inference: { modelsDir: MODELS_DIR },
   });
   daemon = new Daemon({ config, log: silentLogger() });
-  daemon.on('frame', (frame: Frame) => frames.push({ at: performance.now(), frame }));
+  daemon.on('frame', (frame: Frame) => frames.push({ at: performance.now(), corner: corner(frame) }));
   await daemon.start();
   // until the first full-detail plate is on screen
   const until = performance.now() + 60_000;
@@ -75,7 +77,13 @@ afterAll(async () => {
 });
 
 describe('live style switching in the running pipeline', () => {
-  it('shows a pre-painted style on the first frames after the command, without a gap in the output', async () => {
+  // One retry: on this shared 2-core host a burst of other tenants' load cost a frame in about one of 25
+  // switch windows (a 46-switch run in a quiet spell: none); a switch that really drops frames drops
+  // them again on the second pass.
+  it('shows a pre-painted style on the first frames after the command, dropping no frame', {
+    retry: 1,
+    timeout: 240_000,
+  }, async () => {
     const order = [
       'van-gogh-starry-night',
       'delaunay-city-of-paris',
@@ -98,8 +106,14 @@ describe('live style switching in the running pipeline', () => {
     const framesAfter: number[] = [];
     let coldRounds = 0;
     const gaps: number[] = [];
+    /** Frames the scheduler dropped from each command until 1.5 s later (full detail is on screen by then). */
+    const drops: number[] = [];
+    /** Paintings finished in each round: at least the full-detail one that follows the preview. */
+    const painted: number[] = [];
     for (let round = 0; round < 8; round++) {
-      const before = corner(frames[frames.length - 1].frame);
+      const dropsBefore = daemon.stats().drops;
+      const paintedBefore = Number(effectStats().stylized ?? 0);
+      const before = frames[frames.length - 1].corner;
       const from = frames.length;
       const kept = () =>
         Number(effectStats().previewsShown ?? 0) + Number(effectStats().recentPaintingsShown ?? 0);
@@ -113,19 +127,21 @@ describe('live style switching in the running pipeline', () => {
       while (performance.now() < t0 + 15_000 && seen === undefined) {
         await sleep(5);
         for (let i = from; i < frames.length && seen === undefined; i++)
-          if (distance(corner(frames[i].frame), before) > 12) seen = i;
+          if (distance(frames[i].corner, before) > 12) seen = i;
       }
       expect(seen, `round ${round}: the new style never reached the output`).toBeDefined();
       latencies.push(frames[seen ?? from].at - t0);
       if (preview) framesAfter.push((seen ?? Infinity) - from + 1);
       else coldRounds++;
       await sleep(1500);
+      drops.push(daemon.stats().drops - dropsBefore);
+      painted.push(Number(effectStats().stylized ?? 0) - paintedBefore);
       for (let i = from + 1; i < frames.length; i++) gaps.push(frames[i].at - frames[i - 1].at);
     }
     latencies.sort((a, b) => a - b);
     const maxGap = Math.max(...gaps);
     console.log(
-      `switch command -> first frame in the new style: p50 ${latencies[3].toFixed(0)} ms, max ${latencies[7].toFixed(0)} ms (load ${loadavg()[0].toFixed(1)}); frames after the command (kept paintings): ${framesAfter.join(' ')}; cold switches ${coldRounds}; longest output gap ${maxGap.toFixed(0)} ms`,
+      `switch command -> first frame in the new style: p50 ${latencies[3].toFixed(0)} ms, max ${latencies[7].toFixed(0)} ms (load ${loadavg()[0].toFixed(1)}); frames after the command (kept paintings): ${framesAfter.join(' ')}; cold switches ${coldRounds}; longest output gap ${maxGap.toFixed(0)} ms; dropped frames per switch: ${drops.join(' ')}`,
     );
     // Load-independent form of the issue's <= 100 ms (measured in ms by `npm run bench`): the frame in
     // progress when the command lands may still use the old painting; the one after it shows the new style.
@@ -134,24 +150,27 @@ describe('live style switching in the running pipeline', () => {
     expect(framesAfter.length).toBeGreaterThanOrEqual(6);
     // The first pass over the four styles shows pre-painted previews (the second, their full paintings).
     expect(Number(effectStats().previewsShown) - previewsAtStart).toBeGreaterThanOrEqual(3);
-    // The frame path never waits for a transform: no stall in the output through any switch (a fixed
-    // bound: a load reading taken now cannot say how busy the cores were during the switches).
+    // No dropped output frame during a switch: from the command until full detail is on screen, every
+    // camera frame reaches the output (the style worker runs below the frame path's priority).
+    expect(painted.every((n) => n >= 1)).toBe(true);
+    expect(drops).toEqual(drops.map(() => 0));
+    // The frame path never waits for a transform: no stall in the output through any switch.
     expect(maxGap).toBeLessThan(1000);
-  }, 240_000);
+  });
 
   it('a morph produces intermediate frames between the two styles', async () => {
     await daemon.bus.execute({ command: 'style', name: 'van-gogh-starry-night' }, 'api');
     await sleep(4000);
-    const start = corner(frames[frames.length - 1].frame);
+    const start = frames[frames.length - 1].corner;
     const from = frames.length;
     await daemon.bus.execute({ command: 'morph', name: 'delaunay-city-of-paris', durationMs: 1500 }, 'api');
     await sleep(6000);
-    const end = corner(frames[frames.length - 1].frame);
+    const end = frames[frames.length - 1].corner;
     const span = distance(start, end);
     expect(span).toBeGreaterThan(12);
     const distinct: number[][] = [];
     for (let i = from; i < frames.length; i++) {
-      const c = corner(frames[i].frame);
+      const c = frames[i].corner;
       const between = distance(c, start) > span * 0.1 && distance(c, end) > span * 0.1;
       if (between && distinct.every((d) => distance(d, c) > 2)) distinct.push(c);
     }
