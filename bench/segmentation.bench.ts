@@ -2,10 +2,13 @@ import sharp from 'sharp';
 import { validateConfig } from '../src/config/load.ts';
 import { MaskSettings } from '../src/config/schema.ts';
 import { silentLogger } from '../src/core/log.ts';
+import { loadPixelSimd } from '../src/core/simd/pixel-simd.ts';
 import { Daemon } from '../src/daemon.ts';
 import { createSession } from '../src/inference/runtime.ts';
 import { ASPECT_MODES } from '../src/inference/segmenters/fit.ts';
 import { SEGMENTERS } from '../src/inference/segmenters/index.ts';
+import { resizeRgba } from '../src/inference/stylizer/preprocess.ts';
+import { compositeRowsSimd } from '../src/pipeline/composite/composite-simd.ts';
 import { type CompositeJob, compositeRows } from '../src/pipeline/composite/kernels.ts';
 import { buildCompositeGraph } from '../src/pipeline/composite/onnx-composite.ts';
 import { PersonPipeline } from '../src/pipeline/composite/person-pipeline.ts';
@@ -189,6 +192,8 @@ async function pixelWork(quick: boolean): Promise<Record<string, string | number
   const repeats = quick ? 10 : 40;
   const pool2 = await PixelPool.create(2);
   const pool1 = await PixelPool.create(1);
+  const simd = loadPixelSimd();
+  const painting = new Uint8Array(384 * 216 * 4).map((_, i) => (i * 2654435761) >>> 24);
   try {
     for (const [width, height] of [
       [1280, 720],
@@ -248,9 +253,18 @@ async function pixelWork(quick: boolean): Promise<Record<string, string | number
       rows.push({
         size: `${width}x${height}`,
         'composite main thread ms': await time(() => compositeRows(job, 0, height)),
+        'composite SIMD main thread ms': simd
+          ? await time(() => compositeRowsSimd(job, 0, height, simd))
+          : 'n/a (not built)',
         'composite pool(1) ms': await time(() => pool1.run('composite', job, height)),
         'composite pool(2) ms': await time(() => pool2.run('composite', job, height)),
         'composite ONNX graph ms': onnxMs,
+        'resize 384x216 to frame JS ms': await time(() =>
+          resizeRgba(painting, 384, 216, width, height, frame),
+        ),
+        'resize SIMD ms': simd
+          ? await time(() => resizeRgba(painting, 384, 216, width, height, frame, simd))
+          : 'n/a',
         'shrink to 256x256 main ms': await time(() => areaAverageRows(area, 0, 256)),
         'shrink pool(2) ms': await time(() => pool2.run('area', area, 256)),
         'shrink sharp ms': await time(() =>
@@ -314,6 +328,8 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
       rows: await pixelWork(options.quick),
       notes: [
         'composite = guided upsample of the mask + blend over a grid-sized background; shrink = area average',
+        'constant coefficients: every pixel is an edge pixel (the worst case); SIMD = core/simd (WebAssembly, 4 pixels per op); the pools run the SIMD kernel when it is built',
+        'resize = a quick painting (384x216) back to frame size, as the stylizer worker does for every morph step',
       ],
     });
   return sections;

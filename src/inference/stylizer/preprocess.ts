@@ -4,6 +4,7 @@
  */
 
 import { asWords, fixedWeight, fixedWeights, lerpPacked } from '../../core/packed-rgba.ts';
+import { type PixelSimd, SIMD_HEAP_BASE, simdMemory } from '../../core/simd/pixel-simd.ts';
 
 export interface Rect {
   x: number;
@@ -87,7 +88,7 @@ export function tensorToRgba(
  * (rows r and r+1 live in slots r & 1), and every lerp works on two channels at once (R,B and G,A in the
  * 16-bit lanes of one 32-bit word), so an output pixel costs two multiply-adds per pass. Weights are in
  * 1/128 steps; results are within one level of the exact float lerp. 384x216 -> 1280x720: 9.0 -> 5.8 ms
- * here (the float version before it).
+ * here (the float version before it); with `simd` (core/simd) the same bytes, faster (resizeRgbaSimd).
  */
 export function resizeRgba(
   rgba: Uint8Array,
@@ -96,10 +97,12 @@ export function resizeRgba(
   outWidth: number,
   outHeight: number,
   out: Uint8Array = new Uint8Array(outWidth * outHeight * 4),
+  simd?: PixelSimd,
 ): Uint8Array {
   const xs = bilinearTaps(0, srcWidth / outWidth, outWidth, 0, srcWidth - 1);
   const ys = bilinearTaps(0, srcHeight / outHeight, outHeight, 0, srcHeight - 1);
   const qx = fixedWeights(xs.weight);
+  if (simd) return resizeRgbaSimd(rgba, srcWidth, srcHeight, outWidth, outHeight, out, simd, xs, ys, qx);
   const src = asWords(rgba);
   const slots = [new Uint32Array(outWidth), new Uint32Array(outWidth)];
   const inSlot = [-1, -1];
@@ -126,6 +129,67 @@ export function resizeRgba(
       for (let x = 0; x < outWidth; x++) words[rowStart + x] = lerpPacked(top[x], bottom[x], q);
     }
     if (!aligned) out.set(new Uint8Array(words.buffer), oy * outWidth * 4);
+  }
+  return out;
+}
+
+/** Output rows per copy out of the SIMD module's memory (~64 KiB). */
+const RESIZE_BLOCK_BYTES = 65536;
+
+/**
+ * resizeRgba in the SIMD module's memory: the source image and the horizontal taps are copied in, each
+ * source row is stretched there once (stretchRow), the vertical lerp runs four pixels at a time
+ * (lerpRun), and output rows go out ~64 KiB at a time. 384x216 -> 1280x720: 6.2 -> ~2 ms here; the
+ * same bytes as the JavaScript loops.
+ */
+function resizeRgbaSimd(
+  rgba: Uint8Array,
+  srcWidth: number,
+  srcHeight: number,
+  outWidth: number,
+  outHeight: number,
+  out: Uint8Array,
+  simd: PixelSimd,
+  xs: { first: Int32Array; second: Int32Array },
+  ys: { first: Int32Array; second: Int32Array; weight: Float32Array },
+  qx: Int32Array,
+): Uint8Array {
+  const rowBytes = outWidth * 4;
+  const blockRows = Math.max(1, Math.floor(RESIZE_BLOCK_BYTES / rowBytes));
+  const source = SIMD_HEAP_BASE;
+  const taps = source + srcWidth * srcHeight * 4;
+  const rows = taps + 3 * rowBytes; // first, second, q: one i32 per output column each
+  const block = rows + 2 * rowBytes;
+  const memory = simdMemory(simd, block + blockRows * rowBytes);
+  const bytes = new Uint8Array(memory);
+  bytes.set(rgba.subarray(0, srcWidth * srcHeight * 4), source);
+  new Int32Array(memory, taps, outWidth).set(xs.first);
+  new Int32Array(memory, taps + rowBytes, outWidth).set(xs.second);
+  new Int32Array(memory, taps + 2 * rowBytes, outWidth).set(qx);
+  const inSlot = [-1, -1];
+  const stretched = (row: number): number => {
+    const slot = rows + (row & 1) * rowBytes;
+    if (inSlot[row & 1] !== row) {
+      inSlot[row & 1] = row;
+      simd.stretchRow(
+        slot,
+        source + row * srcWidth * 4,
+        taps,
+        taps + rowBytes,
+        taps + 2 * rowBytes,
+        outWidth,
+      );
+    }
+    return slot;
+  };
+  for (let first = 0; first < outHeight; first += blockRows) {
+    const last = Math.min(outHeight, first + blockRows);
+    for (let oy = first; oy < last; oy++) {
+      const top = stretched(ys.first[oy]);
+      const bottom = stretched(ys.second[oy]);
+      simd.lerpRun(block + (oy - first) * rowBytes, top, bottom, 0, outWidth, fixedWeight(ys.weight[oy]), 0);
+    }
+    out.set(bytes.subarray(block, block + (last - first) * rowBytes), first * rowBytes);
   }
   return out;
 }

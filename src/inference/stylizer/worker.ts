@@ -1,5 +1,6 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { DeviceName } from '../../config/schema.ts';
+import { loadPixelSimd } from '../../core/simd/pixel-simd.ts';
 import { createSession } from '../runtime.ts';
 import { lowerThreadPriority } from '../thread-priority.ts';
 import { resizeRgba } from './preprocess.ts';
@@ -63,6 +64,7 @@ const init = workerData as WorkerInit;
 // CPU that capture, segmentation and encoding share with us between stylizations.
 // Before the sessions exist, so ORT's own threads inherit the lower priority.
 const lowPriority = lowerThreadPriority();
+const simd = loadPixelSimd();
 const options = { threads: init.threads, device: init.device, isolation: 'inline', spinning: false } as const;
 const predictSession = await createSession(init.predict, { ...options, label: 'style-predict' });
 const transformSession = await createSession(init.transform, { ...options, label: 'style-transform' });
@@ -134,7 +136,7 @@ async function handle(request: WorkerRequest): Promise<void> {
     if (request.outWidth > 0 && (request.outWidth !== width || request.outHeight !== height)) {
       // Into shared memory: the compositor's workers read it as it is, no copy on the main thread.
       const shared = new Uint8Array(new SharedArrayBuffer(request.outWidth * request.outHeight * 4));
-      rgba = resizeRgba(rgba, width, height, request.outWidth, request.outHeight, shared);
+      rgba = resizeRgba(rgba, width, height, request.outWidth, request.outHeight, shared, simd);
       width = request.outWidth;
       height = request.outHeight;
     }

@@ -84,15 +84,17 @@ abstract class TwoRowCache<T> {
 }
 
 /** Horizontally stretched rows of a small plane (channels interleaved). */
-class StretchedRows extends TwoRowCache<Float32Array> {
+export class StretchedRows extends TwoRowCache<Float32Array> {
+  /** `rows`: the two row buffers to fill (e.g. views on a SIMD module's memory); fresh ones by default. */
   constructor(
     private readonly src: Float32Array | Uint8Array,
     private readonly srcWidth: number,
     private readonly channels: number,
     private readonly taps: Taps,
+    rows?: [Float32Array, Float32Array],
   ) {
     const length = taps.w.length * channels;
-    super([new Float32Array(length), new Float32Array(length)]);
+    super(rows ?? [new Float32Array(length), new Float32Array(length)]);
   }
 
   protected fill(r: number, out: Float32Array): void {
@@ -131,7 +133,7 @@ class StretchedRows extends TwoRowCache<Float32Array> {
  * core/packed-rgba.ts): the background layer of blur-background and the style effects, where most
  * pixels take it as it is.
  */
-class PackedRows extends TwoRowCache<Int32Array> {
+export class PackedRows extends TwoRowCache<Int32Array> {
   private readonly src: Uint32Array;
   private readonly q: Int32Array;
 
@@ -139,8 +141,9 @@ class PackedRows extends TwoRowCache<Int32Array> {
     src: Uint8Array,
     private readonly srcWidth: number,
     private readonly taps: Taps,
+    rows?: [Int32Array, Int32Array],
   ) {
-    super([new Int32Array(taps.w.length), new Int32Array(taps.w.length)]);
+    super(rows ?? [new Int32Array(taps.w.length), new Int32Array(taps.w.length)]);
     this.src = asWords(src);
     this.q = fixedWeights(taps.w);
   }
@@ -272,6 +275,43 @@ function settledRuns(
 }
 
 /**
+ * What a composite needs before its first row: the grid-to-frame taps and, per frame row, the runs of
+ * settled and mixed pixels (computed once per pair of grid rows).
+ */
+export class RunPlan {
+  readonly gx: Taps;
+  readonly gy: Taps;
+  private readonly settled: Uint8Array;
+  private readonly spanStart: Int32Array;
+  private readonly byRows = new Map<number, Int32Array>();
+
+  constructor(private readonly job: CompositeJob) {
+    const { width, height, gridWidth } = job;
+    this.gx = new Taps(gridWidth, width);
+    this.gy = new Taps(job.gridHeight, height);
+    this.settled = settledClasses(job.coeffA, job.coeffB);
+    // Pixels [spanStart[c], spanStart[c + 1]) lie between grid columns c and c + 1.
+    this.spanStart = new Int32Array(gridWidth + 1).fill(width);
+    for (let x = width - 1; x >= 0; x--) this.spanStart[this.gx.i0[x]] = x;
+    for (let c = gridWidth - 1; c >= 0; c--)
+      this.spanStart[c] = Math.min(this.spanStart[c], this.spanStart[c + 1]);
+  }
+
+  /** [xs, xe, class] triples of frame row y (see settledRuns). */
+  runs(y: number): Int32Array {
+    const r0 = this.gy.i0[y];
+    const r1 = this.gy.i1[y];
+    const key = r0 * this.job.gridHeight + r1;
+    let runs = this.byRows.get(key);
+    if (!runs) {
+      runs = settledRuns(this.settled, this.spanStart, this.job.gridWidth, r0, r1);
+      this.byRows.set(key, runs);
+    }
+    return runs;
+  }
+}
+
+/**
  * One fused pass per row: alpha from the coefficients, the layers read in place (frame-sized) or
  * stretched (small images: two cached stretched rows blended vertically inline), one 32-bit store per
  * pixel (little-endian RGBA); `| 0` keeps every value an int (no float->uint8 conversion path).
@@ -282,16 +322,10 @@ function settledRuns(
 export function compositeRows(job: CompositeJob, rowStart: number, rowEnd: number): void {
   const { width, height, mode, frame, gridWidth } = job;
   const out = new Int32Array(job.out.buffer, job.out.byteOffset, job.out.length >> 2);
-  const gx = new Taps(gridWidth, width);
-  const gy = new Taps(job.gridHeight, height);
-  const coeffA = new StretchedRows(job.coeffA, gridWidth, 1, gx);
-  const coeffB = new StretchedRows(job.coeffB, gridWidth, 1, gx);
-  const settled = settledClasses(job.coeffA, job.coeffB);
-  // Pixels [spanStart[c], spanStart[c + 1]) lie between grid columns c and c + 1.
-  const spanStart = new Int32Array(gridWidth + 1).fill(width);
-  for (let x = width - 1; x >= 0; x--) spanStart[gx.i0[x]] = x;
-  for (let c = gridWidth - 1; c >= 0; c--) spanStart[c] = Math.min(spanStart[c], spanStart[c + 1]);
-  const runsByRows = new Map<number, Int32Array>();
+  const plan = new RunPlan(job);
+  const { gy } = plan;
+  const coeffA = new StretchedRows(job.coeffA, gridWidth, 1, plan.gx);
+  const coeffB = new StretchedRows(job.coeffB, gridWidth, 1, plan.gx);
   const fgRows = new LayerRows(job.foreground, job);
   const bg = job.background;
   const bgStretched =
@@ -311,12 +345,7 @@ export function compositeRows(job: CompositeJob, rowStart: number, rowEnd: numbe
     const wy = gy.w[y];
     const r0 = gy.i0[y];
     const r1 = gy.i1[y];
-    const runKey = r0 * job.gridHeight + r1;
-    let runs = runsByRows.get(runKey);
-    if (!runs) {
-      runs = settledRuns(settled, spanStart, gridWidth, r0, r1);
-      runsByRows.set(runKey, runs);
-    }
+    const runs = plan.runs(y);
     const o0 = y * width;
     const p0 = o0 * 4;
     const [fg, fo] = mode === 'mask' ? [frame, p0] : fgRows.read(y);

@@ -57,7 +57,7 @@ export class PersonPipeline {
     }
     const pixels = new SharedPixels();
     log.info(
-      `segmentation: model ${options.model} (${segmenter.aspect}) on ${segmenter.provider}, ${pool.size} pixel workers`,
+      `segmentation: model ${options.model} (${segmenter.aspect}) on ${segmenter.provider}, ${pool.size} pixel workers${pool.simd ? ' (SIMD)' : ''}`,
     );
     return new PersonPipeline(
       pool,

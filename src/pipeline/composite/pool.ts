@@ -24,7 +24,14 @@ export class PixelPool {
   private broken: Error | undefined;
   private disposed = false;
 
-  private constructor(private readonly workers: Worker[]) {
+  /**
+   * @param simd every worker loaded the WebAssembly SIMD kernels (core/simd, composite-simd.ts); else
+   *   they composite in JavaScript.
+   */
+  private constructor(
+    private readonly workers: Worker[],
+    readonly simd: boolean,
+  ) {
     for (const worker of workers) {
       worker.on('message', (message: { id?: number; error?: string }) => {
         if (message.id === undefined) return;
@@ -45,13 +52,15 @@ export class PixelPool {
   static async create(size = Math.min(4, availableParallelism())): Promise<PixelPool> {
     const url = new URL('./pixel-worker.js', import.meta.url);
     const workers = Array.from({ length: Math.max(1, size) }, () => new Worker(url));
+    const simd: boolean[] = [];
     await Promise.all(
       workers.map(
         (worker) =>
           new Promise<void>((resolve, reject) => {
-            const onMessage = (message: { ready?: boolean }) => {
+            const onMessage = (message: { ready?: boolean; simd?: boolean }) => {
               if (message.ready) {
                 worker.off('message', onMessage);
+                simd.push(message.simd === true);
                 resolve();
               }
             };
@@ -60,7 +69,7 @@ export class PixelPool {
           }),
       ),
     );
-    return new PixelPool(workers);
+    return new PixelPool(workers, simd.every(Boolean));
   }
 
   get size(): number {

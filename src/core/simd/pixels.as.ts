@@ -1,0 +1,151 @@
+// AssemblyScript (compiled by `npm run build:simd` to pixels.wasm): per-pixel inner loops of the
+// compositor and the painting resize, four pixels per 128-bit SIMD operation. Pointers are byte offsets
+// into this module's memory; pixels are little-endian RGBA words. Same arithmetic as core/packed-rgba.ts
+// and composite/kernels.ts (7-bit fixed-point lerps, float alpha): results match within one level.
+
+const OPAQUE: u32 = 0xff000000;
+
+/** Lerps four packed pixels of t and b by q/128 per channel (lerpPacked for 4 pixels). */
+// @ts-ignore: decorator
+@inline
+function lerp4(t: v128, b: v128, wq: v128, wp: v128): v128 {
+  const round = i16x8.splat(64);
+  const lo = i16x8.shr_u(
+    i16x8.add(i16x8.add(i16x8.mul(i16x8.extend_low_i8x16_u(t), wp), i16x8.mul(i16x8.extend_low_i8x16_u(b), wq)), round),
+    7,
+  );
+  const hi = i16x8.shr_u(
+    i16x8.add(i16x8.add(i16x8.mul(i16x8.extend_high_i8x16_u(t), wp), i16x8.mul(i16x8.extend_high_i8x16_u(b), wq)), round),
+    7,
+  );
+  return i8x16.narrow_i16x8_u(lo, hi);
+}
+
+// @ts-ignore: decorator
+@inline
+function lerpScalar(a: u32, b: u32, q: u32): u32 {
+  const p = 128 - q;
+  const rb = (((a & 0xff00ff) * p + (b & 0xff00ff) * q + 0x400040) >> 7) & 0xff00ff;
+  const ga = ((((a >> 8) & 0xff00ff) * p + ((b >> 8) & 0xff00ff) * q + 0x400040) >> 7) & 0xff00ff;
+  return rb | (ga << 8);
+}
+
+/** out[x] = lerp(top[x], bottom[x], q / 128) | orMask (OPAQUE: alpha 255), for x in [xs, xe). */
+export function lerpRun(out: usize, top: usize, bottom: usize, xs: i32, xe: i32, q: i32, orMask: u32): void {
+  const wq = i16x8.splat(<i16>q);
+  const wp = i16x8.splat(<i16>(128 - q));
+  const opaque = i32x4.splat(orMask);
+  let x = xs;
+  for (; x + 4 <= xe; x += 4) {
+    const o = (<usize>x) << 2;
+    v128.store(out + o, v128.or(lerp4(v128.load(top + o), v128.load(bottom + o), wq, wp), opaque));
+  }
+  for (; x < xe; x++) {
+    const o = (<usize>x) << 2;
+    store<u32>(out + o, lerpScalar(load<u32>(top + o), load<u32>(bottom + o), q) | orMask);
+  }
+}
+
+/** out[x] = src[x], opaque, for x in [xs, xe). */
+export function opaqueRun(out: usize, src: usize, xs: i32, xe: i32): void {
+  const opaque = i32x4.splat(OPAQUE);
+  let x = xs;
+  for (; x + 4 <= xe; x += 4) {
+    const o = (<usize>x) << 2;
+    v128.store(out + o, v128.or(v128.load(src + o), opaque));
+  }
+  for (; x < xe; x++) {
+    const o = (<usize>x) << 2;
+    store<u32>(out + o, load<u32>(src + o) | OPAQUE);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function alphaScalar(px: u32, a: f32, b: f32): f32 {
+  const luma =
+    (<f32>(px & 255) * 0.299 + <f32>((px >> 8) & 255) * 0.587 + <f32>((px >> 16) & 255) * 0.114) * (1.0 / 255.0);
+  const q = a * luma + b;
+  return q < 0 ? 0 : q > 1 ? 1 : q;
+}
+
+/**
+ * The mixed pixels: alpha = clamp(A * luma + B) with A, B lerped between two stretched coefficient rows
+ * by wy; background = lerp(top, bottom, q / 128); out = background + (frame - background) * alpha.
+ */
+export function mixedRun(
+  out: usize,
+  frame: usize,
+  top: usize,
+  bottom: usize,
+  q: i32,
+  a0: usize,
+  a1: usize,
+  b0: usize,
+  b1: usize,
+  wy: f32,
+  xs: i32,
+  xe: i32,
+): void {
+  const wq = i16x8.splat(<i16>q);
+  const wp = i16x8.splat(<i16>(128 - q));
+  const opaque = i32x4.splat(OPAQUE);
+  const byte = i32x4.splat(255);
+  const vy = f32x4.splat(wy);
+  const kr = f32x4.splat(0.299 / 255.0);
+  const kg = f32x4.splat(0.587 / 255.0);
+  const kb = f32x4.splat(0.114 / 255.0);
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  const half = f32x4.splat(0.5);
+  let x = xs;
+  for (; x + 4 <= xe; x += 4) {
+    const o = (<usize>x) << 2;
+    const f = v128.load(frame + o);
+    const fr = f32x4.convert_i32x4_u(v128.and(f, byte));
+    const fg = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(f, 8), byte));
+    const fb = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(f, 16), byte));
+    const luma = f32x4.add(f32x4.add(f32x4.mul(fr, kr), f32x4.mul(fg, kg)), f32x4.mul(fb, kb));
+    const va0 = v128.load(a0 + o);
+    const vb0 = v128.load(b0 + o);
+    const a = f32x4.add(va0, f32x4.mul(f32x4.sub(v128.load(a1 + o), va0), vy));
+    const b = f32x4.add(vb0, f32x4.mul(f32x4.sub(v128.load(b1 + o), vb0), vy));
+    const alpha = f32x4.min(one, f32x4.max(zero, f32x4.add(f32x4.mul(a, luma), b)));
+    const g = lerp4(v128.load(top + o), v128.load(bottom + o), wq, wp);
+    const gr = f32x4.convert_i32x4_u(v128.and(g, byte));
+    const gg = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(g, 8), byte));
+    const gb = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(g, 16), byte));
+    const r = i32x4.trunc_sat_f32x4_u(f32x4.add(f32x4.add(gr, f32x4.mul(f32x4.sub(fr, gr), alpha)), half));
+    const gn = i32x4.trunc_sat_f32x4_u(f32x4.add(f32x4.add(gg, f32x4.mul(f32x4.sub(fg, gg), alpha)), half));
+    const bl = i32x4.trunc_sat_f32x4_u(f32x4.add(f32x4.add(gb, f32x4.mul(f32x4.sub(fb, gb), alpha)), half));
+    v128.store(out + o, v128.or(v128.or(r, i32x4.shl(gn, 8)), v128.or(i32x4.shl(bl, 16), opaque)));
+  }
+  for (; x < xe; x++) {
+    const o = (<usize>x) << 2;
+    const px = load<u32>(frame + o);
+    const la0 = load<f32>(a0 + o);
+    const lb0 = load<f32>(b0 + o);
+    const alpha = alphaScalar(px, la0 + (load<f32>(a1 + o) - la0) * wy, lb0 + (load<f32>(b1 + o) - lb0) * wy);
+    const g = lerpScalar(load<u32>(top + o), load<u32>(bottom + o), q);
+    let res: u32 = OPAQUE;
+    for (let c: u32 = 0; c < 24; c += 8) {
+      const gc = <f32>((g >> c) & 255);
+      const fc = <f32>((px >> c) & 255);
+      res |= (<u32>(gc + (fc - gc) * alpha + 0.5)) << c;
+    }
+    store<u32>(out + o, res);
+  }
+}
+
+/**
+ * Horizontal bilinear stretch of one source row: out[x] = lerp(src[first[x]], src[second[x]], q[x] / 128)
+ * (first, second: i32 pixel indices into the row; q: i32 weights 0..128). A gather, so scalar.
+ */
+export function stretchRow(out: usize, src: usize, first: usize, second: usize, q: usize, n: i32): void {
+  for (let x = 0; x < n; x++) {
+    const o = (<usize>x) << 2;
+    const a = load<u32>(src + ((<usize>load<i32>(first + o)) << 2));
+    const b = load<u32>(src + ((<usize>load<i32>(second + o)) << 2));
+    store<u32>(out + o, lerpScalar(a, b, <u32>load<i32>(q + o)));
+  }
+}

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { loadPixelSimd } from '../../src/core/simd/pixel-simd.ts';
+import { resizeRgba } from '../../src/inference/stylizer/preprocess.ts';
+import { compositeRowsSimd, simdCompositeApplies } from '../../src/pipeline/composite/composite-simd.ts';
+import { type CompositeJob, compositeRows } from '../../src/pipeline/composite/kernels.ts';
+import { PixelPool } from '../../src/pipeline/composite/pool.ts';
+
+/** Deterministic noise bytes (a hash of the index), so every channel and alpha value occurs. */
+const noise = (length: number, seed = 1): Uint8Array =>
+  new Uint8Array(length).map((_, i) => (Math.imul(i + seed * 7919, 2654435761) >>> 24) & 255);
+
+/**
+ * Guided coefficients on a grid with all three kinds of cells: a person disc (alpha 1), background
+ * (alpha 0) and a ring of edge cells where alpha depends on the pixel's luma.
+ */
+function coefficients(gridWidth: number, gridHeight: number): { a: Float32Array; b: Float32Array } {
+  const a = new Float32Array(gridWidth * gridHeight);
+  const b = new Float32Array(gridWidth * gridHeight);
+  for (let y = 0; y < gridHeight; y++)
+    for (let x = 0; x < gridWidth; x++) {
+      const d = Math.hypot((x - gridWidth / 2) / (gridWidth / 4), (y - gridHeight / 2) / (gridHeight / 3));
+      const t = Math.min(1, Math.max(0, (1.1 - d) / 0.3));
+      b[y * gridWidth + x] = t * 0.8 - (t > 0 && t < 1 ? 0.1 : 0) + (t === 1 ? 0.2 : 0);
+      a[y * gridWidth + x] = t > 0 && t < 1 ? 0.6 : 0;
+    }
+  return { a, b };
+}
+
+function job(width: number, height: number, background: { width: number; height: number }): CompositeJob {
+  const gridWidth = 40;
+  const gridHeight = 23;
+  const { a, b } = coefficients(gridWidth, gridHeight);
+  return {
+    frame: noise(width * height * 4, 2),
+    width,
+    height,
+    out: new Uint8Array(width * height * 4),
+    coeffA: a,
+    coeffB: b,
+    gridWidth,
+    gridHeight,
+    mode: 'blend',
+    foreground: { kind: 'frame' },
+    background: { kind: 'image', data: noise(background.width * background.height * 4, 3), ...background },
+  };
+}
+
+function compare(expected: Uint8Array, actual: Uint8Array): { maxDiff: number; differing: number } {
+  let maxDiff = 0;
+  let differing = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const d = Math.abs(expected[i] - actual[i]);
+    if (d > 0) differing++;
+    maxDiff = Math.max(maxDiff, d);
+  }
+  return { maxDiff, differing };
+}
+
+const simd = loadPixelSimd();
+
+describe('WebAssembly SIMD pixel kernels', () => {
+  it('are built by npm ci and load (STYLECAST_SIMD=0 turns them off)', () => {
+    expect(simd, 'src/core/simd/pixels.wasm missing: run npm run build:simd').toBeDefined();
+    expect(loadPixelSimd({ STYLECAST_SIMD: '0' })).toBeUndefined();
+  });
+
+  // Odd widths exercise the scalar tails after the 4-pixel loops; the bands, partial blocks of rows.
+  for (const [width, height, background] of [
+    [1283, 37, { width: 129, height: 11 }], // blur-background: a small plane stretched
+    [318, 181, { width: 318, height: 181 }], // a style painting at frame size
+  ] as const) {
+    it(`composite ${width}x${height} over a ${background.width}x${background.height} image: the JavaScript kernel's pixels within one level`, () => {
+      const j = job(width, height, background);
+      expect(simdCompositeApplies(j)).toBe(true);
+      compositeRows(j, 0, height);
+      const expected = j.out.slice();
+      const out = new Uint8Array(j.out.length);
+      const half = Math.floor(height / 2);
+      compositeRowsSimd({ ...j, out }, 0, half, simd!);
+      compositeRowsSimd({ ...j, out }, half, height, simd!);
+      const { maxDiff, differing } = compare(expected, out);
+      expect(maxDiff).toBeLessThanOrEqual(1);
+      expect(differing / out.length).toBeLessThan(0.001);
+      // All three kinds of pixel were there: person (the frame), background (the image), edges (between).
+      const frame = j.frame;
+      let person = 0;
+      let edge = 0;
+      for (let i = 0; i < out.length; i += 4) {
+        if (out[i] === frame[i] && out[i + 1] === frame[i + 1] && out[i + 2] === frame[i + 2]) person++;
+        else edge++;
+      }
+      expect(person).toBeGreaterThan(out.length / 40);
+      expect(edge).toBeGreaterThan(out.length / 40);
+    });
+  }
+
+  it('other modes and layers stay with the JavaScript kernel', () => {
+    const j = job(64, 36, { width: 16, height: 9 });
+    expect(simdCompositeApplies({ ...j, mode: 'transparent' })).toBe(false);
+    expect(simdCompositeApplies({ ...j, background: { kind: 'color', rgba: [0, 0, 0, 255] } })).toBe(false);
+    expect(simdCompositeApplies({ ...j, foreground: { kind: 'color', rgba: [0, 0, 0, 255] } })).toBe(false);
+  });
+
+  it('resizeRgba gives the same bytes with and without SIMD, up and down, odd sizes', () => {
+    for (const [sw, sh, ow, oh] of [
+      [384, 216, 1283, 721],
+      [97, 55, 31, 17],
+      [5, 3, 9, 1000],
+    ]) {
+      const src = noise(sw * sh * 4, sw);
+      const js = resizeRgba(src, sw, sh, ow, oh);
+      const fast = resizeRgba(src, sw, sh, ow, oh, undefined, simd);
+      expect(compare(js, fast).differing, `${sw}x${sh} -> ${ow}x${oh}`).toBe(0);
+    }
+  });
+
+  it('the pixel pool reports its workers run the SIMD kernels', async () => {
+    const pool = await PixelPool.create(2);
+    try {
+      expect(pool.simd).toBe(true);
+    } finally {
+      await pool.dispose();
+    }
+  });
+});
