@@ -4,6 +4,7 @@ import { resizeRgba } from '../../src/inference/stylizer/preprocess.ts';
 import { compositeRowsSimd, simdCompositeApplies } from '../../src/pipeline/composite/composite-simd.ts';
 import { type CompositeJob, compositeRows } from '../../src/pipeline/composite/kernels.ts';
 import { PixelPool } from '../../src/pipeline/composite/pool.ts';
+import { guidedCoefficients, guidedCoefficientsSimd } from '../../src/pipeline/mask/guided.ts';
 
 /** Deterministic noise bytes (a hash of the index), so every channel and alpha value occurs. */
 const noise = (length: number, seed = 1): Uint8Array =>
@@ -111,6 +112,27 @@ describe('WebAssembly SIMD pixel kernels', () => {
       const js = resizeRgba(src, sw, sh, ow, oh);
       const fast = resizeRgba(src, sw, sh, ow, oh, undefined, simd);
       expect(compare(js, fast).differing, `${sw}x${sh} -> ${ow}x${oh}`).toBe(0);
+    }
+  });
+
+  it('guided-filter coefficients: the JavaScript version’s to 1e-5, odd sizes and radii', () => {
+    for (const [width, height, radius] of [
+      [256, 144, 2],
+      [37, 23, 1],
+      [9, 5, 4],
+    ]) {
+      const n = width * height;
+      const guide = Float32Array.from(noise(n, 5), (v) => v / 255);
+      const mask = Float32Array.from({ length: n }, (_, i) =>
+        (i % width) + (i / width) * 0.7 > width / 2 ? 1 : 0,
+      );
+      const js = guidedCoefficients(guide, mask, width, height, radius, 2e-3);
+      const fast = guidedCoefficientsSimd(guide, mask, width, height, radius, 2e-3, simd!);
+      let worst = 0;
+      for (let i = 0; i < n; i++)
+        worst = Math.max(worst, Math.abs(js.a[i] - fast.a[i]), Math.abs(js.b[i] - fast.b[i]));
+      expect(worst, `${width}x${height} r${radius}`).toBeLessThan(1e-5);
+      expect(Math.max(...js.a.map(Math.abs))).toBeGreaterThan(0.1); // the edge is really there
     }
   });
 

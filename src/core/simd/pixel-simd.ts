@@ -14,6 +14,18 @@ export interface PixelSimd {
   lerpRun(out: number, top: number, bottom: number, xs: number, xe: number, q: number, orMask: number): void;
   /** Horizontal stretch of one row: out[x] = lerp(src[first[x]], src[second[x]], q[x] / 128) (i32 tables). */
   stretchRow(out: number, src: number, first: number, second: number, q: number, n: number): void;
+  /** Guided-filter coefficients A, B of mask P with guide I (planes padded to 4 floats; `work`: 5 planes). */
+  guided(
+    guide: number,
+    mask: number,
+    outA: number,
+    outB: number,
+    work: number,
+    width: number,
+    height: number,
+    radius: number,
+    epsilon: number,
+  ): void;
   /** out[x] = src[x] with alpha 255. */
   opaqueRun(out: number, src: number, xs: number, xe: number): void;
   /** Alpha from guided coefficients (rows a0/a1, b0/b1 lerped by wy) and the frame's luma; blend over lerp(top, bottom). */

@@ -149,3 +149,110 @@ export function stretchRow(out: usize, src: usize, first: usize, second: usize, 
     store<u32>(out + o, lerpScalar(a, b, <u32>load<i32>(q + o)));
   }
 }
+
+/**
+ * Horizontal box mean of a float plane: out[x] = mean of src[x - r .. x + r] inside the row (edges
+ * average only the pixels that exist, like mask/box-filter.ts). Interior pixels four at a time.
+ */
+export function boxH(out: usize, src: usize, width: i32, height: i32, r: i32): void {
+  const inv = f32x4.splat(<f32>1.0 / <f32>(r + r + 1));
+  for (let y = 0; y < height; y++) {
+    const row = (<usize>(y * width)) << 2;
+    let x = 0;
+    for (; x < width && x < r; x++) store<f32>(out + row + ((<usize>x) << 2), edgeMeanH(src + row, x, width, r));
+    for (; x + r + 4 <= width; x += 4) {
+      const at = src + row + ((<usize>(x - r)) << 2);
+      let sum = v128.load(at);
+      for (let k = 1; k <= 2 * r; k++) sum = f32x4.add(sum, v128.load(at + ((<usize>k) << 2)));
+      v128.store(out + row + ((<usize>x) << 2), f32x4.mul(sum, inv));
+    }
+    for (; x < width; x++) store<f32>(out + row + ((<usize>x) << 2), edgeMeanH(src + row, x, width, r));
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function edgeMeanH(row: usize, x: i32, width: i32, r: i32): f32 {
+  const lo = max(0, x - r);
+  const hi = min(width - 1, x + r);
+  let sum: f32 = 0;
+  for (let k = lo; k <= hi; k++) sum += load<f32>(row + ((<usize>k) << 2));
+  return sum / <f32>(hi - lo + 1);
+}
+
+/** Vertical box mean of a float plane (rows y - r .. y + r that exist), four columns at a time. */
+export function boxV(out: usize, src: usize, width: i32, height: i32, r: i32): void {
+  for (let y = 0; y < height; y++) {
+    const lo = max(0, y - r);
+    const hi = min(height - 1, y + r);
+    const scale: f32 = 1.0 / <f32>(hi - lo + 1);
+    const inv = f32x4.splat(scale);
+    const row = (<usize>(y * width)) << 2;
+    let x = 0;
+    for (; x + 4 <= width; x += 4) {
+      let sum = f32x4.splat(0);
+      for (let k = lo; k <= hi; k++) sum = f32x4.add(sum, v128.load(src + ((<usize>(k * width + x)) << 2)));
+      v128.store(out + row + ((<usize>x) << 2), f32x4.mul(sum, inv));
+    }
+    for (; x < width; x++) {
+      let sum: f32 = 0;
+      for (let k = lo; k <= hi; k++) sum += load<f32>(src + ((<usize>(k * width + x)) << 2));
+      store<f32>(out + row + ((<usize>x) << 2), sum * scale);
+    }
+  }
+}
+
+/** out = box mean of src with radius r (tmp: a plane of scratch). */
+export function boxMean(out: usize, src: usize, tmp: usize, width: i32, height: i32, r: i32): void {
+  boxH(tmp, src, width, height, r);
+  boxV(out, tmp, width, height, r);
+}
+
+/**
+ * The fast guided filter's coefficients (mask/guided.ts, same steps): guide I and mask P in, A and B
+ * out; `work` holds five more planes. Every plane is width * height floats padded to a multiple of 4.
+ */
+export function guided(
+  guide: usize,
+  mask: usize,
+  outA: usize,
+  outB: usize,
+  work: usize,
+  width: i32,
+  height: i32,
+  r: i32,
+  eps: f32,
+): void {
+  const n = width * height;
+  // Planes are padded to a multiple of 4 floats: the element-wise loops below run 4 at a time.
+  const plane = (<usize>((n + 3) & ~3)) << 2;
+  const tmp = work;
+  const meanI = work + plane;
+  const meanP = work + 2 * plane;
+  const meanIp = work + 3 * plane;
+  const meanIi = work + 4 * plane;
+  // outA / outB hold I*P and I*I first, then a and b before their own box means.
+  for (let i = 0; i < n; i += 4) {
+    const o = (<usize>i) << 2;
+    const g = v128.load(guide + o);
+    v128.store(outA + o, f32x4.mul(g, v128.load(mask + o)));
+    v128.store(outB + o, f32x4.mul(g, g));
+  }
+  boxMean(meanI, guide, tmp, width, height, r);
+  boxMean(meanP, mask, tmp, width, height, r);
+  boxMean(meanIp, outA, tmp, width, height, r);
+  boxMean(meanIi, outB, tmp, width, height, r);
+  const e = f32x4.splat(eps);
+  for (let i = 0; i < n; i += 4) {
+    const o = (<usize>i) << 2;
+    const mi = v128.load(meanI + o);
+    const mp = v128.load(meanP + o);
+    const variance = f32x4.sub(v128.load(meanIi + o), f32x4.mul(mi, mi));
+    const covariance = f32x4.sub(v128.load(meanIp + o), f32x4.mul(mi, mp));
+    const a = f32x4.div(covariance, f32x4.add(variance, e));
+    v128.store(meanIp + o, a);
+    v128.store(meanIi + o, f32x4.sub(mp, f32x4.mul(a, mi)));
+  }
+  boxMean(outA, meanIp, tmp, width, height, r);
+  boxMean(outB, meanIi, tmp, width, height, r);
+}

@@ -1,13 +1,22 @@
+import { ScratchPlanes } from './scratch.ts';
+
 /**
  * Small-island removal on a binary mask (1 = person): person blobs smaller than `minArea` pixels are
  * cleared and background holes smaller than `minArea` that do not touch the border are filled.
  * 4-connectivity, iterative flood fill (no recursion), in place. Returns how many pixels changed.
  */
-export function removeSmallIslands(mask: Uint8Array, width: number, height: number, minArea: number): number {
+export function removeSmallIslands(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  minArea: number,
+  scratch = new ScratchPlanes(),
+): number {
   if (minArea <= 1) return 0;
-  const labels = new Int32Array(width * height).fill(-1);
-  const stack = new Int32Array(width * height);
-  const members = new Int32Array(width * height);
+  const n = width * height;
+  const labels = scratch.int('islands.labels', n).fill(-1);
+  const stack = scratch.int('islands.stack', n);
+  const members = scratch.int('islands.members', n);
   let changed = 0;
   for (let start = 0; start < mask.length; start++) {
     if (labels[start] !== -1) continue;

@@ -1,7 +1,9 @@
 import type { MaskSettings } from '../../config/schema.ts';
+import { loadPixelSimd, type PixelSimd } from '../../core/simd/pixel-simd.ts';
 import { boxBlur } from './box-filter.ts';
-import { type GuidedCoefficients, guidedCoefficients } from './guided.ts';
+import { type GuidedCoefficients, guidedCoefficients, guidedCoefficientsSimd } from './guided.ts';
 import { removeSmallIslands } from './islands.ts';
+import { ScratchPlanes } from './scratch.ts';
 import { hysteresisThreshold, motionAdaptiveEma, motionMap } from './temporal.ts';
 
 /** Guided-filter window radius (grid pixels) and regulariser: fitted on the IoU images (README). */
@@ -27,8 +29,15 @@ export class MaskSmoother {
   private probability: Float32Array | undefined;
   private binary: Uint8Array | undefined;
   private guide: Float32Array | undefined;
+  private readonly scratch = new ScratchPlanes();
+  /** The EMA's two output planes, used in turn: one holds the state the other is computed from. */
+  private readonly emaPlanes: Float32Array[] = [];
 
-  constructor(private settings: MaskSettings) {}
+  /** @param simd the WebAssembly SIMD kernels for the guided filter (undefined: JavaScript). */
+  constructor(
+    private settings: MaskSettings,
+    private readonly simd: PixelSimd | undefined = loadPixelSimd(),
+  ) {}
 
   update(settings: MaskSettings): void {
     this.settings = settings;
@@ -45,8 +54,17 @@ export class MaskSmoother {
     const sameSize = this.probability?.length === probability.length;
     let smoothed = probability;
     if (s.temporalSmoothing > 0 && sameSize && this.probability && this.guide) {
-      const motion = motionMap(guide, this.guide, width, height);
-      smoothed = motionAdaptiveEma(this.probability, probability, motion, s.temporalSmoothing);
+      const motion = motionMap(
+        guide,
+        this.guide,
+        width,
+        height,
+        undefined,
+        undefined,
+        undefined,
+        this.scratch,
+      );
+      smoothed = motionAdaptiveEma(this.probability, probability, motion, s.temporalSmoothing, this.emaOut());
     }
     const binary = hysteresisThreshold(
       smoothed,
@@ -57,7 +75,15 @@ export class MaskSmoother {
     this.probability = smoothed;
     this.binary = binary.slice();
     this.guide = guide;
-    return finishMask(binary, guide, width, height, s);
+    return finishMask(binary, guide, width, height, s, this.scratch, this.simd);
+  }
+
+  /** An EMA plane that is not the current state (the estimate's own array is never written). */
+  private emaOut(): Float32Array {
+    const n = this.probability?.length ?? 0;
+    if (this.emaPlanes[0]?.length !== n)
+      this.emaPlanes.splice(0, 2, new Float32Array(n), new Float32Array(n));
+    return this.emaPlanes[0] === this.probability ? this.emaPlanes[1] : this.emaPlanes[0];
   }
 }
 
@@ -68,19 +94,34 @@ export function finishMask(
   width: number,
   height: number,
   settings: Pick<MaskSettings, 'smoothContour' | 'feather'>,
+  scratch = new ScratchPlanes(),
+  simd?: PixelSimd,
 ): SmoothedMask {
   const n = width * height;
   const minArea = Math.round(settings.smoothContour * 0.01 * n);
-  removeSmallIslands(binary, width, height, minArea);
-  let alpha: Float32Array = Float32Array.from(binary);
+  removeSmallIslands(binary, width, height, minArea, scratch);
+  // The returned alpha is fresh (callers keep it past the next frame); the steps before it reuse planes.
+  const alpha = new Float32Array(n);
+  const work = scratch.float('finish.alpha', n);
+  for (let i = 0; i < n; i++) work[i] = binary[i];
   const contourRadius = Math.round(settings.smoothContour * 2);
   if (contourRadius > 0) {
     // Majority filter: a jagged contour becomes the boundary of the local mean.
-    alpha = boxBlur(alpha, width, height, contourRadius);
-    for (let i = 0; i < n; i++) alpha[i] = alpha[i] >= 0.5 ? 1 : 0;
+    const mean = boxBlur(
+      work,
+      width,
+      height,
+      contourRadius,
+      scratch.float('finish.mean', n),
+      scratch.float('box', n),
+    );
+    for (let i = 0; i < n; i++) work[i] = mean[i] >= 0.5 ? 1 : 0;
   }
   const featherRadius = Math.round(settings.feather * 4);
-  if (featherRadius > 0) alpha = boxBlur(alpha, width, height, featherRadius);
-  const coefficients = guidedCoefficients(guide, alpha, width, height, GUIDED_RADIUS, GUIDED_EPSILON);
+  if (featherRadius > 0) boxBlur(work, width, height, featherRadius, alpha, scratch.float('box', n));
+  else alpha.set(work);
+  const coefficients = simd
+    ? guidedCoefficientsSimd(guide, alpha, width, height, GUIDED_RADIUS, GUIDED_EPSILON, simd)
+    : guidedCoefficients(guide, alpha, width, height, GUIDED_RADIUS, GUIDED_EPSILON, scratch);
   return { width, height, alpha, coefficients };
 }

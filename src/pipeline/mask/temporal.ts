@@ -1,4 +1,5 @@
 import { boxBlur } from './box-filter.ts';
+import { ScratchPlanes } from './scratch.ts';
 
 /**
  * Temporal steps on low-resolution planes (values in [0, 1]). Pure: state is passed in and out.
@@ -6,7 +7,8 @@ import { boxBlur } from './box-filter.ts';
 
 /**
  * Per-pixel motion in [0, 1] from two guide planes (luma in [0, 1]): the absolute difference,
- * spread by a small box so a moving edge also speeds up its neighbours, scaled by `gain`.
+ * spread by a small box so a moving edge also speeds up its neighbours, scaled by `gain`. The result
+ * lives in `scratch` (valid until its next use there).
  */
 export function motionMap(
   guide: Float32Array,
@@ -16,10 +18,12 @@ export function motionMap(
   gain = 12,
   noiseFloor = 0,
   radius = 2,
+  scratch = new ScratchPlanes(),
 ): Float32Array {
-  const diff = new Float32Array(guide.length);
-  for (let i = 0; i < guide.length; i++) diff[i] = Math.abs(guide[i] - previous[i]);
-  const spread = boxBlur(diff, width, height, radius);
+  const n = guide.length;
+  const diff = scratch.float('motion.diff', n);
+  for (let i = 0; i < n; i++) diff[i] = Math.abs(guide[i] - previous[i]);
+  const spread = boxBlur(diff, width, height, radius, scratch.float('motion', n), scratch.float('box', n));
   for (let i = 0; i < spread.length; i++) spread[i] = Math.min(1, Math.max(0, spread[i] - noiseFloor) * gain);
   return spread;
 }

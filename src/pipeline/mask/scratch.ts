@@ -1,0 +1,29 @@
+/**
+ * Reusable planes for one frame's intermediate results, by name. Allocating them afresh cost more than
+ * the math on a 256x144 grid (a box filter: 0.33 ms with fresh out/scratch planes, 0.18 ms reusing
+ * them) and ~3 MB of short-lived buffers per frame for the collector. Contents are left over from the
+ * last use: a caller writes a plane before reading it. Results that outlive the frame (the mask, the
+ * guided coefficients, state kept for the next frame) are never taken from here.
+ */
+export class ScratchPlanes {
+  private readonly floats = new Map<string, Float32Array>();
+  private readonly ints = new Map<string, Int32Array>();
+
+  float(name: string, length: number): Float32Array {
+    let plane = this.floats.get(name);
+    if (plane?.length !== length) {
+      plane = new Float32Array(length);
+      this.floats.set(name, plane);
+    }
+    return plane;
+  }
+
+  int(name: string, length: number): Int32Array {
+    let plane = this.ints.get(name);
+    if (plane?.length !== length) {
+      plane = new Int32Array(length);
+      this.ints.set(name, plane);
+    }
+    return plane;
+  }
+}
