@@ -4,6 +4,7 @@ import { resizeRgba } from '../../src/inference/stylizer/preprocess.ts';
 import { compositeRowsSimd, simdCompositeApplies } from '../../src/pipeline/composite/composite-simd.ts';
 import { type CompositeJob, compositeRows } from '../../src/pipeline/composite/kernels.ts';
 import { PixelPool } from '../../src/pipeline/composite/pool.ts';
+import { boxBlur, boxBlurSimd } from '../../src/pipeline/mask/box-filter.ts';
 import { guidedCoefficients, guidedCoefficientsSimd } from '../../src/pipeline/mask/guided.ts';
 
 /** Deterministic noise bytes (a hash of the index), so every channel and alpha value occurs. */
@@ -133,6 +134,24 @@ describe('WebAssembly SIMD pixel kernels', () => {
         worst = Math.max(worst, Math.abs(js.a[i] - fast.a[i]), Math.abs(js.b[i] - fast.b[i]));
       expect(worst, `${width}x${height} r${radius}`).toBeLessThan(1e-5);
       expect(Math.max(...js.a.map(Math.abs))).toBeGreaterThan(0.1); // the edge is really there
+    }
+  });
+
+  it('box means: boxBlur’s result to 1e-5, odd sizes, radii 1-5, three passes', () => {
+    for (const [width, height, radius] of [
+      [256, 144, 2],
+      [31, 7, 1],
+      [13, 29, 5],
+    ]) {
+      const n = width * height;
+      const plane = Float32Array.from(noise(n, radius), (v) => v / 255);
+      let js: Float32Array = plane;
+      for (let pass = 0; pass < 3; pass++) js = boxBlur(js, width, height, radius);
+      const fast = new Float32Array(n);
+      boxBlurSimd([plane], width, height, radius, 3, [fast], simd!);
+      let worst = 0;
+      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(js[i] - fast[i]));
+      expect(worst, `${width}x${height} r${radius}`).toBeLessThan(1e-5);
     }
   });
 

@@ -26,6 +26,8 @@ export interface PixelSimd {
     radius: number,
     epsilon: number,
   ): void;
+  /** out = box mean of float plane src with radius r (edges: the pixels that exist); tmp: one more plane. */
+  boxMean(out: number, src: number, tmp: number, width: number, height: number, radius: number): void;
   /** out[x] = src[x] with alpha 255. */
   opaqueRun(out: number, src: number, xs: number, xe: number): void;
   /** Alpha from guided coefficients (rows a0/a1, b0/b1 lerped by wy) and the frame's luma; blend over lerp(top, bottom). */

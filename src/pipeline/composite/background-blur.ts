@@ -1,11 +1,12 @@
-import { boxBlur } from '../mask/box-filter.ts';
+import type { PixelSimd } from '../../core/simd/pixel-simd.ts';
+import { boxBlur, boxBlurSimd } from '../mask/box-filter.ts';
 import type { ImagePlane } from './kernels.ts';
 
 /**
  * Background blur at half the mask-grid resolution (a 16 px blur at 1280 wide is 1.6 px there), weighted by (1 - alpha) so the person's colours do not
  * bleed into the blurred background as a halo (a normalised convolution). Three box passes approximate
  * a Gaussian. The compositor stretches the small result to the frame, which is itself a further blur.
- * `radius` is in grid pixels. Pure; ~128x72, so cheap on any thread.
+ * `radius` is in grid pixels. Pure; ~128x72, so cheap on any thread (with `simd`: 0.9 -> ~0.3 ms here).
  */
 export function personAwareBlur(
   gridRgb: Float32Array,
@@ -13,27 +14,33 @@ export function personAwareBlur(
   gridWidth: number,
   gridHeight: number,
   radius: number,
+  simd?: PixelSimd,
 ): ImagePlane {
   const { rgb, alpha, width, height } = halve(gridRgb, gridAlpha, gridWidth, gridHeight);
   const n = width * height;
   const r = Math.max(1, Math.round(radius / 2 / Math.sqrt(3)));
-  const weight = new Float32Array(n);
+  // Planes: the weight, then each colour times the weight; all four blurred the same way.
+  const planes = [0, 1, 2, 3].map(() => new Float32Array(n));
+  const [weight] = planes;
   for (let i = 0; i < n; i++) weight[i] = 1 - alpha[i] + 1e-3;
-  const scratch = new Float32Array(n);
-  const a = new Float32Array(n);
-  const b = new Float32Array(n);
-  const blur3 = (plane: Float32Array): Float32Array => {
-    boxBlur(plane, width, height, r, a, scratch);
-    boxBlur(a, width, height, r, b, scratch);
-    return boxBlur(b, width, height, r, new Float32Array(n), scratch);
-  };
-  const weightBlurred = blur3(weight);
+  for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) planes[c + 1][i] = rgb[i * 3 + c] * weight[i];
+  const blurred = planes.map(() => new Float32Array(n));
+  if (simd) boxBlurSimd(planes, width, height, r, 3, blurred, simd);
+  else {
+    const scratch = new Float32Array(n);
+    const a = new Float32Array(n);
+    const b = new Float32Array(n);
+    planes.forEach((plane, i) => {
+      boxBlur(plane, width, height, r, a, scratch);
+      boxBlur(a, width, height, r, b, scratch);
+      boxBlur(b, width, height, r, blurred[i], scratch);
+    });
+  }
+  const weightBlurred = blurred[0];
   const out = new Uint8Array(n * 4);
-  const plane = new Float32Array(n);
   for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < n; i++) plane[i] = rgb[i * 3 + c] * weight[i];
-    const blurred = blur3(plane);
-    for (let i = 0; i < n; i++) out[i * 4 + c] = Math.min(255, blurred[i] / weightBlurred[i] + 0.5);
+    const channel = blurred[c + 1];
+    for (let i = 0; i < n; i++) out[i * 4 + c] = Math.min(255, channel[i] / weightBlurred[i] + 0.5);
   }
   for (let i = 0; i < n; i++) out[i * 4 + 3] = 255;
   return { data: out, width, height };

@@ -1,4 +1,5 @@
 import { type Frame, withPixels } from '../../core/frame.ts';
+import { loadPixelSimd, type PixelSimd } from '../../core/simd/pixel-simd.ts';
 import { RollingWindow, summarize } from '../../core/stats.ts';
 import type { FrameMask } from '../mask/person-masker.ts';
 import { personAwareBlur } from './background-blur.ts';
@@ -38,6 +39,8 @@ export class Compositor {
   constructor(
     private readonly pool: PixelPool,
     private readonly pixels: SharedPixels,
+    /** SIMD kernels for the background blur on this thread (undefined: JavaScript). */
+    private readonly simd: PixelSimd | undefined = loadPixelSimd(),
   ) {}
 
   async composite(frame: Frame, mask: FrameMask, options: CompositeOptions): Promise<Frame> {
@@ -83,7 +86,7 @@ export class Compositor {
     if (!background) return { kind: 'color', rgba: [0, 0, 0, 255] };
     if (background.kind !== 'blur') return background;
     const gridRadius = (background.radius * mask.width) / frame.width;
-    const plane = personAwareBlur(mask.gridRgb, mask.alpha, mask.width, mask.height, gridRadius);
+    const plane = personAwareBlur(mask.gridRgb, mask.alpha, mask.width, mask.height, gridRadius, this.simd);
     // One shared buffer, rewritten each frame (the previous composite has finished with it): posting a
     // fresh SharedArrayBuffer to the workers every frame cost up to 5 ms per post here.
     if (this.blurPlane?.length !== plane.data.length) this.blurPlane = sharedUint8(plane.data.length);

@@ -1,3 +1,6 @@
+import { type PixelSimd, SIMD_HEAP_BASE, simdMemory } from '../../core/simd/pixel-simd.ts';
+import type { ScratchPlanes } from './scratch.ts';
+
 /**
  * Separable box filter on a single-channel float plane: running sums, O(1) per pixel whatever the
  * radius, edges clamped (each output is the mean of the window's pixels that lie inside the plane).
@@ -63,6 +66,52 @@ export function boxBlur(
       }
     }
   }
+  return out;
+}
+
+/**
+ * `passes` box means of each plane in WebAssembly SIMD (core/simd: direct sums, four pixels at a time;
+ * boxBlur's result to ~1e-6), written to `outs`. For small radii (the window is summed, not run):
+ * 256x144, radius 2: ~0.05 vs 0.18 ms per pass here.
+ */
+export function boxBlurSimd(
+  sources: Float32Array[],
+  width: number,
+  height: number,
+  radius: number,
+  passes: number,
+  outs: Float32Array[],
+  simd: PixelSimd,
+): void {
+  const n = width * height;
+  const plane = ((n + 3) & ~3) * 4;
+  const memory = simdMemory(simd, SIMD_HEAP_BASE + 3 * plane);
+  const [a, b, tmp] = [0, 1, 2].map((i) => SIMD_HEAP_BASE + i * plane);
+  const r = Math.max(0, Math.floor(radius));
+  sources.forEach((source, i) => {
+    new Float32Array(memory, a, n).set(source.subarray(0, n));
+    let from = a;
+    let to = b;
+    for (let pass = 0; pass < passes && r > 0; pass++) {
+      simd.boxMean(to, from, tmp, width, height, r);
+      [from, to] = [to, from];
+    }
+    outs[i].set(new Float32Array(memory, from, n));
+  });
+}
+
+/** One box mean of `src` into `out`: in SIMD when given, else boxBlur with a plane from `scratch`. */
+export function boxMeanInto(
+  src: Float32Array,
+  width: number,
+  height: number,
+  radius: number,
+  out: Float32Array,
+  scratch: ScratchPlanes,
+  simd?: PixelSimd,
+): Float32Array {
+  if (!simd) return boxBlur(src, width, height, radius, out, scratch.float('box', src.length));
+  boxBlurSimd([src], width, height, radius, 1, [out], simd);
   return out;
 }
 

@@ -1,6 +1,6 @@
 import type { MaskSettings } from '../../config/schema.ts';
 import { loadPixelSimd, type PixelSimd } from '../../core/simd/pixel-simd.ts';
-import { boxBlur } from './box-filter.ts';
+import { boxMeanInto } from './box-filter.ts';
 import { type GuidedCoefficients, guidedCoefficients, guidedCoefficientsSimd } from './guided.ts';
 import { removeSmallIslands } from './islands.ts';
 import { ScratchPlanes } from './scratch.ts';
@@ -54,16 +54,7 @@ export class MaskSmoother {
     const sameSize = this.probability?.length === probability.length;
     let smoothed = probability;
     if (s.temporalSmoothing > 0 && sameSize && this.probability && this.guide) {
-      const motion = motionMap(
-        guide,
-        this.guide,
-        width,
-        height,
-        undefined,
-        undefined,
-        undefined,
-        this.scratch,
-      );
+      const motion = motionMap(guide, this.guide, width, height, { scratch: this.scratch, simd: this.simd });
       smoothed = motionAdaptiveEma(this.probability, probability, motion, s.temporalSmoothing, this.emaOut());
     }
     const binary = hysteresisThreshold(
@@ -107,18 +98,19 @@ export function finishMask(
   const contourRadius = Math.round(settings.smoothContour * 2);
   if (contourRadius > 0) {
     // Majority filter: a jagged contour becomes the boundary of the local mean.
-    const mean = boxBlur(
+    const mean = boxMeanInto(
       work,
       width,
       height,
       contourRadius,
       scratch.float('finish.mean', n),
-      scratch.float('box', n),
+      scratch,
+      simd,
     );
     for (let i = 0; i < n; i++) work[i] = mean[i] >= 0.5 ? 1 : 0;
   }
   const featherRadius = Math.round(settings.feather * 4);
-  if (featherRadius > 0) boxBlur(work, width, height, featherRadius, alpha, scratch.float('box', n));
+  if (featherRadius > 0) boxMeanInto(work, width, height, featherRadius, alpha, scratch, simd);
   else alpha.set(work);
   const coefficients = simd
     ? guidedCoefficientsSimd(guide, alpha, width, height, GUIDED_RADIUS, GUIDED_EPSILON, simd)

@@ -1,4 +1,5 @@
-import { boxBlur } from './box-filter.ts';
+import type { PixelSimd } from '../../core/simd/pixel-simd.ts';
+import { boxMeanInto } from './box-filter.ts';
 import { ScratchPlanes } from './scratch.ts';
 
 /**
@@ -15,15 +16,19 @@ export function motionMap(
   previous: Float32Array,
   width: number,
   height: number,
-  gain = 12,
-  noiseFloor = 0,
-  radius = 2,
-  scratch = new ScratchPlanes(),
+  options: {
+    gain?: number;
+    noiseFloor?: number;
+    radius?: number;
+    scratch?: ScratchPlanes;
+    simd?: PixelSimd;
+  } = {},
 ): Float32Array {
+  const { gain = 12, noiseFloor = 0, radius = 2, scratch = new ScratchPlanes(), simd } = options;
   const n = guide.length;
   const diff = scratch.float('motion.diff', n);
   for (let i = 0; i < n; i++) diff[i] = Math.abs(guide[i] - previous[i]);
-  const spread = boxBlur(diff, width, height, radius, scratch.float('motion', n), scratch.float('box', n));
+  const spread = boxMeanInto(diff, width, height, radius, scratch.float('motion', n), scratch, simd);
   for (let i = 0; i < spread.length; i++) spread[i] = Math.min(1, Math.max(0, spread[i] - noiseFloor) * gain);
   return spread;
 }
