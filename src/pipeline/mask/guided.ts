@@ -6,7 +6,8 @@ import { ScratchPlanes } from './scratch.ts';
  * Fast guided filter (He & Sun, "Fast Guided Filter", 2015): the linear coefficients q = A*I + B are
  * fitted at low resolution, where the mask lives, and only their bilinear upsampling and one
  * multiply-add per pixel run at frame resolution — so the mask's edges snap to the frame's edges.
- * Intermediates come from `planes`; the returned coefficients are fresh.
+ * Intermediates come from `planes`; the returned coefficients are fresh. With `simd` the same steps
+ * run in WebAssembly (guidedInSimd).
  */
 export interface GuidedCoefficients {
   width: number;
@@ -23,7 +24,9 @@ export function guidedCoefficients(
   radius: number,
   epsilon: number,
   planes = new ScratchPlanes(),
+  simd?: PixelSimd,
 ): GuidedCoefficients {
+  if (simd) return guidedInSimd(guide, mask, width, height, radius, epsilon, simd);
   const n = width * height;
   const scratch = planes.float('box', n);
   const ip = planes.float('guided.ip', n);
@@ -54,10 +57,10 @@ export function guidedCoefficients(
 
 /**
  * guidedCoefficients in WebAssembly SIMD (core/simd): the same steps in f32, box means as direct sums
- * four pixels at a time. 256x144, radius 2: 1.4 -> ~0.25 ms here; A and B agree with the JavaScript
- * version to ~1e-5.
+ * four pixels at a time. 256x144, radius 2: 1.4 -> ~0.34 ms here; A and B agree with the JavaScript
+ * version to ~1e-6.
  */
-export function guidedCoefficientsSimd(
+function guidedInSimd(
   guide: Float32Array,
   mask: Float32Array,
   width: number,

@@ -10,20 +10,25 @@ export class ScratchPlanes {
   private readonly ints = new Map<string, Int32Array>();
 
   float(name: string, length: number): Float32Array {
-    let plane = this.floats.get(name);
-    if (plane?.length !== length) {
-      plane = new Float32Array(length);
-      this.floats.set(name, plane);
-    }
-    return plane;
+    return reuse(this.floats, name, length, Float32Array);
   }
 
   int(name: string, length: number): Int32Array {
-    let plane = this.ints.get(name);
-    if (plane?.length !== length) {
-      plane = new Int32Array(length);
-      this.ints.set(name, plane);
-    }
-    return plane;
+    return reuse(this.ints, name, length, Int32Array);
   }
+}
+
+/** The plane kept under `name` when it has `length` elements, else a new one kept in its place. */
+function reuse<T extends Float32Array | Int32Array>(
+  planes: Map<string, T>,
+  name: string,
+  length: number,
+  make: new (length: number) => T,
+): T {
+  let plane = planes.get(name);
+  if (plane?.length !== length) {
+    plane = new make(length);
+    planes.set(name, plane);
+  }
+  return plane;
 }

@@ -1,7 +1,7 @@
 import type { MaskSettings } from '../../config/schema.ts';
 import { loadPixelSimd, type PixelSimd } from '../../core/simd/pixel-simd.ts';
 import { boxMeanInto } from './box-filter.ts';
-import { type GuidedCoefficients, guidedCoefficients, guidedCoefficientsSimd } from './guided.ts';
+import { type GuidedCoefficients, guidedCoefficients } from './guided.ts';
 import { removeSmallIslands } from './islands.ts';
 import { ScratchPlanes } from './scratch.ts';
 import { hysteresisThreshold, motionAdaptiveEma, motionMap } from './temporal.ts';
@@ -112,8 +112,15 @@ export function finishMask(
   const featherRadius = Math.round(settings.feather * 4);
   if (featherRadius > 0) boxMeanInto(work, width, height, featherRadius, alpha, scratch, simd);
   else alpha.set(work);
-  const coefficients = simd
-    ? guidedCoefficientsSimd(guide, alpha, width, height, GUIDED_RADIUS, GUIDED_EPSILON, simd)
-    : guidedCoefficients(guide, alpha, width, height, GUIDED_RADIUS, GUIDED_EPSILON, scratch);
+  const coefficients = guidedCoefficients(
+    guide,
+    alpha,
+    width,
+    height,
+    GUIDED_RADIUS,
+    GUIDED_EPSILON,
+    scratch,
+    simd,
+  );
   return { width, height, alpha, coefficients };
 }
