@@ -13,7 +13,7 @@ import { type CompositeJob, compositeRows } from '../src/pipeline/composite/kern
 import { buildCompositeGraph } from '../src/pipeline/composite/onnx-composite.ts';
 import { PersonPipeline } from '../src/pipeline/composite/person-pipeline.ts';
 import { PixelPool, sharedFloat32, sharedUint8 } from '../src/pipeline/composite/pool.ts';
-import { areaAverageRows } from '../src/pipeline/composite/resample.ts';
+import { areaAverageRows, areaAverageRowsSimd } from '../src/pipeline/composite/resample.ts';
 import type { Effect } from '../src/pipeline/effect.ts';
 import { maskImage } from '../src/pipeline/mask/segment-image.ts';
 import { StabilityMeter } from '../src/pipeline/mask/stability.ts';
@@ -266,6 +266,7 @@ async function pixelWork(quick: boolean): Promise<Record<string, string | number
           ? await time(() => resizeRgba(painting, 384, 216, width, height, frame, simd))
           : 'n/a',
         'shrink to 256x256 main ms': await time(() => areaAverageRows(area, 0, 256)),
+        'shrink SIMD main ms': simd ? await time(() => areaAverageRowsSimd(area, 0, 256, simd)) : 'n/a',
         'shrink pool(2) ms': await time(() => pool2.run('area', area, 256)),
         'shrink sharp ms': await time(() =>
           sharp(raw, { raw: { width, height, channels: 4 } })
@@ -328,7 +329,7 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
       rows: await pixelWork(options.quick),
       notes: [
         'composite = guided upsample of the mask + blend over a grid-sized background; shrink = area average',
-        'constant coefficients: every pixel is an edge pixel (the worst case); SIMD = core/simd (WebAssembly, 4 pixels per op); the pools run the SIMD kernel when it is built',
+        'constant coefficients: every pixel is an edge pixel (the worst case); SIMD = core/simd (WebAssembly, 4 pixels per op); the pools run the SIMD kernels when they are built',
         'resize = a quick painting (384x216) back to frame size, as the stylizer worker does for every morph step',
       ],
     });

@@ -4,6 +4,7 @@ import { resizeRgba } from '../../src/inference/stylizer/preprocess.ts';
 import { compositeRowsSimd, simdCompositeApplies } from '../../src/pipeline/composite/composite-simd.ts';
 import { type CompositeJob, compositeRows } from '../../src/pipeline/composite/kernels.ts';
 import { PixelPool } from '../../src/pipeline/composite/pool.ts';
+import { areaAverageRows, areaAverageRowsSimd } from '../../src/pipeline/composite/resample.ts';
 import { boxBlur, boxBlurSimd } from '../../src/pipeline/mask/box-filter.ts';
 import { guidedCoefficients } from '../../src/pipeline/mask/guided.ts';
 
@@ -152,6 +153,28 @@ describe('WebAssembly SIMD pixel kernels', () => {
       let worst = 0;
       for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(js[i] - fast[i]));
       expect(worst, `${width}x${height} r${radius}`).toBeLessThan(1e-5);
+    }
+  });
+
+  it('area average: the JavaScript version’s floats, whole frames, regions and bands', () => {
+    const [width, height] = [203, 121];
+    const rgba = noise(width * height * 4, 9);
+    for (const [outWidth, outHeight, srcX, srcY, srcWidth, srcHeight] of [
+      [64, 64, 0, 0, width, height],
+      [48, 27, 10.5, 3.25, 150, 100],
+      [31, 17, 0, 0, width, height],
+    ]) {
+      const job = { rgba, width, height, srcX, srcY, srcWidth, srcHeight, outWidth, outHeight };
+      const js = new Float32Array(outWidth * outHeight * 3);
+      const fast = new Float32Array(js.length);
+      areaAverageRows({ ...job, out: js }, 0, outHeight);
+      const half = Math.floor(outHeight / 2);
+      areaAverageRowsSimd({ ...job, out: fast }, 0, half, simd!);
+      areaAverageRowsSimd({ ...job, out: fast }, half, outHeight, simd!);
+      let worst = 0;
+      for (let i = 0; i < js.length; i++) worst = Math.max(worst, Math.abs(js[i] - fast[i]));
+      expect(worst, `${outWidth}x${outHeight}`).toBeLessThan(1e-3);
+      expect(Math.max(...js) - Math.min(...js)).toBeGreaterThan(10); // not a flat picture
     }
   });
 

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Per-pixel loops in WebAssembly SIMD (pixels.as.ts, four RGBA pixels per instruction), for the hot
- * paths that V8 runs one pixel at a time: the compositor's blend (composite/composite-simd.ts) and the
- * stylizer's resize of a painting to frame size (stylizer/resize-simd.ts). Measured on one core here,
+ * paths that V8 runs one pixel at a time: the compositor's blend (composite/composite-simd.ts), the area
+ * shrink (composite/resample.ts), the stylizer's resize of a painting to frame size
+ * (stylizer/preprocess.ts), and on the mask grid the guided filter and box means (mask/). Measured on one core here,
  * 1280 pixels x 720 rows: lerp of two rows 0.47 vs 4.8 ms in JavaScript, edge pixels (alpha from the
  * guided coefficients, then blend) 4.4 vs 14.8 ms. Each thread instantiates its own module: its memory
  * is private, so callers copy rows in and out (a block at a time; memcpy is cheap next to the math).
@@ -28,6 +29,18 @@ export interface PixelSimd {
   ): void;
   /** out = box mean of float plane src with radius r (edges: the pixels that exist); tmp: one more plane. */
   boxMean(out: number, src: number, tmp: number, width: number, height: number, radius: number): void;
+  /** One output row of an area average (rows [y0, y1) of src, column footprints x0s/x1s; i32x4 columns). */
+  areaRow(
+    out: number,
+    src: number,
+    width: number,
+    y0: number,
+    y1: number,
+    x0s: number,
+    x1s: number,
+    outWidth: number,
+    columns: number,
+  ): void;
   /** out[x] = src[x] with alpha 255. */
   opaqueRun(out: number, src: number, xs: number, xe: number): void;
   /** Alpha from guided coefficients (rows a0/a1, b0/b1 lerped by wy) and the frame's luma; blend over lerp(top, bottom). */

@@ -1,3 +1,5 @@
+import { type PixelSimd, SIMD_HEAP_BASE, simdMemory } from '../../core/simd/pixel-simd.ts';
+
 /**
  * Frame-resolution pixel kernels that shrink an RGBA frame. Pure functions over a band of output rows,
  * so the worker pool can split one call across cores.
@@ -83,6 +85,39 @@ export function areaAverageRows(job: AreaJob, rowStart: number, rowEnd: number):
       out[o + 1] = g * inv;
       out[o + 2] = b * inv;
     }
+  }
+}
+
+/**
+ * areaAverageRows in WebAssembly SIMD (core/simd): the band's source rows are copied into the module's
+ * memory, summed down the columns four channels at a time, then across each footprint. Same footprints;
+ * floats within 1e-4 of areaAverageRows'. 1280x720 -> 256x256 on one core: see the bench's pixel work.
+ */
+export function areaAverageRowsSimd(job: AreaJob, rowStart: number, rowEnd: number, simd: PixelSimd): void {
+  if (rowStart >= rowEnd) return;
+  const { rgba, width, height, out, outWidth } = job;
+  const stepX = job.srcWidth / outWidth;
+  const stepY = job.srcHeight / job.outHeight;
+  const rowFootprint = (oy: number) => footprint(job.srcY + oy * stepY, stepY, height);
+  const first = rowFootprint(rowStart)[0];
+  const last = Math.max(...[rowStart, rowEnd - 1].map((oy) => rowFootprint(oy)[1]));
+  const x0s = SIMD_HEAP_BASE;
+  const x1s = x0s + outWidth * 4;
+  const columns = x1s + outWidth * 4;
+  const outRow = columns + width * 16;
+  const rowFloats = outWidth * 3;
+  const source = outRow + (rowFloats + 4) * 4;
+  const memory = simdMemory(simd, source + (last - first) * width * 4);
+  const starts = new Int32Array(memory, x0s, outWidth);
+  const ends = new Int32Array(memory, x1s, outWidth);
+  for (let ox = 0; ox < outWidth; ox++)
+    [starts[ox], ends[ox]] = footprint(job.srcX + ox * stepX, stepX, width);
+  new Uint8Array(memory).set(rgba.subarray(first * width * 4, last * width * 4), source);
+  const row = new Float32Array(memory, outRow, rowFloats);
+  for (let oy = rowStart; oy < rowEnd; oy++) {
+    const [y0, y1] = rowFootprint(oy);
+    simd.areaRow(outRow, source, width, y0 - first, y1 - first, x0s, x1s, outWidth, columns);
+    out.set(row, oy * rowFloats);
   }
 }
 
