@@ -33,7 +33,7 @@ export class MaskSmoother {
   /** The EMA's two output planes, used in turn: one holds the state the other is computed from. */
   private readonly emaPlanes: Float32Array[] = [];
 
-  /** @param simd the WebAssembly SIMD kernels for the guided filter (undefined: JavaScript). */
+  /** @param simd WebAssembly SIMD kernels for the guided filter and box means (undefined: JavaScript). */
   constructor(
     private settings: MaskSettings,
     private readonly simd: PixelSimd | undefined = loadPixelSimd(),
