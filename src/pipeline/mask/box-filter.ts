@@ -72,7 +72,7 @@ export function boxBlur(
 /**
  * `passes` box means of each plane in WebAssembly SIMD (core/simd: direct sums, four pixels at a time;
  * boxBlur's result to ~1e-6), written to `outs`. For small radii (the window is summed, not run):
- * 256x144, radius 2: ~0.05 vs 0.18 ms per pass here.
+ * 256x144, radius 2: ~0.05 vs 0.18 ms per pass here. Radii stay small here (blur <= 6, mask steps <= 4).
  */
 export function boxBlurSimd(
   sources: Float32Array[],
