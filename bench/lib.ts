@@ -78,6 +78,7 @@ export const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) 
 /** A sink that only counts what it is given: measures the pipeline without any output cost. */
 export class CountingSink implements FrameSink {
   readonly name = 'count';
+  readonly releasesFrames = true;
   written = 0;
   async start() {}
   async stop() {}

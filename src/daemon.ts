@@ -126,6 +126,8 @@ export class Daemon extends SafeEmitter {
       height: source.height,
       fps: source.fps,
       keepAliveAfterMs: Math.max(250, 3000 / source.fps),
+      // Listeners may keep the frames they are given: their buffers must not be reused then.
+      framesEscape: () => this.listenerCount('frame') > 0,
     });
     this.scheduler = scheduler;
     scheduler.on('frame', (frame: Frame) => this.safeEmit('frame', frame));
@@ -191,8 +193,10 @@ export class Daemon extends SafeEmitter {
     return sink !== undefined;
   }
 
+  /** A copy of the latest output frame (yours to keep: capture reuses the buffers of output frames). */
   latestFrame(): Frame | undefined {
-    return this.scheduler?.latestFrame();
+    const frame = this.scheduler?.latestFrame();
+    return frame && { ...frame, data: frame.data.slice() };
   }
 
   stats(): DaemonStats {

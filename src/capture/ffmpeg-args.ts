@@ -67,9 +67,11 @@ export interface CaptureArgsOptions {
   platform: CapturePlatform;
   /** Resolved camera device for the platform (a /dev path, an avfoundation index/name, a dshow name). */
   cameraDevice?: string;
+  /** Where the frames go (default stdout, `pipe:1`; the live source uses a loopback socket, frame-socket.ts). */
+  output?: string;
 }
 
-/** The ffmpeg argv (without the executable) that writes RGBA frames of exactly width x height to stdout. */
+/** The ffmpeg argv (without the executable) that writes RGBA frames of exactly width x height to `output`. */
 export function buildCaptureArgs(spec: InputSpec, options: CaptureArgsOptions): string[] {
   const { width, height, fps } = options;
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
@@ -83,7 +85,7 @@ export function buildCaptureArgs(spec: InputSpec, options: CaptureArgsOptions): 
   args.push('-map', '0:v:0', '-vf', filters.join(','), '-an', '-sn', '-dn');
   if (options.constantRate) args.push('-fps_mode', 'cfr', '-r', String(fps));
   else args.push('-fps_mode', 'passthrough');
-  args.push('-pix_fmt', 'rgba', '-f', 'rawvideo', 'pipe:1');
+  args.push('-pix_fmt', 'rgba', '-f', 'rawvideo', options.output ?? 'pipe:1');
   return args;
 }
 

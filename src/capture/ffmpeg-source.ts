@@ -1,13 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StylecastError } from '../core/errors.ts';
 import { bytesPerFrame, type Frame } from '../core/frame.ts';
 import { type FrameSource, SafeEmitter } from '../core/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import { buildCaptureArgs, type CaptureArgsOptions, describeInput, type InputSpec } from './ffmpeg-args.ts';
 import { BufferPool, FrameAssembler } from './frame-reader.ts';
+import { connectFrames, type FrameConnection, freeLoopbackPort, listenUrl } from './frame-socket.ts';
 
 /**
- * A FrameSource backed by one ffmpeg child writing raw RGBA to a pipe. start() resolves at the first
+ * A FrameSource backed by one ffmpeg child writing raw RGBA to a loopback socket (frame-socket.ts: no
+ * allocation per read) or, when no socket can be had, to its stdout pipe. start() resolves at the first
  * frame, or rejects with a one-line StylecastError when ffmpeg cannot open the input. After that, an
  * ffmpeg that dies is restarted with exponential backoff ('restart' events, counted in `restarts`);
  * seq keeps increasing across restarts. A file without --loop ends with 'end'.
@@ -26,6 +29,8 @@ export interface FfmpegSourceOptions extends Omit<CaptureArgsOptions, 'cameraDev
   stableMs?: number;
   /** Live only: an ffmpeg alive but silent this long (stopped, hung device) is killed and restarted. */
   stallMs?: number;
+  /** How frames leave ffmpeg (default 'socket'; 'pipe' = stdout). */
+  transport?: 'socket' | 'pipe';
 }
 
 export type SourceState = 'idle' | 'starting' | 'running' | 'restarting' | 'ended' | 'stopped';
@@ -45,6 +50,7 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
   private readonly pool: BufferPool;
   private readonly assembler: FrameAssembler;
   private child: ChildProcess | undefined;
+  private connection: FrameConnection | undefined;
   private childStartedAt = 0;
   private startedAt = 0;
   private attempt = 0;
@@ -66,6 +72,11 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
   // FrameSource declares off() with never[] listeners; EventEmitter's any[] does not satisfy it as is.
   override off(event: string | symbol, listener: (...args: never[]) => void): this {
     return super.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  /** Frame buffers allocated so far; the rest were reused (output frames everybody let go of). */
+  get buffersAllocated(): number {
+    return this.pool.allocated;
   }
 
   /** What is read (file inputs let recorders copy the audio). */
@@ -114,6 +125,7 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
     this.state = 'stopped';
     clearTimeout(this.restartTimer);
     clearInterval(this.watchdog);
+    this.connection?.close();
     await killChild(this.child);
     this.child = undefined;
   }
@@ -122,11 +134,13 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
   pause(): void {
     this.paused = true;
     this.child?.stdout?.pause();
+    this.connection?.pause();
   }
 
   resume(): void {
     this.paused = false;
     this.child?.stdout?.resume();
+    this.connection?.resume();
   }
 
   /** A frame buffer nobody else saw (a dropped frame) can be reused for a later frame. */
@@ -140,12 +154,31 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
   }
 
   private spawnChild(): void {
-    const args = this.args;
+    if ((this.options.transport ?? 'socket') === 'pipe') {
+      this.spawnOn(undefined);
+      return;
+    }
+    freeLoopbackPort().then(
+      (port) => this.spawnOn(port),
+      (error: Error) => {
+        this.options.log.debug(`capture: no loopback port (${error.message}); reading ffmpeg's stdout`);
+        this.spawnOn(undefined);
+      },
+    );
+  }
+
+  /** Starts ffmpeg writing to the socket on `port`, or to its stdout without one. */
+  private spawnOn(port: number | undefined): void {
+    if (this.state === 'stopped') return;
+    const args = buildCaptureArgs(this.options.spec, {
+      ...this.options,
+      output: port === undefined ? undefined : listenUrl(port),
+    });
     this.options.log.debug(`capture: ${this.options.ffmpeg} ${args.join(' ')}`);
     // Own process group: a terminal's Ctrl-C reaches only us, so shutdown is not mistaken for a crash.
-    // If we die, ffmpeg's next write hits a closed pipe and it exits.
+    // If we die, ffmpeg's next write hits a closed pipe or socket and it exits.
     const child = spawn(this.options.ffmpeg, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', port === undefined ? 'pipe' : 'ignore', 'pipe'],
       detached: process.platform !== 'win32',
     });
     this.child = child;
@@ -156,9 +189,15 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
       this.watchdog = setInterval(() => this.checkStall(), 250);
       this.watchdog.unref();
     }
-    child.stdout.on('data', (chunk: Buffer) => this.assembler.push(chunk, (data) => this.emitFrame(data)));
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
+    const onData = (chunk: Uint8Array) => this.assembler.push(chunk, (data) => this.emitFrame(data));
+    const connection =
+      port === undefined
+        ? undefined
+        : connectFrames(port, onData, () => child.exitCode !== null || child.signalCode !== null);
+    this.connection = connection;
+    child.stdout?.on('data', onData);
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => {
       for (const line of text.split('\n')) {
         if (!line.trim()) continue;
         this.stderrTail.push(line.trim());
@@ -172,12 +211,19 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
         new StylecastError('FFMPEG_NOT_FOUND', `cannot start ${this.options.ffmpeg}: ${error.message}`),
       );
     });
-    child.on('close', (code, signal) => {
+    child.on('close', async (code, signal) => {
+      if (this.child !== child) return;
+      // The socket may still hold ffmpeg's last frames when the process is gone: read them first.
+      if (connection) await Promise.race([connection.ended, sleep(2000, undefined, { ref: false })]);
+      connection?.close();
       if (this.child !== child) return;
       this.child = undefined;
       this.onChildExit(code, signal);
     });
-    if (this.paused) child.stdout.pause();
+    if (this.paused) {
+      child.stdout?.pause();
+      connection?.pause();
+    }
   }
 
   private emitFrame(data: Buffer): void {

@@ -7,10 +7,12 @@
 /**
  * Frame-sized buffers. A buffer handed out is owned by whoever received it (sinks, effects and
  * previews may keep frames), so the pool only ever reuses buffers explicitly given back with
- * `recycle` by the one party that knows nobody else saw them (the scheduler, for dropped frames).
+ * `recycle` by the one party that knows nobody reads them any more (the scheduler: dropped frames,
+ * and output frames once every holder let go, core/frame-lease.ts). Only its own buffers come back.
  */
 export class BufferPool {
   private readonly free: Buffer[] = [];
+  private readonly issued = new WeakSet<Uint8Array>();
   allocated = 0;
   reused = 0;
 
@@ -27,12 +29,14 @@ export class BufferPool {
     }
     this.allocated++;
     // Not zeroed: every byte is overwritten by the frame before it is handed out.
-    return Buffer.allocUnsafeSlow(this.bufferBytes);
+    const buffer = Buffer.allocUnsafeSlow(this.bufferBytes);
+    this.issued.add(buffer);
+    return buffer;
   }
 
-  /** Gives back a buffer nobody else holds. Wrong sizes and double recycles are ignored. */
+  /** Gives back a buffer nobody else holds. Foreign buffers and double recycles are ignored. */
   recycle(buffer: Uint8Array): void {
-    if (buffer.byteLength !== this.bufferBytes || !Buffer.isBuffer(buffer)) return;
+    if (!this.issued.has(buffer) || !Buffer.isBuffer(buffer)) return;
     if (this.free.length >= this.maxFree || this.free.includes(buffer)) return;
     this.free.push(buffer);
   }

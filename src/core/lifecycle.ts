@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Frame } from './frame.ts';
+import type { FrameLease } from './frame-lease.ts';
 
 /** Every stage has the same life: start, stop (idempotent, awaits its children and processes). */
 export interface Lifecycle {
@@ -23,8 +24,13 @@ export interface FrameSource extends Lifecycle {
 /** A sink takes frames without blocking the caller; a slow sink drops frames and counts them. */
 export interface FrameSink extends Lifecycle {
   readonly name: string;
+  /**
+   * True when the sink keeps a frame's pixels past write() only under a hold from the lease it is
+   * given (core/frame-lease.ts), so the buffer can be reused after. Otherwise its buffers never are.
+   */
+  readonly releasesFrames?: boolean;
   /** Offer a frame. Returns false when the sink dropped it (busy). Never throws for I/O trouble. */
-  write(frame: Frame): boolean;
+  write(frame: Frame, lease?: FrameLease): boolean;
   stats(): SinkStats;
 }
 

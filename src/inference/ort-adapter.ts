@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { DeviceName } from '../config/schema.ts';
 import { StylecastError } from '../core/errors.ts';
+import { isShared } from '../core/shared-memory.ts';
 
 /**
  * The only importer of onnxruntime-node. It runs wherever a session lives: inside the session worker
@@ -169,26 +170,54 @@ async function createOrExplain(
   }
 }
 
-/** Runs synchronously inside ORT (the binding blocks its thread): call it off the main thread. */
+/** Arrays one session reuses for its feeds (ORT rejects views on shared memory, so those are staged). */
+export type FeedStaging = Map<string, Float32Array>;
+
+/**
+ * Runs synchronously inside ORT (the binding blocks its thread): call it off the main thread.
+ * `into`: arrays (shared memory) the named outputs are copied into instead of returned fresh, so a
+ * caller that runs every frame allocates nothing; an output of another size comes back fresh.
+ */
 export async function runOrt(
   session: ort.InferenceSession,
   feeds: Record<string, PlainTensor>,
+  into?: Record<string, Float32Array>,
+  staging: FeedStaging = new Map(),
 ): Promise<Record<string, PlainTensor>> {
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [name, feed] of Object.entries(feeds)) {
-    ortFeeds[name] = new ort.Tensor('float32', feed.data, feed.dims as number[]);
+    ortFeeds[name] = new ort.Tensor('float32', ortReadable(feed.data, name, staging), feed.dims as number[]);
   }
   const results = await session.run(ortFeeds);
   const out: Record<string, PlainTensor> = {};
   for (const [name, tensor] of Object.entries(results)) {
     const data =
       tensor.data instanceof Float32Array
-        ? tensor.data
+        ? intoOrSelf(tensor.data, into?.[name])
         : // Other output types (int64 class maps, bool masks) become float32 so TensorData stays one type.
           Float32Array.from(tensor.data as ArrayLike<number | bigint>, Number);
     out[name] = { data, dims: [...tensor.dims] };
   }
   return out;
+}
+
+/** `target` holding a copy of `data` when it has the same size, else `data` itself. */
+function intoOrSelf(data: Float32Array, target: Float32Array | undefined): Float32Array {
+  if (target?.length !== data.length) return data;
+  target.set(data);
+  return target;
+}
+
+/** The feed itself, or (shared memory) a copy in the staging array kept for that input. */
+function ortReadable(data: Float32Array, name: string, staging: FeedStaging): Float32Array {
+  if (!isShared(data)) return data;
+  let staged = staging.get(name);
+  if (staged?.length !== data.length) {
+    staged = new Float32Array(data.length);
+    staging.set(name, staged);
+  }
+  staged.set(data);
+  return staged;
 }
 
 export const firstLine = (error: unknown): string =>

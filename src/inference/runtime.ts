@@ -2,7 +2,14 @@ import { Worker } from 'node:worker_threads';
 import type { DeviceName } from '../config/schema.ts';
 import { ERROR_CODES, type ErrorKey, StylecastError } from '../core/errors.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
-import type { GraphOptimization, OrtOpenOptions, PlainTensor, TensorMeta } from './ort-adapter.ts';
+import { isShared } from '../core/shared-memory.ts';
+import type {
+  FeedStaging,
+  GraphOptimization,
+  OrtOpenOptions,
+  PlainTensor,
+  TensorMeta,
+} from './ort-adapter.ts';
 import { validateFeeds, zeroFeeds } from './tensor-check.ts';
 import type { FromWorker, ToWorker, WorkerFailure } from './worker/protocol.ts';
 
@@ -44,7 +51,15 @@ export interface ModelSession {
   readonly outputs: readonly TensorMeta[];
   /** The execution provider that actually runs ('cpu', 'cuda', …). */
   readonly provider: string;
-  run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
+  /**
+   * `into`: shared-memory arrays (core/shared-memory.ts) the named outputs are written into instead of
+   * fresh arrays; they hold the result until the next run. Feeds on shared memory travel to the
+   * session's thread without a copy. Together: a model run every frame allocates nothing here.
+   */
+  run(
+    feeds: Record<string, TensorData>,
+    into?: Record<string, Float32Array>,
+  ): Promise<Record<string, TensorData>>;
   release(): Promise<void>;
 }
 
@@ -98,6 +113,7 @@ async function openInline(
   const opened = await openOrtSession(model, options, label);
   logOpened(log, opened);
   let released = false;
+  const staging: FeedStaging = new Map();
   return {
     label,
     inputNames: opened.inputs.map((i) => i.name),
@@ -105,10 +121,10 @@ async function openInline(
     inputs: opened.inputs,
     outputs: opened.outputs,
     provider: opened.provider,
-    async run(feeds) {
+    async run(feeds, into) {
       if (released) throw new Error(`${label}: session already released`);
       validateFeeds(label, opened.inputs, feeds);
-      return runOrt(opened.session, feeds);
+      return runOrt(opened.session, feeds, into, staging);
     },
     async release() {
       if (released) return;
@@ -183,7 +199,7 @@ async function openInWorker(
     inputs: opened.inputs,
     outputs: opened.outputs,
     provider: opened.provider,
-    run(feeds) {
+    run(feeds, into) {
       if (released) return Promise.reject(new Error(`${label}: session already released`));
       if (dead) return Promise.reject(dead);
       try {
@@ -193,9 +209,9 @@ async function openInWorker(
       }
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        pending.set(id, { resolve: (outputs) => resolve(adoptInto(outputs, into)), reject });
         worker.ref();
-        post({ op: 'run', id, feeds: feeds as Record<string, PlainTensor> });
+        post({ op: 'run', id, feeds: feeds as Record<string, PlainTensor>, into });
       });
     },
     async release() {
@@ -211,6 +227,23 @@ async function openInWorker(
       await worker.terminate();
     },
   };
+}
+
+/**
+ * The worker wrote these outputs into the caller's shared arrays and sent back views on the same
+ * memory: hand the caller its own arrays (a worker only ever returns shared memory it was given).
+ */
+function adoptInto(
+  outputs: Record<string, TensorData>,
+  into: Record<string, Float32Array> | undefined,
+): Record<string, TensorData> {
+  if (!into) return outputs;
+  for (const [name, tensor] of Object.entries(outputs)) {
+    const target = into[name];
+    if (target?.length === tensor.data.length && isShared(tensor.data))
+      outputs[name] = { ...tensor, data: target };
+  }
+  return outputs;
 }
 
 function rebuild(error: WorkerFailure): Error {

@@ -70,10 +70,10 @@ export class SessionPool {
       inputs: session.inputs,
       outputs: session.outputs,
       provider: session.provider,
-      run: (feeds) =>
+      run: (feeds, into) =>
         returned
           ? Promise.reject(new Error(`${session.label}: session already released`))
-          : session.run(feeds),
+          : session.run(feeds, into),
       release: async () => {
         if (returned) return;
         returned = true;

@@ -29,6 +29,7 @@ export interface BrowserSinkOptions {
 
 export class BrowserSink implements FrameSink {
   readonly name: string;
+  readonly releasesFrames = true;
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   private readonly log: Logger;
   private server: Server | undefined;
@@ -106,6 +107,7 @@ export class BrowserSink implements FrameSink {
 
   write(frame: Frame): boolean {
     if (!this.running || this.wss.clients.size === 0) return false;
+    // The message is a copy (encodeFrameMessage), made before this returns: no hold needed.
     const limit = this.options.maxBufferedBytes ?? 1920 * 1080 * 4;
     let message: Buffer | undefined;
     let sent = false;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ENV } from '../core/env.ts';
 import type { Frame } from '../core/frame.ts';
+import type { FrameLease } from '../core/frame-lease.ts';
 
 /**
  * One ffmpeg child that reads raw RGBA frames of one size on stdin and writes them somewhere
@@ -78,11 +79,15 @@ export class FfmpegFramePipe {
     return frame.width === this.options.width && frame.height === this.options.height;
   }
 
-  /** Writes a frame unless one is still waiting in the pipe; returns false on drop. */
-  write(frame: Frame): boolean {
+  /**
+   * Writes a frame unless one is still waiting in the pipe; returns false on drop. The pipe reads the
+   * pixels until the write completes: it holds them that long through `lease`.
+   */
+  write(frame: Frame, lease?: FrameLease): boolean {
     if (!this.alive || !this.idle || !this.fits(frame)) return false;
     const { data } = frame;
-    this.proc.stdin!.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    const hold = lease?.hold();
+    this.proc.stdin!.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength), () => hold?.release());
     this.written++;
     return true;
   }

@@ -1,5 +1,6 @@
 import { findFfmpeg } from '../core/ffmpeg.ts';
 import { type Frame, solidFrame } from '../core/frame.ts';
+import type { FrameHold, FrameLease } from '../core/frame-lease.ts';
 import type { FrameSink, SinkStats } from '../core/lifecycle.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
 import { FfmpegFramePipe } from './ffmpeg-frame-pipe.ts';
@@ -60,6 +61,7 @@ export const nutOverTcpArgs = (host: string, port: number): string[] => [
 
 export class ObsSink implements FrameSink {
   readonly name = 'obs';
+  readonly releasesFrames = true;
   private pipe: FfmpegFramePipe | undefined;
   private state: SinkStats['state'] = 'idle';
   private written = 0;
@@ -67,7 +69,10 @@ export class ObsSink implements FrameSink {
   private reconnects = 0;
   private repeated = 0;
   private lastError = '';
+  /** The picture repeated while idle or reconnecting, held until a newer one replaces it. */
   private last: Frame | undefined;
+  private lastLease: FrameLease | undefined;
+  private lastHold: FrameHold | undefined;
   private lastWriteAt = 0;
   private delay: number;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -106,8 +111,12 @@ export class ObsSink implements FrameSink {
     this.state = 'stopped';
   }
 
-  write(frame: Frame): boolean {
+  write(frame: Frame, lease?: FrameLease): boolean {
+    const hold = lease?.hold();
+    this.lastHold?.release();
     this.last = frame;
+    this.lastLease = lease;
+    this.lastHold = hold;
     this.lastWriteAt = performance.now();
     if (!this.running) return false;
     if (this.pipe && !this.pipe.fits(frame)) {
@@ -121,12 +130,17 @@ export class ObsSink implements FrameSink {
       this.dropped++;
       return false;
     }
-    if (this.pipe.write(frame)) {
+    if (this.pipe.write(frame, lease)) {
       this.written++;
       return true;
     }
     this.dropped++;
     return false;
+  }
+
+  /** The lease of `frame` when it is the held last picture (the slate needs none). */
+  private leaseOf(frame: Frame): FrameLease | undefined {
+    return frame === this.last ? this.lastLease : undefined;
   }
 
   stats(): SinkStats {
@@ -176,7 +190,7 @@ export class ObsSink implements FrameSink {
       outputArgs: nutOverTcpArgs(host, this.options.port),
     });
     this.pipe = pipe;
-    pipe.write(first);
+    pipe.write(first, this.leaseOf(first));
     void pipe.exited.then(({ code, signal, stderr }) => this.onExit(pipe, code, signal, stderr));
   }
 
@@ -228,7 +242,7 @@ export class ObsSink implements FrameSink {
     const idleAfter = this.options.idleAfterMs ?? 500;
     if (performance.now() - this.lastWriteAt < idleAfter) return;
     const frame = this.last ?? this.slateFrame();
-    if (pipe.fits(frame) && pipe.write(frame)) {
+    if (pipe.fits(frame) && pipe.write(frame, this.leaseOf(frame))) {
       this.written++;
       this.repeated++;
     }

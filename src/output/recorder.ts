@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeError } from '../core/errors.ts';
 import { bytesPerFrame, type Frame } from '../core/frame.ts';
+import type { FrameLease } from '../core/frame-lease.ts';
 import type { SinkStats } from '../core/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import type { BackpressureSink } from '../pipeline/scheduler.ts';
@@ -41,6 +42,7 @@ const MAX_REPEATS = 8;
 
 export class Recorder implements BackpressureSink {
   readonly name: string;
+  readonly releasesFrames = true;
   readonly path: string;
   private state: RecorderState = 'idle';
   private child: ChildProcess | undefined;
@@ -102,7 +104,7 @@ export class Recorder implements BackpressureSink {
     this.spawnEncoder();
   }
 
-  write(frame: Frame): boolean {
+  write(frame: Frame, lease?: FrameLease): boolean {
     const stdin = this.child?.stdin;
     if (this.state !== 'running' || !stdin || stdin.destroyed || frame.data.length !== this.frameBytes) {
       this.dropped++;
@@ -115,7 +117,11 @@ export class Recorder implements BackpressureSink {
     const copies = this.isLive ? this.pace(performance.now()) : 1;
     if (copies === 0) return true; // early by jitter: this slot of the constant-rate file is already filled
     // Repeats share the frame's memory (frames are immutable), so a repaid gap costs no copies.
-    for (let i = 0; i < copies; i++) stdin.write(frame.data);
+    // ffmpeg's pipe reads the pixels until each write completes: held that long.
+    for (let i = 0; i < copies; i++) {
+      const hold = lease?.hold();
+      stdin.write(frame.data, () => hold?.release());
+    }
     this.written += copies; // frames in the file, repeats included
     this.slots += copies;
     return true;

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { StylecastError } from '../core/errors.ts';
 import { findFfmpeg } from '../core/ffmpeg.ts';
 import type { Frame } from '../core/frame.ts';
+import type { FrameLease } from '../core/frame-lease.ts';
 import type { FrameSink, SinkStats } from '../core/lifecycle.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
 import { FfmpegFramePipe } from './ffmpeg-frame-pipe.ts';
@@ -62,6 +63,7 @@ export function checkV4l2Device(device: string): void {
 
 export class V4l2Sink implements FrameSink {
   readonly name: string;
+  readonly releasesFrames = true;
   private pipe: FfmpegFramePipe | undefined;
   private state: SinkStats['state'] = 'idle';
   private written = 0;
@@ -93,7 +95,7 @@ export class V4l2Sink implements FrameSink {
     this.state = 'stopped';
   }
 
-  write(frame: Frame): boolean {
+  write(frame: Frame, lease?: FrameLease): boolean {
     if (!this.running || performance.now() < this.pausedUntil) {
       this.dropped++;
       return false;
@@ -103,7 +105,7 @@ export class V4l2Sink implements FrameSink {
       this.pipe = undefined;
     }
     if (!this.pipe) this.open(frame);
-    if (this.pipe!.write(frame)) {
+    if (this.pipe!.write(frame, lease)) {
       this.written++;
       return true;
     }

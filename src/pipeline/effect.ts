@@ -12,6 +12,11 @@ import type { StyleService } from './style/service.ts';
  */
 export interface Effect {
   readonly name: EffectName;
+  /**
+   * True when the effect keeps input frames past process() (a stylizer painting the newest frame
+   * later): their buffers are then never reused for later frames (core/frame-lease.ts).
+   */
+  readonly keepsInputFrames?: boolean;
   process(frame: Frame): Promise<Frame>;
   /** Settings changed by a command (strength, mask controls …) without rebuilding the effect. */
   update?(config: Config): void;

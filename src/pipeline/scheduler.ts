@@ -1,5 +1,6 @@
 import { describeError } from '../core/errors.ts';
 import { type Frame, solidFrame } from '../core/frame.ts';
+import { BufferLedger, type FrameHold } from '../core/frame-lease.ts';
 import { type FrameSink, type FrameSource, SafeEmitter } from '../core/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import type { Effect } from './effect.ts';
@@ -46,6 +47,11 @@ export interface SchedulerOptions {
   liveQueue?: number;
   /** Live: a waiting frame older than this is dropped when a newer one waits too (bounds latency). */
   maxWaitMs?: number;
+  /**
+   * True while someone outside may keep output frames (the daemon's 'frame' listeners): their buffers
+   * are then never handed back to the source for reuse.
+   */
+  framesEscape?: () => boolean;
 }
 
 /** Live queue defaults: two frames absorb a spike of one slow frame; 100 ms caps the added latency. */
@@ -61,7 +67,10 @@ export class FrameScheduler extends SafeEmitter {
   private nextEffect: { effect: Effect; resolve: (old: Effect) => void } | undefined;
   private running: Promise<void> | undefined;
   private lastOutput: Frame | undefined;
+  private lastOutputHold: FrameHold | undefined;
   private lastOutputAt = 0;
+  /** Output buffers go back to the source once sinks, listeners and lastOutput are done with them. */
+  private readonly ledger = new BufferLedger((data) => this.source?.recycle?.(data));
   private idleSince = 0;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private lastEffectErrorLog = 0;
@@ -117,6 +126,7 @@ export class FrameScheduler extends SafeEmitter {
     });
   }
 
+  /** The latest output frame; its pixels are valid until the next one (copy them to keep them). */
   latestFrame(): Frame | undefined {
     return this.lastOutput;
   }
@@ -172,18 +182,19 @@ export class FrameScheduler extends SafeEmitter {
       this.applyNextEffect();
       const started = performance.now();
       this.meters.wait.push(started - frame.readAt);
+      if (this.effect.keepsInputFrames) this.ledger.keep(frame.data);
       const output = await this.process(frame);
       const processed = performance.now();
       this.meters.process.push(processed - started);
       if (this.options.mode === 'lossless') await this.waitForSinks();
       const outputStart = performance.now();
+      this.keepAsLast(output);
       this.writeToSinks(output);
       const written = performance.now();
       this.meters.outputStage.push(written - outputStart);
       this.meters.endToEnd.push(written - frame.readAt);
       this.meters.framesOut++;
       this.meters.output.mark(written);
-      this.lastOutput = output;
       this.lastOutputAt = written;
       this.safeEmit('frame', output);
     }
@@ -216,10 +227,22 @@ export class FrameScheduler extends SafeEmitter {
     await Promise.all(this.sinkList.filter(hasBackpressure).map((s) => s.waitWritable()));
   }
 
+  /** The repeat source for keepAlive; holds its buffer until the next output replaces it. */
+  private keepAsLast(output: Frame): void {
+    const hold = this.ledger.hold(output.data);
+    this.lastOutputHold?.release();
+    this.lastOutputHold = hold;
+    this.lastOutput = output;
+  }
+
+  /** Sinks that keep a frame hold it through the lease; any that cannot say so keep its buffer for good. */
   private writeToSinks(frame: Frame): void {
+    const lease = this.ledger.lease(frame.data);
+    if (this.options.framesEscape?.()) this.ledger.keep(frame.data);
     for (const sink of this.sinkList) {
+      if (!sink.releasesFrames) this.ledger.keep(frame.data);
       try {
-        sink.write(frame);
+        sink.write(frame, lease);
       } catch (error) {
         this.options.log.error(`sink ${sink.name} threw on write: ${describeError(error)}`);
       }

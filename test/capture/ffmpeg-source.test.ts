@@ -14,8 +14,14 @@ afterEach(async () => {
   await Promise.all(sources.splice(0).map((s) => s.stop()));
 });
 
-function testPattern(width: number, height: number, fps: number): FfmpegSource {
+function testPattern(
+  width: number,
+  height: number,
+  fps: number,
+  transport: 'socket' | 'pipe' = 'socket',
+): FfmpegSource {
   const source = new FfmpegSource({
+    transport,
     spec: { kind: 'test' },
     ffmpeg,
     log: silentLogger(),
@@ -65,30 +71,33 @@ const until = async (check: () => boolean, timeoutMs: number) => {
 };
 
 describe('FfmpegSource (real ffmpeg)', () => {
-  it('test pattern 1280x720@30 delivers every frame exactly once, whole, in order', async () => {
-    const source = testPattern(1280, 720, 30);
-    const hashes: string[] = [];
-    const seqs: number[] = [];
-    const pts: number[] = [];
-    source.on('frame', (frame: Frame) => {
-      expect(frame.data.length).toBe(1280 * 720 * 4);
-      hashes.push(createHash('md5').update(frame.data).digest('hex'));
-      seqs.push(frame.seq);
-      pts.push(frame.pts);
-    });
-    await source.start();
-    await until(() => hashes.length >= 90, 30_000); // 3 s of video, however busy the machine is
-    await source.stop();
-    const reference = await referenceHashes(1280, 720, 30, hashes.length + 5);
+  it.each(['socket', 'pipe'] as const)(
+    'test pattern 1280x720@30 over a %s delivers every frame exactly once, whole, in order',
+    async (transport) => {
+      const source = testPattern(1280, 720, 30, transport);
+      const hashes: string[] = [];
+      const seqs: number[] = [];
+      const pts: number[] = [];
+      source.on('frame', (frame: Frame) => {
+        expect(frame.data.length).toBe(1280 * 720 * 4);
+        hashes.push(createHash('md5').update(frame.data).digest('hex'));
+        seqs.push(frame.seq);
+        pts.push(frame.pts);
+      });
+      await source.start();
+      await until(() => hashes.length >= 90, 30_000); // 3 s of video, however busy the machine is
+      await source.stop();
+      const reference = await referenceHashes(1280, 720, 30, hashes.length + 5);
 
-    expect(hashes.length).toBeGreaterThanOrEqual(90);
-    expect(new Set(reference).size).toBe(reference.length); // every reference frame is distinct
-    // A split, merged, repeated or skipped frame would break this equality.
-    expect(hashes).toEqual(reference.slice(0, hashes.length));
-    expect(seqs).toEqual(hashes.map((_, i) => i));
-    expect(pts.every((p, i) => i === 0 || p > pts[i - 1])).toBe(true);
-    expect(source.restarts).toBe(0);
-  });
+      expect(hashes.length).toBeGreaterThanOrEqual(90);
+      expect(new Set(reference).size).toBe(reference.length); // every reference frame is distinct
+      // A split, merged, repeated or skipped frame would break this equality.
+      expect(hashes).toEqual(reference.slice(0, hashes.length));
+      expect(seqs).toEqual(hashes.map((_, i) => i));
+      expect(pts.every((p, i) => i === 0 || p > pts[i - 1])).toBe(true);
+      expect(source.restarts).toBe(0);
+    },
+  );
 
   it('restarts a killed ffmpeg with backoff and the frames go on', async () => {
     const source = testPattern(320, 240, 30);

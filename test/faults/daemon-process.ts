@@ -80,7 +80,7 @@ export function childrenOf(pid: number): ChildInfo[] {
 function roleOf(argv: string[]): ChildInfo['role'] {
   if (!/ffmpeg/.test(argv[0] ?? '')) return 'other';
   const joined = argv.join(' ');
-  if (joined.includes('pipe:1')) return 'capture';
+  if (joined.includes('pipe:1') || joined.includes('?listen=1')) return 'capture';
   if (/tcp:\/\/|-f nut/.test(joined)) return 'obs-sink';
   if (joined.includes('pipe:0')) return 'recorder';
   return 'other';

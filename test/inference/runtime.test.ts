@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StylecastError } from '../../src/core/errors.ts';
 import { createLogger } from '../../src/core/log.ts';
+import { sharedFloat32 } from '../../src/core/shared-memory.ts';
 import { autoProviders, DEVICE_PROVIDERS } from '../../src/inference/ort-adapter.ts';
 import { createSession, type ModelSession, type TensorData } from '../../src/inference/runtime.ts';
 import { SessionPool } from '../../src/inference/session-pool.ts';
@@ -42,6 +43,9 @@ function gradient(h: number, w: number): TensorData {
   return { data, dims: [1, h, w, 3] };
 }
 
+const maxDifference = (a: Float32Array, b: Float32Array) =>
+  a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
 describe('runtime', () => {
   it('runs a real model on a worker thread and on the caller thread with the same result', async () => {
     const { log, lines } = capturedLogger();
@@ -63,6 +67,31 @@ describe('runtime', () => {
     expect(Math.max(...probs)).toBeLessThanOrEqual(1);
     // The caller's input buffer is copied, not detached.
     expect(feeds['input_1:0'].data.length).toBe(256 * 256 * 3);
+  });
+
+  it('takes feeds on shared memory and writes outputs into given shared arrays (no per-run allocation)', async () => {
+    const plain = gradient(256, 256);
+    const sharedInput = sharedFloat32(plain.data.length);
+    for (const isolation of ['worker', 'inline'] as const) {
+      sharedInput.set(plain.data);
+      const session = await createSession(SELFIE_ONNX, { threads: 1, isolation });
+      opened.push(session);
+      const reference = (await session.run({ 'input_1:0': plain })).activation_10.data;
+      const into = { activation_10: sharedFloat32(256 * 256) };
+      const first = await session.run({ 'input_1:0': { data: sharedInput, dims: plain.dims } }, into);
+      expect(first.activation_10.data).toBe(into.activation_10);
+      expect(first.activation_10.data).toEqual(reference);
+      // A second run on other pixels rewrites the same array.
+      sharedInput.fill(0.25);
+      const second = await session.run({ 'input_1:0': { data: sharedInput, dims: plain.dims } }, into);
+      expect(second.activation_10.data).toBe(into.activation_10);
+      expect(maxDifference(second.activation_10.data, reference)).toBeGreaterThan(0.01);
+      // An array of another size is left alone: the output comes back fresh.
+      const wrong = { activation_10: sharedFloat32(10) };
+      const fresh = await session.run({ 'input_1:0': plain }, wrong);
+      expect(fresh.activation_10.data).not.toBe(wrong.activation_10);
+      expect(fresh.activation_10.data).toEqual(reference);
+    }
   });
 
   it('falls back to CPU with exactly one log line naming what was asked and what runs', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,8 @@ import { probeVideo } from '../../src/capture/probe.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import { CommandError } from '../../src/control/commands.ts';
 import type { Frame } from '../../src/core/frame.ts';
+import type { FrameHold, FrameLease } from '../../src/core/frame-lease.ts';
+import type { FrameSink, SinkStats } from '../../src/core/lifecycle.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { Daemon } from '../../src/daemon.ts';
 import { EFFECT_FACTORIES } from '../../src/pipeline/effects/index.ts';
@@ -97,4 +100,56 @@ describe('Daemon (real ffmpeg, test pattern)', () => {
       await daemon.stop();
     }
   });
+
+  it('reuses capture buffers once sinks let go, and never while a sink still holds one', async () => {
+    const config = validateConfig({
+      input: { source: 'test', width: 320, height: 240, fps: 30 },
+      effect: { name: 'none' },
+      record: { dir },
+    });
+    const daemon = new Daemon({ config, log: silentLogger() });
+    const sink = new RehashingSink();
+    try {
+      await daemon.start();
+      await daemon.addSink(sink);
+      await daemon.bus.execute({ command: 'record', action: 'start' });
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && sink.checked < 60) await sleep(50);
+      const source = (daemon as unknown as { source: { buffersAllocated: number; framesRead: number } })
+        .source;
+      expect(sink.checked).toBeGreaterThanOrEqual(60);
+      // Every frame the sink held kept its pixels until it let go (a reused buffer would have changed).
+      expect(sink.changedWhileHeld).toBe(0);
+      expect(source.framesRead).toBeGreaterThan(60);
+      expect(source.buffersAllocated).toBeLessThanOrEqual(12);
+    } finally {
+      await daemon.stop();
+    }
+  });
 });
+
+/** Holds each frame for four more frames (as a slow recorder pipe may) and checks its pixels kept. */
+class RehashingSink implements FrameSink {
+  readonly name = 'rehash';
+  readonly releasesFrames = true;
+  checked = 0;
+  changedWhileHeld = 0;
+  private readonly held: { frame: Frame; hash: string; hold?: FrameHold }[] = [];
+  async start() {}
+  async stop() {}
+  write(frame: Frame, lease?: FrameLease) {
+    this.held.push({ frame, hash: md5(frame.data), hold: lease?.hold() });
+    if (this.held.length > 4) {
+      const oldest = this.held.shift()!;
+      if (md5(oldest.frame.data) !== oldest.hash) this.changedWhileHeld++;
+      this.checked++;
+      oldest.hold?.release();
+    }
+    return true;
+  }
+  stats(): SinkStats {
+    return { name: this.name, state: 'running', written: this.checked, dropped: 0 };
+  }
+}
+
+const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex');

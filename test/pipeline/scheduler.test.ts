@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/core/frame.ts';
+import { BufferLedger, type FrameHold, type FrameLease } from '../../src/core/frame-lease.ts';
 import type { FrameSink, SinkStats } from '../../src/core/lifecycle.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import type { Effect } from '../../src/pipeline/effect.ts';
@@ -28,8 +29,10 @@ class ScriptedSource extends EventEmitter implements SchedulableSource {
   resume() {
     this.paused = false;
   }
-  recycle() {
+  readonly recycledBuffers: Uint8Array[] = [];
+  recycle(data: Uint8Array) {
     this.recycled++;
+    this.recycledBuffers.push(data);
   }
   emitFrame(): Frame {
     const frame: Frame = {
@@ -76,6 +79,36 @@ function slowEffect(ms: number, name: Effect['name'] = 'none', log: string[] = [
 }
 
 const options = { log: silentLogger(), width: 2, height: 2, fps: 30 };
+
+/** Like the OBS sink: keeps the last frame (to repeat it) under a hold until a newer one comes. */
+class HoldingSink implements FrameSink {
+  readonly name = 'holding';
+  readonly releasesFrames = true;
+  readonly frames: Frame[] = [];
+  private hold: FrameHold | undefined;
+  async start() {}
+  async stop() {}
+  write(frame: Frame, lease?: FrameLease) {
+    const hold = lease?.hold();
+    this.hold?.release();
+    this.hold = hold;
+    this.frames.push(frame);
+    return true;
+  }
+  stats(): SinkStats {
+    return { name: this.name, state: 'running', written: this.frames.length, dropped: 0 };
+  }
+}
+
+/** Emits frames one at a time, each processed before the next (no drops). */
+async function runFrames(scheduler: FrameScheduler, source: ScriptedSource, count: number): Promise<Frame[]> {
+  const frames: Frame[] = [];
+  for (let i = 0; i < count; i++) {
+    frames.push(source.emitFrame());
+    await scheduler.idle();
+  }
+  return frames;
+}
 
 describe('FrameScheduler', () => {
   it('live: when processing is slower, the newest frame wins, drops are counted, order is kept', async () => {
@@ -241,5 +274,69 @@ describe('FrameScheduler', () => {
     expect(sink.frames.length).toBe(1 + repeats);
     expect(sink.frames.every((f) => f.seq === 0)).toBe(true);
     await scheduler.stop();
+  });
+
+  it('gives an output buffer back to the source once the last-frame slot and every sink let go of it', async () => {
+    const scheduler = new FrameScheduler({ ...options, effect: slowEffect(1), mode: 'live' });
+    const source = new ScriptedSource();
+    const sink = new HoldingSink();
+    scheduler.attach(source);
+    scheduler.addSink(sink);
+    const frames = await runFrames(scheduler, source, 3);
+    // Frames 1 and 2 were replaced (last-frame slot and the sink's hold); frame 3 is still shown.
+    expect(source.recycledBuffers).toEqual([frames[0].data, frames[1].data]);
+    expect(source.recycledBuffers).not.toContain(frames[2].data);
+    await scheduler.stop();
+  });
+
+  it('never gives back a buffer that a sink without holds, or a frame listener, may keep', async () => {
+    for (const setup of ['sink', 'listener'] as const) {
+      const scheduler = new FrameScheduler({
+        ...options,
+        effect: slowEffect(1),
+        mode: 'live',
+        framesEscape: () => setup === 'listener',
+      });
+      const source = new ScriptedSource();
+      scheduler.attach(source);
+      scheduler.addSink(setup === 'sink' ? new CollectingSink() : new HoldingSink());
+      await runFrames(scheduler, source, 4);
+      expect(source.recycled).toBe(0);
+      await scheduler.stop();
+    }
+  });
+});
+
+describe('FrameScheduler buffer reuse with an effect that keeps its input frames', () => {
+  it('never gives their buffers back, even when the output is the same buffer', async () => {
+    const effect = { ...slowEffect(1), keepsInputFrames: true };
+    const scheduler = new FrameScheduler({ ...options, effect, mode: 'live' });
+    const source = new ScriptedSource();
+    scheduler.attach(source);
+    scheduler.addSink(new HoldingSink());
+    await runFrames(scheduler, source, 4);
+    expect(source.recycled).toBe(0);
+    await scheduler.stop();
+  });
+});
+
+describe('BufferLedger', () => {
+  it('gives a buffer back once its last hold is released, once, and never a kept one', () => {
+    const back: Uint8Array[] = [];
+    const ledger = new BufferLedger((data) => back.push(data));
+    const a = new Uint8Array(4);
+    const first = ledger.hold(a);
+    const second = ledger.lease(a).hold();
+    first.release();
+    first.release(); // a second release of the same hold changes nothing
+    expect(back).toEqual([]);
+    second.release();
+    expect(back).toEqual([a]);
+    expect(ledger.held).toBe(0);
+    const b = new Uint8Array(4);
+    const hold = ledger.hold(b);
+    ledger.keep(b);
+    hold.release();
+    expect(back).toEqual([a]);
   });
 });

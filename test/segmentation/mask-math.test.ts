@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MaskSettings } from '../../src/config/schema.ts';
+import { loadPixelSimd } from '../../src/core/simd/pixel-simd.ts';
 import { boxBlur } from '../../src/pipeline/mask/box-filter.ts';
 import { guidedCoefficients } from '../../src/pipeline/mask/guided.ts';
 import { removeSmallIslands } from '../../src/pipeline/mask/islands.ts';
-import { MaskSmoother } from '../../src/pipeline/mask/smoother.ts';
+import { ScratchPlanes } from '../../src/pipeline/mask/scratch.ts';
+import { finishMask, MaskSmoother } from '../../src/pipeline/mask/smoother.ts';
 import { binaryIou, meanAbsDiff } from '../../src/pipeline/mask/stability.ts';
 import {
   hysteresisThreshold,
@@ -158,5 +160,28 @@ describe('MaskSmoother', () => {
     }
     expect(changeOff).toBeGreaterThan(0);
     expect(changeOn).toBeLessThan(changeOff * 0.5);
+  });
+
+  it('hands out its result planes in turn (no fresh planes per frame) with the same values as fresh ones', () => {
+    const [w, h] = [48, 32];
+    const settings = MaskSettings.parse({ temporalSmoothing: 0 });
+    const simd = loadPixelSimd();
+    const smoother = new MaskSmoother(settings, simd);
+    const guide = plane(w, h, (x, y) => ((x + y) % 7) / 7);
+    const estimates = [10, 20, 30].map((edge) => plane(w, h, (x) => (x < edge ? 0.9 : 0.1)));
+    const results = estimates.map((p) => {
+      const r = smoother.step(p, guide, w, h);
+      return { r, alpha: r.alpha.slice(), a: r.coefficients.a.slice() };
+    });
+    // Frame 2 may be compared with frame 1 (its planes are other ones); frame 3 reuses frame 1's.
+    expect(results[1].r.alpha).not.toBe(results[0].r.alpha);
+    expect(results[2].r.alpha).toBe(results[0].r.alpha);
+    expect(results[2].r.coefficients.a).toBe(results[0].r.coefficients.a);
+    for (const [i, p] of estimates.entries()) {
+      const binary = hysteresisThreshold(p, undefined, settings.threshold, 0);
+      const fresh = finishMask(binary, guide, w, h, settings, new ScratchPlanes(), simd);
+      expect(results[i].alpha).toEqual(fresh.alpha);
+      expect(results[i].a).toEqual(fresh.coefficients.a);
+    }
   });
 });

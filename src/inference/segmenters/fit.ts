@@ -68,9 +68,9 @@ export function modelPlaneToGrid(
   gridWidth: number,
   gridHeight: number,
   outside = 0,
+  out = new Float32Array(gridWidth * gridHeight),
 ): Float32Array {
   const { src, dst, frameWidth, frameHeight, modelWidth, modelHeight } = geometry;
-  const out = new Float32Array(gridWidth * gridHeight);
   const sx = dst.width / src.width;
   const sy = dst.height / src.height;
   for (let gy = 0; gy < gridHeight; gy++) {

@@ -1,5 +1,6 @@
 import type { DeviceName } from '../../config/schema.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
+import { sharedFloat32 } from '../../core/shared-memory.ts';
 import type { ModelSession } from '../runtime.ts';
 import { type AspectMode, type FitGeometry, fitGeometry } from './fit.ts';
 import { openSegmenterModel } from './model-source.ts';
@@ -20,11 +21,23 @@ export interface SegmenterOptions {
  * probability. The caller shrinks the frame (frame-resolution work belongs to the pixel pool).
  */
 export class Segmenter {
+  /** Input and output tensors on shared memory, reused every run (nothing allocated per frame). */
+  private readonly input: Float32Array;
+  private readonly outputs: Record<string, Float32Array> = {};
+  private busy = false;
+
   private constructor(
     readonly spec: SegmenterSpec,
     private readonly session: ModelSession,
     readonly aspect: AspectMode,
-  ) {}
+  ) {
+    this.input = sharedFloat32(spec.inputWidth * spec.inputHeight * 3);
+    for (const output of session.outputs) {
+      const fixed = output.dims.length > 0 && output.dims.every((d) => typeof d === 'number' && d > 0);
+      if (fixed)
+        this.outputs[output.name] = sharedFloat32((output.dims as number[]).reduce((n, d) => n * d, 1));
+    }
+  }
 
   static async open(spec: SegmenterSpec, options: SegmenterOptions = {}): Promise<Segmenter> {
     const log = options.log ?? silentLogger();
@@ -46,16 +59,31 @@ export class Segmenter {
     return fitGeometry(frameWidth, frameHeight, this.spec.inputWidth, this.spec.inputHeight, this.aspect);
   }
 
-  /** `region`: interleaved RGB [0, 255] of geometry.dst's size. Returns P(person) at model resolution. */
+  /**
+   * `region`: interleaved RGB [0, 255] of geometry.dst's size. Returns P(person) at model resolution,
+   * valid until the next infer() (it may be a view on the reused output tensor).
+   */
   async infer(region: Float32Array, geometry: FitGeometry): Promise<Float32Array> {
     const { spec } = this;
-    const tensor = encodeInput(spec, region, geometry.dst);
+    // The shared tensors serve one run at a time; an overlapping call (not the frame path) gets fresh ones.
+    const reuse = !this.busy;
+    this.busy = true;
+    const tensor = reuse
+      ? encodeInput(spec, region, geometry.dst, this.input)
+      : encodeInput(spec, region, geometry.dst);
     const dims =
       spec.layout === 'nhwc'
         ? [1, spec.inputHeight, spec.inputWidth, 3]
         : [1, 3, spec.inputHeight, spec.inputWidth];
-    const outputs = await this.session.run({ [this.session.inputNames[0]]: { data: tensor, dims } });
-    return spec.personProbability(outputs, this.session.outputNames);
+    try {
+      const outputs = await this.session.run(
+        { [this.session.inputNames[0]]: { data: tensor, dims } },
+        reuse ? this.outputs : undefined,
+      );
+      return spec.personProbability(outputs, this.session.outputNames);
+    } finally {
+      if (reuse) this.busy = false;
+    }
   }
 
   release(): Promise<void> {

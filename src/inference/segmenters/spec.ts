@@ -25,15 +25,18 @@ export interface SegmenterSpec {
   personProbability(outputs: Record<string, TensorData>, outputNames: readonly string[]): Float32Array;
 }
 
-/** Channel `channel` of an NHWC or NCHW [1, H, W, C] / [1, C, H, W] tensor as a plane. */
+/**
+ * Channel `channel` of an NHWC or NCHW [1, H, W, C] / [1, C, H, W] tensor as a plane: a view into the
+ * tensor where the channel is contiguous (valid as long as the tensor's data), else a copy.
+ */
 export function channelPlane(tensor: TensorData, channel: number, layout: 'nhwc' | 'nchw'): Float32Array {
   const dims = tensor.dims;
   const channels = layout === 'nhwc' ? dims[3] : dims[1];
   const height = layout === 'nhwc' ? dims[1] : dims[2];
   const width = layout === 'nhwc' ? dims[2] : dims[3];
   const n = width * height;
-  if (layout === 'nchw') return tensor.data.slice(channel * n, (channel + 1) * n);
-  if (channels === 1) return tensor.data.slice(0, n);
+  if (layout === 'nchw') return tensor.data.subarray(channel * n, (channel + 1) * n);
+  if (channels === 1) return tensor.data.subarray(0, n);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = tensor.data[i * channels + channel];
   return out;
@@ -64,9 +67,9 @@ export function encodeInput(
   spec: SegmenterSpec,
   region: Float32Array,
   dst: { x: number; y: number; width: number; height: number },
+  out: Float32Array = new Float32Array(spec.inputWidth * spec.inputHeight * 3),
 ): Float32Array {
   const { inputWidth: w, inputHeight: h } = spec;
-  const out = new Float32Array(w * h * 3);
   const order = spec.channelOrder === 'rgb' ? [0, 1, 2] : [2, 1, 0];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {

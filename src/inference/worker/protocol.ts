@@ -4,7 +4,13 @@ import type { OrtOpenOptions, PlainTensor, TensorMeta } from '../ort-adapter.ts'
 
 export type ToWorker =
   | { op: 'open'; model: string | Uint8Array; options: OrtOpenOptions; label: string }
-  | { op: 'run'; id: number; feeds: Record<string, PlainTensor> }
+  | {
+      op: 'run';
+      id: number;
+      feeds: Record<string, PlainTensor>;
+      /** Shared arrays the named outputs are written into (see ModelSession.run). */
+      into?: Record<string, Float32Array>;
+    }
   | { op: 'release' };
 
 export interface WorkerFailure {

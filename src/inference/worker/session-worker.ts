@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
 import { isStylecastError } from '../../core/errors.ts';
-import { firstLine, openOrtSession, runOrt } from '../ort-adapter.ts';
+import { type FeedStaging, firstLine, openOrtSession, runOrt } from '../ort-adapter.ts';
 import type { FromWorker, ToWorker, WorkerFailure } from './protocol.ts';
 
 /**
@@ -15,6 +15,7 @@ const port = parentPort;
 
 let session: InferenceSession | undefined;
 let queue: Promise<void> = Promise.resolve();
+const staging: FeedStaging = new Map();
 
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
@@ -39,8 +40,11 @@ async function handle(message: ToWorker): Promise<void> {
     case 'run': {
       try {
         if (!session) throw new Error('session is not open');
-        const outputs = await runOrt(session, message.feeds);
-        const buffers = Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer);
+        const outputs = await runOrt(session, message.feeds, message.into, staging);
+        // Fresh outputs move to the main thread without a copy; shared ones are already there.
+        const buffers = Object.values(outputs)
+          .map((t) => t.data.buffer)
+          .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
         send({ op: 'result', id: message.id, outputs }, buffers);
       } catch (error) {
         send({ op: 'run-failed', id: message.id, error: failure(error) });

@@ -1,5 +1,6 @@
 import type { PixelSimd } from '../../core/simd/pixel-simd.ts';
 import { boxBlur, boxBlurSimd } from '../mask/box-filter.ts';
+import { ScratchPlanes } from '../mask/scratch.ts';
 import type { ImagePlane } from './kernels.ts';
 
 /**
@@ -15,29 +16,30 @@ export function personAwareBlur(
   gridHeight: number,
   radius: number,
   simd?: PixelSimd,
+  scratch = new ScratchPlanes(),
+  /** Receives the RGBA result when it has the right size (else a fresh array does). */
+  into?: Uint8Array,
 ): ImagePlane {
-  const { rgb, alpha, width, height } = halve(gridRgb, gridAlpha, gridWidth, gridHeight);
+  const { rgb, alpha, width, height } = halve(gridRgb, gridAlpha, gridWidth, gridHeight, scratch);
   const n = width * height;
   const r = Math.max(1, Math.round(radius / 2 / Math.sqrt(3)));
   // Planes: the weight, then each colour times the weight; all four blurred the same way.
-  const planes = [0, 1, 2, 3].map(() => new Float32Array(n));
+  const planes = [0, 1, 2, 3].map((i) => scratch.float(`blur.plane${i}`, n));
   const [weight] = planes;
   for (let i = 0; i < n; i++) weight[i] = 1 - alpha[i] + 1e-3;
   for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) planes[c + 1][i] = rgb[i * 3 + c] * weight[i];
-  const blurred = planes.map(() => new Float32Array(n));
+  const blurred = planes.map((_, i) => scratch.float(`blur.blurred${i}`, n));
   if (simd) boxBlurSimd(planes, width, height, r, 3, blurred, simd);
   else {
-    const scratch = new Float32Array(n);
-    const a = new Float32Array(n);
-    const b = new Float32Array(n);
+    const [tmp, a, b] = ['blur.tmp', 'blur.a', 'blur.b'].map((name) => scratch.float(name, n));
     planes.forEach((plane, i) => {
-      boxBlur(plane, width, height, r, a, scratch);
-      boxBlur(a, width, height, r, b, scratch);
-      boxBlur(b, width, height, r, blurred[i], scratch);
+      boxBlur(plane, width, height, r, a, tmp);
+      boxBlur(a, width, height, r, b, tmp);
+      boxBlur(b, width, height, r, blurred[i], tmp);
     });
   }
   const weightBlurred = blurred[0];
-  const out = new Uint8Array(n * 4);
+  const out = into?.length === n * 4 ? into : new Uint8Array(n * 4);
   for (let c = 0; c < 3; c++) {
     const channel = blurred[c + 1];
     for (let i = 0; i < n; i++) out[i * 4 + c] = Math.min(255, channel[i] / weightBlurred[i] + 0.5);
@@ -46,24 +48,37 @@ export function personAwareBlur(
   return { data: out, width, height };
 }
 
+/** Size of personAwareBlur's result for a grid: half of it, at least 1x1. */
+export const blurPlaneSize = (gridWidth: number, gridHeight: number) => ({
+  width: Math.max(1, gridWidth >> 1),
+  height: Math.max(1, gridHeight >> 1),
+});
+
 /** 2x2 box downsample of an RGB plane and its alpha (odd edges keep their last pixel). */
-function halve(rgb: Float32Array, alpha: Float32Array, width: number, height: number) {
-  const w = Math.max(1, width >> 1);
-  const h = Math.max(1, height >> 1);
-  const outRgb = new Float32Array(w * h * 3);
-  const outAlpha = new Float32Array(w * h);
+function halve(
+  rgb: Float32Array,
+  alpha: Float32Array,
+  width: number,
+  height: number,
+  scratch: ScratchPlanes,
+) {
+  const { width: w, height: h } = blurPlaneSize(width, height);
+  const outRgb = scratch.float('blur.halfRgb', w * h * 3);
+  const outAlpha = scratch.float('blur.halfAlpha', w * h);
   for (let y = 0; y < h; y++) {
     const y0 = Math.min(height - 1, y * 2);
     const y1 = Math.min(height - 1, y * 2 + 1);
     for (let x = 0; x < w; x++) {
       const x0 = Math.min(width - 1, x * 2);
       const x1 = Math.min(width - 1, x * 2 + 1);
-      const i = [y0 * width + x0, y0 * width + x1, y1 * width + x0, y1 * width + x1];
+      const i00 = y0 * width + x0;
+      const i01 = y0 * width + x1;
+      const i10 = y1 * width + x0;
+      const i11 = y1 * width + x1;
       const o = y * w + x;
-      outAlpha[o] = (alpha[i[0]] + alpha[i[1]] + alpha[i[2]] + alpha[i[3]]) / 4;
+      outAlpha[o] = (alpha[i00] + alpha[i01] + alpha[i10] + alpha[i11]) / 4;
       for (let c = 0; c < 3; c++)
-        outRgb[o * 3 + c] =
-          (rgb[i[0] * 3 + c] + rgb[i[1] * 3 + c] + rgb[i[2] * 3 + c] + rgb[i[3] * 3 + c]) / 4;
+        outRgb[o * 3 + c] = (rgb[i00 * 3 + c] + rgb[i01 * 3 + c] + rgb[i10 * 3 + c] + rgb[i11 * 3 + c]) / 4;
     }
   }
   return { rgb: outRgb, alpha: outAlpha, width: w, height: h };

@@ -1,10 +1,12 @@
 import { type Frame, withPixels } from '../../core/frame.ts';
+import { sharedFloat32, sharedUint8 } from '../../core/shared-memory.ts';
 import { loadPixelSimd, type PixelSimd } from '../../core/simd/pixel-simd.ts';
 import { RollingWindow, summarize } from '../../core/stats.ts';
 import type { FrameMask } from '../mask/person-masker.ts';
-import { personAwareBlur } from './background-blur.ts';
+import { ScratchPlanes } from '../mask/scratch.ts';
+import { blurPlaneSize, personAwareBlur } from './background-blur.ts';
 import type { CompositeMode, Layer } from './kernels.ts';
-import { type PixelPool, sharedFloat32, sharedUint8 } from './pool.ts';
+import type { PixelPool } from './pool.ts';
 import type { SharedPixels } from './shared-frame.ts';
 
 /** A background: any layer, or the frame's own background blurred by `radius` frame pixels. */
@@ -35,6 +37,7 @@ export class Compositor {
   private coeffs: { a: Float32Array; b: Float32Array } | undefined;
   private blurPlane: Uint8Array | undefined;
   private readonly timing = new RollingWindow();
+  private readonly scratch = new ScratchPlanes();
 
   constructor(
     private readonly pool: PixelPool,
@@ -86,11 +89,21 @@ export class Compositor {
     if (!background) return { kind: 'color', rgba: [0, 0, 0, 255] };
     if (background.kind !== 'blur') return background;
     const gridRadius = (background.radius * mask.width) / frame.width;
-    const plane = personAwareBlur(mask.gridRgb, mask.alpha, mask.width, mask.height, gridRadius, this.simd);
     // One shared buffer, rewritten each frame (the previous composite has finished with it): posting a
     // fresh SharedArrayBuffer to the workers every frame cost up to 5 ms per post here.
-    if (this.blurPlane?.length !== plane.data.length) this.blurPlane = sharedUint8(plane.data.length);
-    this.blurPlane.set(plane.data);
-    return { kind: 'image', data: this.blurPlane, width: plane.width, height: plane.height };
+    const size = blurPlaneSize(mask.width, mask.height);
+    const bytes = size.width * size.height * 4;
+    if (this.blurPlane?.length !== bytes) this.blurPlane = sharedUint8(bytes);
+    const plane = personAwareBlur(
+      mask.gridRgb,
+      mask.alpha,
+      mask.width,
+      mask.height,
+      gridRadius,
+      this.simd,
+      this.scratch,
+      this.blurPlane,
+    );
+    return { kind: 'image', data: plane.data, width: plane.width, height: plane.height };
   }
 }

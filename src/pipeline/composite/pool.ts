@@ -109,11 +109,3 @@ export class PixelPool {
     this.pending.clear();
   }
 }
-
-/** A typed array of `length` elements on shared memory (zeroed). */
-export function sharedUint8(length: number): Uint8Array {
-  return new Uint8Array(new SharedArrayBuffer(length));
-}
-export function sharedFloat32(length: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(length * 4));
-}

@@ -1,6 +1,6 @@
 import type { Frame } from '../../core/frame.ts';
+import { sharedUint8 } from '../../core/shared-memory.ts';
 import type { ImagePlane, Layer } from './kernels.ts';
-import { sharedUint8 } from './pool.ts';
 
 /**
  * Copies pixels into shared memory once, so the masker's and the compositor's pool jobs for the same
@@ -9,15 +9,18 @@ import { sharedUint8 } from './pool.ts';
  */
 export class SharedPixels {
   private frameSlot: Uint8Array | undefined;
-  private loadedFrom: Uint8Array | undefined;
+  /** The frame last copied in: its buffer alone does not say (capture reuses buffers for later frames). */
+  private loadedFrom: Frame | undefined;
   private images = new WeakMap<Uint8Array, Uint8Array>();
 
   /** The frame's pixels in shared memory (copied unless this very buffer is already loaded). */
   frame(frame: Frame): Uint8Array {
-    if (this.loadedFrom === frame.data && this.frameSlot) return this.frameSlot;
+    const last = this.loadedFrom;
+    if (last?.data === frame.data && last.seq === frame.seq && last.readAt === frame.readAt && this.frameSlot)
+      return this.frameSlot;
     if (this.frameSlot?.length !== frame.data.length) this.frameSlot = sharedUint8(frame.data.length);
     this.frameSlot.set(frame.data);
-    this.loadedFrom = frame.data;
+    this.loadedFrom = frame;
     return this.frameSlot;
   }
 

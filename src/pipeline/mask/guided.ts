@@ -6,8 +6,8 @@ import { ScratchPlanes } from './scratch.ts';
  * Fast guided filter (He & Sun, "Fast Guided Filter", 2015): the linear coefficients q = A*I + B are
  * fitted at low resolution, where the mask lives, and only their bilinear upsampling and one
  * multiply-add per pixel run at frame resolution — so the mask's edges snap to the frame's edges.
- * Intermediates come from `planes`; the returned coefficients are fresh. With `simd` the same steps
- * run in WebAssembly (guidedInSimd).
+ * Intermediates come from `planes`; the coefficients go to `out` (default: fresh planes). With `simd`
+ * the same steps run in WebAssembly (guidedInSimd).
  */
 export interface GuidedCoefficients {
   width: number;
@@ -25,8 +25,9 @@ export function guidedCoefficients(
   epsilon: number,
   planes = new ScratchPlanes(),
   simd?: PixelSimd,
+  out: { a: Float32Array; b: Float32Array } = freshCoefficients(width * height),
 ): GuidedCoefficients {
-  if (simd) return guidedInSimd(guide, mask, width, height, radius, epsilon, simd);
+  if (simd) return guidedInSimd(guide, mask, width, height, radius, epsilon, simd, out);
   const n = width * height;
   const scratch = planes.float('box', n);
   const ip = planes.float('guided.ip', n);
@@ -50,10 +51,12 @@ export function guidedCoefficients(
   return {
     width,
     height,
-    a: boxBlur(a, width, height, radius, undefined, scratch),
-    b: boxBlur(b, width, height, radius, undefined, scratch),
+    a: boxBlur(a, width, height, radius, out.a, scratch),
+    b: boxBlur(b, width, height, radius, out.b, scratch),
   };
 }
+
+const freshCoefficients = (n: number) => ({ a: new Float32Array(n), b: new Float32Array(n) });
 
 /**
  * guidedCoefficients in WebAssembly SIMD (core/simd): the same steps in f32, box means as direct sums
@@ -68,6 +71,7 @@ function guidedInSimd(
   radius: number,
   epsilon: number,
   simd: PixelSimd,
+  out: { a: Float32Array; b: Float32Array },
 ): GuidedCoefficients {
   const n = width * height;
   const plane = ((n + 3) & ~3) * 4;
@@ -76,12 +80,9 @@ function guidedInSimd(
   new Float32Array(memory, at(0), n).set(guide.subarray(0, n));
   new Float32Array(memory, at(1), n).set(mask.subarray(0, n));
   simd.guided(at(0), at(1), at(2), at(3), at(4), width, height, radius, epsilon);
-  return {
-    width,
-    height,
-    a: new Float32Array(memory.slice(at(2), at(2) + n * 4)),
-    b: new Float32Array(memory.slice(at(3), at(3) + n * 4)),
-  };
+  out.a.set(new Float32Array(memory, at(2), n));
+  out.b.set(new Float32Array(memory, at(3), n));
+  return { width, height, a: out.a, b: out.b };
 }
 
 /** Coefficients that reproduce `alpha` exactly (A = 0, B = alpha): plain bilinear upsampling. */

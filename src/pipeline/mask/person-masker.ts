@@ -1,11 +1,13 @@
 import type { MaskSettings } from '../../config/schema.ts';
 import type { Frame } from '../../core/frame.ts';
+import { sharedFloat32 } from '../../core/shared-memory.ts';
 import { RollingWindow, summarize } from '../../core/stats.ts';
 import { type FitGeometry, gridSize, modelPlaneToGrid } from '../../inference/segmenters/fit.ts';
 import type { Segmenter } from '../../inference/segmenters/segmenter.ts';
-import { type PixelPool, sharedFloat32 } from '../composite/pool.ts';
+import type { PixelPool } from '../composite/pool.ts';
 import { lumaOf } from '../composite/resample.ts';
 import type { SharedPixels } from '../composite/shared-frame.ts';
+import { PlaneRing } from './scratch.ts';
 import { MaskSmoother, type SmoothedMask } from './smoother.ts';
 import { psnr } from './temporal.ts';
 
@@ -15,7 +17,10 @@ const MAX_SKIPS_IN_A_ROW = 15;
 export interface FrameMask extends SmoothedMask {
   frameWidth: number;
   frameHeight: number;
-  /** The frame shrunk to the mask grid (interleaved RGB 0..255): the source of cheap background blur. */
+  /**
+   * The frame shrunk to the mask grid (interleaved RGB 0..255): the source of cheap background blur.
+   * A reused buffer: valid until the next frame's mask.
+   */
   gridRgb: Float32Array;
   /** True when inference was skipped (the frame was nearly identical to the last inferred one). */
   skipped: boolean;
@@ -37,6 +42,8 @@ interface SizedBuffers {
   grid: { width: number; height: number };
   region: Float32Array;
   gridRgb: Float32Array;
+  /** The last inferred frame's guide (the skip gate compares against it). */
+  inferredGuide: Float32Array;
 }
 
 /**
@@ -47,6 +54,12 @@ interface SizedBuffers {
 export class PersonMasker {
   private readonly smoother: MaskSmoother;
   private buffers: SizedBuffers | undefined;
+  /**
+   * Per-frame planes in turn instead of fresh ones: an estimate's guide and probability must outlive
+   * their frame by one (the smoother and the stability meter compare with the previous frame).
+   */
+  private readonly guides = new PlaneRing(3, (n) => new Float32Array(n));
+  private readonly probabilities = new PlaneRing(3, (n) => new Float32Array(n));
   private lastProbability: Float32Array | undefined;
   private lastInferredGuide: Float32Array | undefined;
   private skipsInRow = 0;
@@ -123,15 +136,16 @@ export class PersonMasker {
       area(src, b.region, dst.width, dst.height),
       area(whole, b.gridRgb, b.grid.width, b.grid.height),
     ]);
-    const guide = lumaOf(b.gridRgb);
+    const gridPixels = b.grid.width * b.grid.height;
+    const guide = lumaOf(b.gridRgb, this.guides.next(gridPixels));
     const t1 = performance.now();
     this.counts.frames++;
     const skip =
       this.settings.skipSimilarFrames &&
       this.lastProbability !== undefined &&
-      this.lastInferredGuide?.length === guide.length &&
+      this.lastInferredGuide === b.inferredGuide &&
       this.skipsInRow < MAX_SKIPS_IN_A_ROW &&
-      psnr(guide, this.lastInferredGuide) >= this.settings.similarityPsnr;
+      psnr(guide, b.inferredGuide) >= this.settings.similarityPsnr;
     let probability: Float32Array;
     if (skip && this.lastProbability) {
       probability = this.lastProbability;
@@ -140,9 +154,17 @@ export class PersonMasker {
     } else {
       // infer() encodes the region into its own tensor before it awaits: no copy needed here.
       const plane = await this.segmenter.infer(b.region, b.geometry);
-      probability = modelPlaneToGrid(plane, b.geometry, b.grid.width, b.grid.height);
+      probability = modelPlaneToGrid(
+        plane,
+        b.geometry,
+        b.grid.width,
+        b.grid.height,
+        0,
+        this.probabilities.next(gridPixels),
+      );
       this.lastProbability = probability;
-      this.lastInferredGuide = guide;
+      b.inferredGuide.set(guide);
+      this.lastInferredGuide = b.inferredGuide;
       this.skipsInRow = 0;
       this.counts.inferred++;
     }
@@ -153,7 +175,7 @@ export class PersonMasker {
       height: b.grid.height,
       probability,
       guide,
-      gridRgb: b.gridRgb.slice(),
+      gridRgb: b.gridRgb,
       skipped: Boolean(skip),
     };
   }
@@ -195,6 +217,7 @@ export class PersonMasker {
       grid,
       region: sharedFloat32(geometry.dst.width * geometry.dst.height * 3),
       gridRgb: sharedFloat32(grid.width * grid.height * 3),
+      inferredGuide: new Float32Array(grid.width * grid.height),
     };
     this.reset();
     return this.buffers;

@@ -3,13 +3,14 @@ import { loadPixelSimd, type PixelSimd } from '../../core/simd/pixel-simd.ts';
 import { boxMeanInto } from './box-filter.ts';
 import { type GuidedCoefficients, guidedCoefficients } from './guided.ts';
 import { removeSmallIslands } from './islands.ts';
-import { ScratchPlanes } from './scratch.ts';
+import { PlaneRing, ScratchPlanes } from './scratch.ts';
 import { hysteresisThreshold, motionAdaptiveEma, motionMap } from './temporal.ts';
 
 /** Guided-filter window radius (grid pixels) and regulariser: fitted on the IoU images (README). */
 export const GUIDED_RADIUS = 2;
 export const GUIDED_EPSILON = 2e-3;
 
+/** A step's planes are reused two steps later: a caller may compare a frame's mask with the previous one. */
 export interface SmoothedMask {
   width: number;
   height: number;
@@ -32,6 +33,13 @@ export class MaskSmoother {
   private readonly scratch = new ScratchPlanes();
   /** The EMA's two output planes, used in turn: one holds the state the other is computed from. */
   private readonly emaPlanes: Float32Array[] = [];
+  /** The thresholded state (kept for the next frame's hysteresis) and the results, two of each in turn. */
+  private readonly binaries = new PlaneRing(2, (n) => new Uint8Array(n));
+  private readonly results = {
+    alpha: new PlaneRing(2, (n) => new Float32Array(n)),
+    a: new PlaneRing(2, (n) => new Float32Array(n)),
+    b: new PlaneRing(2, (n) => new Float32Array(n)),
+  };
 
   /** @param simd WebAssembly SIMD kernels for the guided filter and box means (undefined: JavaScript). */
   constructor(
@@ -57,16 +65,26 @@ export class MaskSmoother {
       const motion = motionMap(guide, this.guide, width, height, { scratch: this.scratch, simd: this.simd });
       smoothed = motionAdaptiveEma(this.probability, probability, motion, s.temporalSmoothing, this.emaOut());
     }
+    const n = width * height;
     const binary = hysteresisThreshold(
       smoothed,
       sameSize ? this.binary : undefined,
       s.threshold,
       s.temporalSmoothing > 0 ? s.hysteresis : 0,
+      this.binaries.next(n),
     );
     this.probability = smoothed;
-    this.binary = binary.slice();
+    this.binary = binary;
     this.guide = guide;
-    return finishMask(binary, guide, width, height, s, this.scratch, this.simd);
+    // finishMask edits its binary in place; the state above stays as thresholded.
+    const work = this.scratch.bytes('smoother.binary', n);
+    work.set(binary);
+    const { alpha, a, b } = this.results;
+    return finishMask(work, guide, width, height, s, this.scratch, this.simd, {
+      alpha: alpha.next(n),
+      a: a.next(n),
+      b: b.next(n),
+    });
   }
 
   /** An EMA plane that is not the current state (the estimate's own array is never written). */
@@ -87,12 +105,13 @@ export function finishMask(
   settings: Pick<MaskSettings, 'smoothContour' | 'feather'>,
   scratch = new ScratchPlanes(),
   simd?: PixelSimd,
+  /** Where the results go (default: fresh planes); the steps before them reuse `scratch`. */
+  out?: { alpha: Float32Array; a: Float32Array; b: Float32Array },
 ): SmoothedMask {
   const n = width * height;
   const minArea = Math.round(settings.smoothContour * 0.01 * n);
   removeSmallIslands(binary, width, height, minArea, scratch);
-  // The returned alpha is fresh (callers keep it past the next frame); the steps before it reuse planes.
-  const alpha = new Float32Array(n);
+  const alpha = out?.alpha ?? new Float32Array(n);
   const work = scratch.float('finish.alpha', n);
   for (let i = 0; i < n; i++) work[i] = binary[i];
   const contourRadius = Math.round(settings.smoothContour * 2);
@@ -121,6 +140,7 @@ export function finishMask(
     GUIDED_EPSILON,
     scratch,
     simd,
+    out,
   );
   return { width, height, alpha, coefficients };
 }

@@ -122,6 +122,9 @@ export async function createStyleEffect(name: StyleEffectName, context: StyleEff
 
   return {
     name,
+    // style-frame and style-person (and a background without a person mask) paint the newest frame
+    // whenever the stylizer is free: the engine keeps it (observe()).
+    keepsInputFrames: name !== 'style-background' || !people,
     process,
     update(next: Config) {
       config = next;
