@@ -48,10 +48,13 @@ export class StabilityMeter {
   private sumIou = 0;
   private minIou = 1;
   private frames = 0;
+  /** Copies of the per-frame (unsmoothed) masks, when asked for (the bench's flicker frontier). */
+  readonly perFrame: Float32Array[] = [];
 
   constructor(
     private readonly masker: PersonMasker,
     settings: MaskSettings,
+    private readonly keepPerFrame = false,
   ) {
     masker.update({ ...settings, skipSimilarFrames: false });
     this.on = new MaskSmoother(settings);
@@ -62,6 +65,7 @@ export class StabilityMeter {
     const e = await this.masker.estimate(frame);
     const on = this.on.step(e.probability, e.guide, e.width, e.height).alpha;
     const off = this.off.step(e.probability, e.guide, e.width, e.height).alpha;
+    if (this.keepPerFrame) this.perFrame.push(off.slice());
     if (this.previousOn && this.previousOff && this.previousOn.length === on.length) {
       this.sumOn += meanAbsDiff(on, this.previousOn);
       this.sumOff += meanAbsDiff(off, this.previousOff);
