@@ -1,3 +1,4 @@
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import type { Frame } from '../src/core/frame.ts';
 import type { FrameSink, SinkStats } from '../src/core/lifecycle.ts';
 /**
@@ -55,6 +56,25 @@ export function sampleRss(everyMs = 500): { stop(): number[] } {
       clearInterval(timer);
       samples.push(process.memoryUsage().rss);
       return samples;
+    },
+  };
+}
+
+/** This thread's garbage collections from now until stop(): major (mark-compact) count and all GC pause ms. */
+export function countGc(): { stop(): { major: number; pauseMs: number } } {
+  const counts = { major: 0, pauseMs: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      counts.pauseMs += entry.duration;
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) counts.major++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      observer.disconnect();
+      return counts;
     },
   };
 }

@@ -18,6 +18,8 @@ export interface OpenSourceOptions {
   platform?: CapturePlatform;
   /** Injected for tests; defaults to asking the OS. */
   cameras?: () => Promise<Camera[]>;
+  /** How frames leave ffmpeg (default: a loopback socket; the bench compares the stdout pipe). */
+  transport?: 'socket' | 'pipe';
 }
 
 /**
@@ -81,5 +83,6 @@ export async function createSource(
     constantRate: live,
     platform,
     timestamps: live ? 'wallclock' : 'index',
+    transport: options.transport,
   });
 }
