@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StylecastError } from '../core/errors.ts';
 import { bytesPerFrame, type Frame } from '../core/frame.ts';
 import { type FrameSource, SafeEmitter } from '../core/lifecycle.ts';
@@ -95,10 +94,6 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
   /** The running ffmpeg's pid (tests kill it to prove restarts). */
   get pid(): number | undefined {
     return this.child?.pid;
-  }
-
-  get args(): string[] {
-    return buildCaptureArgs(this.options.spec, this.options);
   }
 
   start(): Promise<void> {
@@ -213,9 +208,9 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
     });
     child.on('close', async (code, signal) => {
       if (this.child !== child) return;
-      // The socket may still hold ffmpeg's last frames when the process is gone: read them first.
-      if (connection) await Promise.race([connection.ended, sleep(2000, undefined, { ref: false })]);
-      connection?.close();
+      // The socket may still hold ffmpeg's last frames when the process is gone: read them first (as
+      // 'close' waits for stdout to be read; while paused, render resumes us to read them).
+      if (connection) await connection.ended;
       if (this.child !== child) return;
       this.child = undefined;
       this.onChildExit(code, signal);
