@@ -8,7 +8,7 @@
  *   await daemon.stop()                                  // clean: finalizes recordings, disposes the effect
  *   await daemon.addSink(sink) / await daemon.removeSink(name)   // starts / stops the sink too
  *   daemon.stats(): DaemonStats                          // fps, drops, restarts, p50/p95 per stage, sinks, effect
- *   daemon.latestFrame(): Frame | undefined              // latest output frame (previews)
+ *   daemon.latestFrame(): Frame | undefined              // a copy of the latest output frame
  *   daemon.on('stats', (s: DaemonStats) => …)            // every second while running
  *   daemon.on('state', (s: { state: DaemonState; effect: string; detail?: string }) => …)
  *   daemon.on('frame', (f: Frame) => …)                  // every output frame (keep listeners cheap)
@@ -195,8 +195,13 @@ export class Daemon extends SafeEmitter {
 
   /** A copy of the latest output frame (yours to keep: capture reuses the buffers of output frames). */
   latestFrame(): Frame | undefined {
-    const frame = this.scheduler?.latestFrame();
+    const frame = this.peekLatestFrame();
     return frame && { ...frame, data: frame.data.slice() };
+  }
+
+  /** The latest output frame itself: read it before yielding, or copy it (its buffer gets reused). */
+  peekLatestFrame(): Frame | undefined {
+    return this.scheduler?.latestFrame();
   }
 
   stats(): DaemonStats {

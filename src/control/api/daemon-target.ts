@@ -148,11 +148,13 @@ export class DaemonTarget extends SafeEmitter implements ControlTarget {
 
   /** One encode per (frame, width), shared by every panel that asks; sharp runs off the main thread. */
   previewJpeg(maxWidth: number): Promise<Buffer | undefined> {
-    const frame = this.daemon.latestFrame();
+    const frame = this.daemon.peekLatestFrame();
     if (!frame) return Promise.resolve(undefined);
     const width = Math.min(maxWidth, frame.width);
     const key = `${frame.seq}:${width}`;
-    if (this.preview?.key !== key) this.preview = { key, jpeg: encodePreview(frame, width) };
+    // sharp reads the pixels later, off this thread: a copy, as capture reuses the frame's buffer.
+    if (this.preview?.key !== key)
+      this.preview = { key, jpeg: encodePreview({ ...frame, data: frame.data.slice() }, width) };
     return this.preview.jpeg;
   }
 
