@@ -22,7 +22,7 @@ import type { Config } from './config/schema.ts';
 import { CommandBus, CommandError, type CommandOf } from './control/commands.ts';
 import { describeError, isStylecastError } from './core/errors.ts';
 import { findFfmpeg } from './core/ffmpeg.ts';
-import type { Frame } from './core/frame.ts';
+import { copyOf, type Frame } from './core/frame.ts';
 import { type FrameSink, SafeEmitter, type SinkStats } from './core/lifecycle.ts';
 import type { Logger } from './core/log.ts';
 import { createSink, type SinkContext } from './output/index.ts';
@@ -196,7 +196,7 @@ export class Daemon extends SafeEmitter {
   /** A copy of the latest output frame (yours to keep: capture reuses the buffers of output frames). */
   latestFrame(): Frame | undefined {
     const frame = this.peekLatestFrame();
-    return frame && { ...frame, data: frame.data.slice() };
+    return frame && { ...frame, data: copyOf(frame.data) };
   }
 
   /** The latest output frame itself: read it before yielding, or copy it (its buffer gets reused). */

@@ -27,6 +27,9 @@ export function makeFrame(fields: Frame): Frame {
   return fields;
 }
 
+/** A copy of pixels (a Buffer's slice() would be a view on the same memory, as capture's buffers are). */
+export const copyOf = (data: Uint8Array): Uint8Array => new Uint8Array(data);
+
 /** Same timing, new pixels (what an effect returns). */
 export function withPixels(
   frame: Frame,

@@ -114,7 +114,12 @@ describe('Daemon (real ffmpeg, test pattern)', () => {
       await daemon.addSink(sink);
       await daemon.bus.execute({ command: 'record', action: 'start' });
       const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && sink.checked < 30) await sleep(50);
+      // latestFrame() is the caller's to keep: later frames (in reused buffers) do not change it.
+      const kept = daemon.latestFrame()!;
+      const keptHash = md5(kept.data);
       while (Date.now() < deadline && sink.checked < 60) await sleep(50);
+      expect(md5(kept.data)).toBe(keptHash);
       const source = (daemon as unknown as { source: { buffersAllocated: number; framesRead: number } })
         .source;
       expect(sink.checked).toBeGreaterThanOrEqual(60);

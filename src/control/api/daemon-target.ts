@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { EffectName } from '../../config/schema.ts';
-import type { Frame } from '../../core/frame.ts';
+import { copyOf, type Frame } from '../../core/frame.ts';
 import { SafeEmitter } from '../../core/lifecycle.ts';
 import { type Daemon, RECORDING_SINK } from '../../daemon.ts';
 import { EFFECT_FACTORIES } from '../../pipeline/effects/index.ts';
@@ -154,7 +154,7 @@ export class DaemonTarget extends SafeEmitter implements ControlTarget {
     const key = `${frame.seq}:${width}`;
     // sharp reads the pixels later, off this thread: a copy, as capture reuses the frame's buffer.
     if (this.preview?.key !== key)
-      this.preview = { key, jpeg: encodePreview({ ...frame, data: frame.data.slice() }, width) };
+      this.preview = { key, jpeg: encodePreview({ ...frame, data: copyOf(frame.data) }, width) };
     return this.preview.jpeg;
   }
 
