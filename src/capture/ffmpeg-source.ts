@@ -30,6 +30,10 @@ export interface FfmpegSourceOptions extends Omit<CaptureArgsOptions, 'cameraDev
   stallMs?: number;
   /** How frames leave ffmpeg (default 'socket'; 'pipe' = stdout). */
   transport?: 'socket' | 'pipe';
+  /** Socket: how long ffmpeg waits for our connection before the source falls back to stdout. */
+  listenTimeoutMs?: number;
+  /** Socket: the connector (tests inject one that never connects). */
+  connect?: typeof connectFrames;
 }
 
 export type SourceState = 'idle' | 'starting' | 'running' | 'restarting' | 'ended' | 'stopped';
@@ -50,6 +54,8 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
   private readonly assembler: FrameAssembler;
   private child: ChildProcess | undefined;
   private connection: FrameConnection | undefined;
+  /** The loopback socket could not be connected (a firewall?): read ffmpeg's stdout from now on. */
+  private socketFailed = false;
   private childStartedAt = 0;
   private startedAt = 0;
   private attempt = 0;
@@ -149,7 +155,7 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
   }
 
   private spawnChild(): void {
-    if ((this.options.transport ?? 'socket') === 'pipe') {
+    if ((this.options.transport ?? 'socket') === 'pipe' || this.socketFailed) {
       this.spawnOn(undefined);
       return;
     }
@@ -167,7 +173,7 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
     if (this.state === 'stopped') return;
     const args = buildCaptureArgs(this.options.spec, {
       ...this.options,
-      output: port === undefined ? undefined : listenUrl(port),
+      output: port === undefined ? undefined : listenUrl(port, this.options.listenTimeoutMs),
     });
     this.options.log.debug(`capture: ${this.options.ffmpeg} ${args.join(' ')}`);
     // Own process group: a terminal's Ctrl-C reaches only us, so shutdown is not mistaken for a crash.
@@ -188,7 +194,11 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
     const connection =
       port === undefined
         ? undefined
-        : connectFrames(port, onData, () => child.exitCode !== null || child.signalCode !== null);
+        : (this.options.connect ?? connectFrames)(
+            port,
+            onData,
+            () => child.exitCode !== null || child.signalCode !== null,
+          );
     this.connection = connection;
     child.stdout?.on('data', onData);
     child.stderr?.setEncoding('utf8');
@@ -213,6 +223,12 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
       if (connection) await connection.ended;
       if (this.child !== child) return;
       this.child = undefined;
+      if (connection && !connection.connected && /listen=1.*timed out/i.test(this.stderrTail.join(' '))) {
+        this.socketFailed = true;
+        this.options.log.warn('capture: cannot connect to ffmpeg on 127.0.0.1; reading its stdout instead');
+        if (this.state !== 'stopped') this.spawnChild();
+        return;
+      }
       this.onChildExit(code, signal);
     });
     if (this.paused) {

@@ -25,8 +25,12 @@ export function freeLoopbackPort(): Promise<number> {
   });
 }
 
-/** The ffmpeg output URL for `port`: ffmpeg listens there for our one connection. */
-export const listenUrl = (port: number): string => `tcp://${LOOPBACK}:${port}?listen=1`;
+/**
+ * The ffmpeg output URL for `port`: ffmpeg listens there for our one connection, and gives up with
+ * "Connection timed out" when none comes within `timeoutMs` (then the source reads stdout instead).
+ */
+export const listenUrl = (port: number, timeoutMs = 10_000): string =>
+  `tcp://${LOOPBACK}:${port}?listen=1&listen_timeout=${timeoutMs}`;
 
 export interface FrameConnection {
   pause(): void;
@@ -35,6 +39,8 @@ export interface FrameConnection {
   close(): void;
   /** Resolves once the stream is over: ffmpeg closed it, close() was called, or connecting gave up. */
   readonly ended: Promise<void>;
+  /** Whether a connection was ever made. */
+  readonly connected: boolean;
 }
 
 /**
@@ -50,6 +56,7 @@ export function connectFrames(
   let socket: Socket | undefined;
   let closed = false;
   let paused = false;
+  let everConnected = false;
   let finish: () => void = () => {};
   const ended = new Promise<void>((resolve) => {
     finish = resolve;
@@ -71,6 +78,7 @@ export function connectFrames(
     let connected = false;
     candidate.once('connect', () => {
       connected = true;
+      everConnected = true;
       socket = candidate;
       if (paused) candidate.pause();
       if (closed) candidate.destroy();
@@ -98,5 +106,8 @@ export function connectFrames(
       socket?.destroy();
     },
     ended,
+    get connected() {
+      return everConnected;
+    },
   };
 }

@@ -4,9 +4,10 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCaptureArgs } from '../../src/capture/ffmpeg-args.ts';
 import { FfmpegSource } from '../../src/capture/ffmpeg-source.ts';
+import { connectFrames, freeLoopbackPort } from '../../src/capture/frame-socket.ts';
 import { findFfmpeg } from '../../src/core/ffmpeg.ts';
 import type { Frame } from '../../src/core/frame.ts';
-import { silentLogger } from '../../src/core/log.ts';
+import { type Logger, silentLogger } from '../../src/core/log.ts';
 
 const ffmpeg = findFfmpeg();
 const sources: FfmpegSource[] = [];
@@ -98,6 +99,34 @@ describe('FfmpegSource (real ffmpeg)', () => {
       expect(source.restarts).toBe(0);
     },
   );
+
+  it('falls back to stdout with one warning when it cannot connect to ffmpeg over loopback', async () => {
+    const lines: string[] = [];
+    const log = { ...silentLogger(), warn: (line: string) => lines.push(line) } as unknown as Logger;
+    const elsewhere = await freeLoopbackPort(); // nobody listens there: every connect is refused
+    const source = new FfmpegSource({
+      spec: { kind: 'test' },
+      ffmpeg,
+      log,
+      width: 160,
+      height: 120,
+      fps: 30,
+      realtime: true,
+      loop: false,
+      constantRate: true,
+      platform: 'linux',
+      timestamps: 'wallclock',
+      listenTimeoutMs: 500,
+      connect: (_port, onData, giveUp) => connectFrames(elsewhere, onData, giveUp),
+    });
+    sources.push(source);
+    let frames = 0;
+    source.on('frame', () => frames++);
+    await source.start();
+    await until(() => frames >= 10, 10_000);
+    expect(lines).toEqual(['capture: cannot connect to ffmpeg on 127.0.0.1; reading its stdout instead']);
+    expect(source.restarts).toBe(0);
+  });
 
   it('restarts a killed ffmpeg with backoff and the frames go on', async () => {
     const source = testPattern(320, 240, 30);

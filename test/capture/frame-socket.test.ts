@@ -49,7 +49,8 @@ describe('frame socket (loopback TCP, one reused read buffer)', () => {
     expect(gone).toBe(true);
   });
 
-  it('names the port in the URL ffmpeg listens on', () => {
-    expect(listenUrl(5000)).toBe('tcp://127.0.0.1:5000?listen=1');
+  it('names the port and how long ffmpeg waits for us in the URL it listens on', () => {
+    expect(listenUrl(5000)).toBe('tcp://127.0.0.1:5000?listen=1&listen_timeout=10000');
+    expect(listenUrl(5000, 500)).toBe('tcp://127.0.0.1:5000?listen=1&listen_timeout=500');
   });
 });

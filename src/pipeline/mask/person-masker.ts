@@ -61,7 +61,6 @@ export class PersonMasker {
   private readonly guides = new PlaneRing(3, (n) => new Float32Array(n));
   private readonly probabilities = new PlaneRing(3, (n) => new Float32Array(n));
   private lastProbability: Float32Array | undefined;
-  private lastInferredGuide: Float32Array | undefined;
   private skipsInRow = 0;
   private readonly counts = { frames: 0, inferred: 0, skipped: 0 };
   private readonly timings = {
@@ -142,8 +141,8 @@ export class PersonMasker {
     this.counts.frames++;
     const skip =
       this.settings.skipSimilarFrames &&
+      // Set together with b.inferredGuide, and cleared when the buffers change size (reset()).
       this.lastProbability !== undefined &&
-      this.lastInferredGuide === b.inferredGuide &&
       this.skipsInRow < MAX_SKIPS_IN_A_ROW &&
       psnr(guide, b.inferredGuide) >= this.settings.similarityPsnr;
     let probability: Float32Array;
@@ -164,7 +163,6 @@ export class PersonMasker {
       );
       this.lastProbability = probability;
       b.inferredGuide.set(guide);
-      this.lastInferredGuide = b.inferredGuide;
       this.skipsInRow = 0;
       this.counts.inferred++;
     }
@@ -184,7 +182,6 @@ export class PersonMasker {
   reset(): void {
     this.smoother.reset();
     this.lastProbability = undefined;
-    this.lastInferredGuide = undefined;
   }
 
   stats(): Record<string, number | string> {

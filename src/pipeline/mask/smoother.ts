@@ -31,8 +31,8 @@ export class MaskSmoother {
   private binary: Uint8Array | undefined;
   private guide: Float32Array | undefined;
   private readonly scratch = new ScratchPlanes();
-  /** The EMA's two output planes, used in turn: one holds the state the other is computed from. */
-  private readonly emaPlanes: Float32Array[] = [];
+  /** The EMA's output planes, used in turn: one holds the state the next is computed from. */
+  private readonly emaPlanes = new PlaneRing(2, (n) => new Float32Array(n));
   /** The thresholded state (kept for the next frame's hysteresis) and the results, two of each in turn. */
   private readonly binaries = new PlaneRing(2, (n) => new Uint8Array(n));
   private readonly results = {
@@ -63,7 +63,13 @@ export class MaskSmoother {
     let smoothed = probability;
     if (s.temporalSmoothing > 0 && sameSize && this.probability && this.guide) {
       const motion = motionMap(guide, this.guide, width, height, { scratch: this.scratch, simd: this.simd });
-      smoothed = motionAdaptiveEma(this.probability, probability, motion, s.temporalSmoothing, this.emaOut());
+      smoothed = motionAdaptiveEma(
+        this.probability,
+        probability,
+        motion,
+        s.temporalSmoothing,
+        this.emaPlanes.next(probability.length),
+      );
     }
     const n = width * height;
     const binary = hysteresisThreshold(
@@ -85,14 +91,6 @@ export class MaskSmoother {
       a: a.next(n),
       b: b.next(n),
     });
-  }
-
-  /** An EMA plane that is not the current state (the estimate's own array is never written). */
-  private emaOut(): Float32Array {
-    const n = this.probability?.length ?? 0;
-    if (this.emaPlanes[0]?.length !== n)
-      this.emaPlanes.splice(0, 2, new Float32Array(n), new Float32Array(n));
-    return this.emaPlanes[0] === this.probability ? this.emaPlanes[1] : this.emaPlanes[0];
   }
 }
 
