@@ -9,9 +9,9 @@ import { connectFrames, type FrameConnection, freeLoopbackPort, listenUrl } from
 
 /**
  * A FrameSource backed by one ffmpeg child writing raw RGBA to a loopback socket (frame-socket.ts: no
- * allocation per read) or, when no socket can be had, to its stdout pipe. start() resolves at the first
- * frame, or rejects with a one-line StylecastError when ffmpeg cannot open the input. After that, an
- * ffmpeg that dies is restarted with exponential backoff ('restart' events, counted in `restarts`);
+ * allocation per read) or, when no port can be had or the socket cannot be connected, to its stdout
+ * pipe. start() resolves at the first frame, or rejects with a one-line StylecastError when ffmpeg
+ * cannot open the input. After that, an ffmpeg that dies is restarted with exponential backoff ('restart' events, counted in `restarts`);
  * seq keeps increasing across restarts. A file without --loop ends with 'end'.
  */
 
