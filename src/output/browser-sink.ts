@@ -10,7 +10,9 @@ import { browserSourcePage } from './browser-page.ts';
  * The browser-source sink, for OBS builds that have a Browser Source (the official Windows, macOS and
  * Flatpak builds): the daemon serves a page (PAGE_PATH) that draws frames pushed over a WebSocket
  * (FRAMES_PATH) into a transparent canvas. Each client gets the newest frame only: while its socket
- * still holds more than `maxBufferedBytes` unsent, new frames are dropped for it (counted).
+ * still holds more than `maxBufferedBytes` unsent, the newest frame waits for it and any older waiting
+ * frame is dropped (counted); the waiting frame goes out as soon as the socket drains, so a page that
+ * fell behind always ends on the last frame, even when no later frame comes.
  *
  * Mount it on the daemon's HTTP server with handleRequest/handleUpgrade, or give it its own port with listen().
  */
@@ -36,6 +38,8 @@ export class BrowserSink implements FrameSink {
   private written = 0;
   private dropped = 0;
   private running = false;
+  /** Per client: the newest frame that found its socket full, sent when the socket drains. */
+  private readonly waiting = new WeakMap<WebSocket, Buffer>();
 
   constructor(private readonly options: BrowserSinkOptions = {}) {
     this.name = options.name ?? 'browser';
@@ -108,21 +112,39 @@ export class BrowserSink implements FrameSink {
   write(frame: Frame): boolean {
     if (!this.running || this.wss.clients.size === 0) return false;
     // The message is a copy (encodeFrameMessage), made before this returns: no hold needed.
-    const limit = this.options.maxBufferedBytes ?? 1920 * 1080 * 4;
     let message: Buffer | undefined;
     let sent = false;
     for (const client of this.wss.clients) {
       if (client.readyState !== client.OPEN) continue;
-      if (client.bufferedAmount > limit) {
-        this.dropped++;
+      message ??= encodeFrameMessage(frame);
+      if (client.bufferedAmount > this.limit) {
+        if (this.waiting.has(client)) this.dropped++;
+        this.waiting.set(client, message);
         continue;
       }
-      message ??= encodeFrameMessage(frame);
-      client.send(message, { binary: true });
+      this.send(client, message);
       sent = true;
     }
     if (sent) this.written++;
     return sent;
+  }
+
+  private get limit(): number {
+    return this.options.maxBufferedBytes ?? 1920 * 1080 * 4;
+  }
+
+  /** Sends, and once the socket has taken it, the frame that waited meanwhile (if any). */
+  private send(client: WebSocket, message: Buffer): void {
+    client.send(message, { binary: true }, (error) => {
+      if (error || client.readyState !== client.OPEN) {
+        this.waiting.delete(client);
+        return;
+      }
+      const next = this.waiting.get(client);
+      if (!next || client.bufferedAmount > this.limit) return;
+      this.waiting.delete(client);
+      this.send(client, next);
+    });
   }
 
   stats(): SinkStats {
