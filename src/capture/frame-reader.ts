@@ -28,8 +28,9 @@ export class BufferPool {
       return recycled;
     }
     this.allocated++;
-    // Not zeroed: every byte is overwritten by the frame before it is handed out.
-    const buffer = Buffer.allocUnsafeSlow(this.bufferBytes);
+    // On shared memory: the pixel workers read the frame, and composite over it, without a copy
+    // (two 3.7 MB copies per 720p frame on the main thread before).
+    const buffer = Buffer.from(new SharedArrayBuffer(this.bufferBytes));
     this.issued.add(buffer);
     return buffer;
   }

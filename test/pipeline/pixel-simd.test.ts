@@ -2,51 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { loadPixelSimd } from '../../src/core/simd/pixel-simd.ts';
 import { resizeRgba } from '../../src/inference/stylizer/preprocess.ts';
 import { compositeRowsSimd, simdCompositeApplies } from '../../src/pipeline/composite/composite-simd.ts';
-import { type CompositeJob, compositeRows } from '../../src/pipeline/composite/kernels.ts';
+import { compositeRows } from '../../src/pipeline/composite/kernels.ts';
 import { PixelPool } from '../../src/pipeline/composite/pool.ts';
 import { areaAverageRows, areaAverageRowsSimd } from '../../src/pipeline/composite/resample.ts';
 import { boxBlur, boxBlurSimd } from '../../src/pipeline/mask/box-filter.ts';
 import { guidedCoefficients } from '../../src/pipeline/mask/guided.ts';
-
-/** Deterministic noise bytes (a hash of the index), so every channel and alpha value occurs. */
-const noise = (length: number, seed = 1): Uint8Array =>
-  new Uint8Array(length).map((_, i) => (Math.imul(i + seed * 7919, 2654435761) >>> 24) & 255);
-
-/**
- * Guided coefficients on a grid with all three kinds of cells: a person disc (alpha 1), background
- * (alpha 0) and a ring of edge cells where alpha depends on the pixel's luma.
- */
-function coefficients(gridWidth: number, gridHeight: number): { a: Float32Array; b: Float32Array } {
-  const a = new Float32Array(gridWidth * gridHeight);
-  const b = new Float32Array(gridWidth * gridHeight);
-  for (let y = 0; y < gridHeight; y++)
-    for (let x = 0; x < gridWidth; x++) {
-      const d = Math.hypot((x - gridWidth / 2) / (gridWidth / 4), (y - gridHeight / 2) / (gridHeight / 3));
-      const t = Math.min(1, Math.max(0, (1.1 - d) / 0.3));
-      b[y * gridWidth + x] = t * 0.8 - (t > 0 && t < 1 ? 0.1 : 0) + (t === 1 ? 0.2 : 0);
-      a[y * gridWidth + x] = t > 0 && t < 1 ? 0.6 : 0;
-    }
-  return { a, b };
-}
-
-function job(width: number, height: number, background: { width: number; height: number }): CompositeJob {
-  const gridWidth = 40;
-  const gridHeight = 23;
-  const { a, b } = coefficients(gridWidth, gridHeight);
-  return {
-    frame: noise(width * height * 4, 2),
-    width,
-    height,
-    out: new Uint8Array(width * height * 4),
-    coeffA: a,
-    coeffB: b,
-    gridWidth,
-    gridHeight,
-    mode: 'blend',
-    foreground: { kind: 'frame' },
-    background: { kind: 'image', data: noise(background.width * background.height * 4, 3), ...background },
-  };
-}
+import { compositeJob, noise } from '../helpers/composite-jobs.ts';
 
 function compare(expected: Uint8Array, actual: Uint8Array): { maxDiff: number; differing: number } {
   let maxDiff = 0;
@@ -73,7 +34,7 @@ describe('WebAssembly SIMD pixel kernels', () => {
     [318, 181, { width: 318, height: 181 }], // a style painting at frame size
   ] as const) {
     it(`composite ${width}x${height} over a ${background.width}x${background.height} image: the JavaScript kernel's pixels within one level`, () => {
-      const j = job(width, height, background);
+      const j = compositeJob(width, height, background);
       expect(simdCompositeApplies(j)).toBe(true);
       compositeRows(j, 0, height);
       const expected = j.out.slice();
@@ -98,7 +59,7 @@ describe('WebAssembly SIMD pixel kernels', () => {
   }
 
   it('other modes and layers stay with the JavaScript kernel', () => {
-    const j = job(64, 36, { width: 16, height: 9 });
+    const j = compositeJob(64, 36, { width: 16, height: 9 });
     expect(simdCompositeApplies({ ...j, mode: 'transparent' })).toBe(false);
     expect(simdCompositeApplies({ ...j, background: { kind: 'color', rgba: [0, 0, 0, 255] } })).toBe(false);
     expect(simdCompositeApplies({ ...j, foreground: { kind: 'color', rgba: [0, 0, 0, 255] } })).toBe(false);

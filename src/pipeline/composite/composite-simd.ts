@@ -27,6 +27,7 @@ export function compositeRowsSimd(
   rowStart: number,
   rowEnd: number,
   simd: PixelSimd,
+  plan = new RunPlan(job),
 ): void {
   const { width, height, frame, gridWidth } = job;
   const background = job.background;
@@ -39,7 +40,6 @@ export function compositeRowsSimd(
   const bytes = new Uint8Array(buffer);
   const at = (row: number) => rowsAt + row * stride;
   const floats = (row: number) => new Float32Array(buffer, at(row), width);
-  const plan = new RunPlan(job);
   const { gy } = plan;
   const coeffA = new StretchedRows(job.coeffA, gridWidth, 1, plan.gx, [floats(ROW.a0), floats(ROW.a1)]);
   const coeffB = new StretchedRows(job.coeffB, gridWidth, 1, plan.gx, [floats(ROW.b0), floats(ROW.b1)]);

@@ -1,39 +1,56 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { loadPixelSimd } from '../../core/simd/pixel-simd.ts';
+import { BandClaims, bandRows } from './band-claims.ts';
 import { compositeRowsSimd, simdCompositeApplies } from './composite-simd.ts';
-import { type CompositeJob, compositeRows } from './kernels.ts';
+import { type CompositeJob, compositeRows, RunPlan } from './kernels.ts';
 import { type AreaJob, areaAverageRows, areaAverageRowsSimd } from './resample.ts';
 
 const simd = loadPixelSimd();
+
+/** What one worker keeps across the bands it takes of one job (a composite's run plan). */
+interface JobMemo {
+  plan?: RunPlan;
+}
 
 /** The kernels a pool worker runs; each writes rows [rowStart, rowEnd) of its output (shared memory). */
 export const KERNELS = {
   area: (job: AreaJob, rowStart: number, rowEnd: number) =>
     simd ? areaAverageRowsSimd(job, rowStart, rowEnd, simd) : areaAverageRows(job, rowStart, rowEnd),
-  composite: (job: CompositeJob, rowStart: number, rowEnd: number) =>
-    simd && simdCompositeApplies(job)
-      ? compositeRowsSimd(job, rowStart, rowEnd, simd)
-      : compositeRows(job, rowStart, rowEnd),
+  composite: (job: CompositeJob, rowStart: number, rowEnd: number, memo: JobMemo) => {
+    memo.plan ??= new RunPlan(job);
+    if (simd && simdCompositeApplies(job)) compositeRowsSimd(job, rowStart, rowEnd, simd, memo.plan);
+    else compositeRows(job, rowStart, rowEnd, memo.plan);
+  },
 };
 export type KernelName = keyof typeof KERNELS;
 
-interface Request {
+/** A job, sent to every worker; each takes bands until none is left (band-claims.ts). */
+export interface BandedRequest {
   id: number;
   kernel: KernelName;
   job: never;
-  rowStart: number;
-  rowEnd: number;
+  rows: number;
+  bands: number;
+  slot: number;
+  tag: number;
 }
 
-parentPort?.on('message', (request: Request) => {
-  try {
-    KERNELS[request.kernel](request.job, request.rowStart, request.rowEnd);
-    parentPort?.postMessage({ id: request.id });
-  } catch (error) {
-    parentPort?.postMessage({
-      id: request.id,
-      error: error instanceof Error ? error.message : String(error),
-    });
+const claims = BandClaims.attach((workerData as { claims: Int32Array }).claims);
+
+parentPort?.on('message', (request: BandedRequest) => {
+  const { id, kernel, job, rows, bands, slot, tag } = request;
+  const memo: JobMemo = {};
+  for (let band = claims.claim(slot, tag, bands); band >= 0; band = claims.claim(slot, tag, bands)) {
+    const [rowStart, rowEnd] = bandRows(band, bands, rows);
+    let failed = false;
+    try {
+      KERNELS[kernel](job, rowStart, rowEnd, memo);
+    } catch (error) {
+      failed = true;
+      parentPort?.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+    }
+    if (claims.finish(slot, bands, failed))
+      parentPort?.postMessage({ id, done: true, failed: claims.failed(slot) });
   }
 });
 parentPort?.postMessage({ ready: true, simd: simd !== undefined });

@@ -1,16 +1,22 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { BandClaims, bandCount, nextTag } from './band-claims.ts';
 import type { CompositeJob } from './kernels.ts';
 import type { AreaJob } from './resample.ts';
 
 /**
- * A small pool of worker threads for frame-resolution pixel kernels. One call is split into row bands,
- * one per worker, over shared memory (typed arrays on SharedArrayBuffer travel without a copy), so the
- * main thread never loops over 1280x720 pixels and both cores work on one frame.
+ * A small pool of worker threads for frame-resolution pixel kernels. One call is cut into row bands
+ * that the workers take on demand (band-claims.ts), over shared memory (typed arrays on
+ * SharedArrayBuffer travel without a copy), so the main thread never loops over 1280x720 pixels and
+ * both cores work on one frame.
  */
 interface Pending {
   resolve: () => void;
   reject: (error: Error) => void;
+  slot: number;
+  /** A band's kernel threw: its message, or true when the last band came in before it. */
+  error?: string;
+  failedAtDone?: boolean;
 }
 
 interface KernelJobs {
@@ -18,9 +24,22 @@ interface KernelJobs {
   composite: CompositeJob;
 }
 
+/** Jobs in flight at once (the masker runs two shrinks together); more wait for a slot. */
+const SLOTS = 8;
+
+interface WorkerMessage {
+  id?: number;
+  done?: boolean;
+  failed?: boolean;
+  error?: string;
+}
+
 export class PixelPool {
   private readonly pending = new Map<number, Pending>();
+  private readonly freeSlots = Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i);
+  private readonly slotWaiters: { resolve: (slot: number) => void; reject: (error: Error) => void }[] = [];
   private nextId = 1;
+  private tag = 0;
   private broken: Error | undefined;
   private disposed = false;
 
@@ -30,17 +49,11 @@ export class PixelPool {
    */
   private constructor(
     private readonly workers: Worker[],
+    private readonly claims: BandClaims,
     readonly simd: boolean,
   ) {
     for (const worker of workers) {
-      worker.on('message', (message: { id?: number; error?: string }) => {
-        if (message.id === undefined) return;
-        const waiting = this.pending.get(message.id);
-        if (!waiting) return;
-        this.pending.delete(message.id);
-        if (message.error) waiting.reject(new Error(`pixel worker: ${message.error}`));
-        else waiting.resolve();
-      });
+      worker.on('message', (message: WorkerMessage) => this.onMessage(message));
       worker.on('error', (error) => this.fail(error));
       worker.on('exit', (code) => {
         if (!this.disposed) this.fail(new Error(`pixel worker exited with code ${code}`));
@@ -51,7 +64,11 @@ export class PixelPool {
   /** Starts `size` workers (default: one per core, at most 4) and waits until each has loaded. */
   static async create(size = Math.min(4, availableParallelism())): Promise<PixelPool> {
     const url = new URL('./pixel-worker.js', import.meta.url);
-    const workers = Array.from({ length: Math.max(1, size) }, () => new Worker(url));
+    const claims = BandClaims.create(SLOTS);
+    const workers = Array.from(
+      { length: Math.max(1, size) },
+      () => new Worker(url, { workerData: { claims: claims.cells } }),
+    );
     const simd: boolean[] = [];
     await Promise.all(
       workers.map(
@@ -69,32 +86,33 @@ export class PixelPool {
           }),
       ),
     );
-    return new PixelPool(workers, simd.every(Boolean));
+    return new PixelPool(workers, claims, simd.every(Boolean));
   }
 
   get size(): number {
     return this.workers.length;
   }
 
-  /** Runs `kernel` over rows [0, rows), one band per worker; resolves when every band is written. */
-  run<K extends keyof KernelJobs>(kernel: K, job: KernelJobs[K], rows: number): Promise<void> {
-    if (this.broken) return Promise.reject(this.broken);
-    const bands = Math.min(this.workers.length, Math.max(1, rows));
-    const step = Math.ceil(rows / bands);
-    const done: Promise<void>[] = [];
-    for (let band = 0; band < bands; band++) {
-      const rowStart = band * step;
-      const rowEnd = Math.min(rows, rowStart + step);
-      if (rowStart >= rowEnd) break;
-      const id = this.nextId++;
-      done.push(
-        new Promise<void>((resolve, reject) => {
-          this.pending.set(id, { resolve, reject });
-          this.workers[band].postMessage({ id, kernel, job, rowStart, rowEnd });
-        }),
-      );
-    }
-    return Promise.all(done).then(() => undefined);
+  /** Runs `kernel` over rows [0, rows) in bands the workers share out; resolves when every band is written. */
+  async run<K extends keyof KernelJobs>(kernel: K, job: KernelJobs[K], rows: number): Promise<void> {
+    if (this.broken) throw this.broken;
+    const slot = await this.takeSlot();
+    this.tag = nextTag(this.tag);
+    this.claims.open(slot, this.tag);
+    const id = this.nextId++;
+    const request = {
+      id,
+      kernel,
+      job,
+      rows,
+      bands: bandCount(rows, this.workers.length),
+      slot,
+      tag: this.tag,
+    };
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, slot });
+      for (const worker of this.workers) worker.postMessage(request);
+    });
   }
 
   async dispose(): Promise<void> {
@@ -103,9 +121,43 @@ export class PixelPool {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
+  private onMessage(message: WorkerMessage): void {
+    if (message.id === undefined) return;
+    const waiting = this.pending.get(message.id);
+    if (!waiting) return;
+    if (message.error !== undefined) {
+      waiting.error ??= message.error;
+      if (waiting.failedAtDone) this.settle(message.id, waiting);
+      return;
+    }
+    if (!message.done) return;
+    this.releaseSlot(waiting.slot);
+    if (message.failed && waiting.error === undefined) waiting.failedAtDone = true;
+    else this.settle(message.id, waiting);
+  }
+
+  private settle(id: number, waiting: Pending): void {
+    this.pending.delete(id);
+    if (waiting.error !== undefined) waiting.reject(new Error(`pixel worker: ${waiting.error}`));
+    else waiting.resolve();
+  }
+
+  private takeSlot(): Promise<number> {
+    const slot = this.freeSlots.pop();
+    if (slot !== undefined) return Promise.resolve(slot);
+    return new Promise<number>((resolve, reject) => this.slotWaiters.push({ resolve, reject }));
+  }
+
+  private releaseSlot(slot: number): void {
+    const waiter = this.slotWaiters.shift();
+    if (waiter) waiter.resolve(slot);
+    else this.freeSlots.push(slot);
+  }
+
   private fail(error: Error): void {
     this.broken ??= error;
     for (const waiting of this.pending.values()) waiting.reject(error);
     this.pending.clear();
+    for (const waiter of this.slotWaiters.splice(0)) waiter.reject(error);
   }
 }

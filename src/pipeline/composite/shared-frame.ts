@@ -1,10 +1,10 @@
 import type { Frame } from '../../core/frame.ts';
-import { sharedUint8 } from '../../core/shared-memory.ts';
+import { isShared, sharedUint8 } from '../../core/shared-memory.ts';
 import type { ImagePlane, Layer } from './kernels.ts';
 
 /**
- * Copies pixels into shared memory once, so the masker's and the compositor's pool jobs for the same
- * frame read the same bytes without another copy. Images (a replacement background, a style plate)
+ * Pixels in shared memory for the pool jobs. Captured frames already are (capture's buffer pool); any
+ * other frame is copied in once, so the masker's and the compositor's jobs for it share that copy. Images (a replacement background, a style plate)
  * are copied once per distinct buffer and then reused.
  */
 export class SharedPixels {
@@ -13,8 +13,9 @@ export class SharedPixels {
   private loadedFrom: Frame | undefined;
   private images = new WeakMap<Uint8Array, Uint8Array>();
 
-  /** The frame's pixels in shared memory (copied unless this very buffer is already loaded). */
+  /** The frame's pixels in shared memory (copied unless they are shared or this frame is already loaded). */
   frame(frame: Frame): Uint8Array {
+    if (isShared(frame.data)) return frame.data;
     const last = this.loadedFrom;
     if (last?.data === frame.data && last.seq === frame.seq && last.readAt === frame.readAt && this.frameSlot)
       return this.frameSlot;
