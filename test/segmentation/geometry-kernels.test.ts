@@ -6,6 +6,7 @@ import { personAwareBlur } from '../../src/pipeline/composite/background-blur.ts
 import { parseColor } from '../../src/pipeline/composite/background-image.ts';
 import { type CompositeJob, compositeRows } from '../../src/pipeline/composite/kernels.ts';
 import { areaAverageRows, lumaOf } from '../../src/pipeline/composite/resample.ts';
+import { compositeJob } from '../helpers/composite-jobs.ts';
 
 describe('fitGeometry', () => {
   it('stretch maps frame to model, letterbox pads, crop cuts the sides', () => {
@@ -239,5 +240,28 @@ describe('model input encoding and output decoding', () => {
     expect(parseColor('#00b140')).toEqual([0, 177, 64, 255]);
     expect(parseColor('ff000080')).toEqual([255, 0, 0, 128]);
     expect(parseColor('/tmp/beach.jpg')).toBeUndefined();
+  });
+});
+
+describe('transparent-background kernel', () => {
+  it('keeps every colour and puts the mask view’s alpha in alpha, settled runs included', () => {
+    const job = compositeJob(331, 97, { width: 1, height: 1 });
+    for (let i = 3; i < job.frame.length; i += 4) job.frame[i] = 255;
+    const transparent = { ...job, mode: 'transparent' as const, out: new Uint8Array(job.out.length) };
+    const mask = { ...job, mode: 'mask' as const, out: new Uint8Array(job.out.length) };
+    compositeRows(transparent, 0, job.height);
+    compositeRows(mask, 0, job.height);
+    const alphas = new Set<number>();
+    let colourChanged = 0;
+    let alphaOff = 0;
+    for (let p = 0; p < job.frame.length; p += 4) {
+      for (let c = 0; c < 3; c++) if (transparent.out[p + c] !== job.frame[p + c]) colourChanged++;
+      if (transparent.out[p + 3] !== mask.out[p]) alphaOff++;
+      alphas.add(transparent.out[p + 3]);
+    }
+    expect(colourChanged).toBe(0);
+    expect(alphaOff).toBe(0);
+    // Settled background (0), settled person (255) and edge values in between all occur.
+    expect(alphas.has(0) && alphas.has(255) && alphas.size > 10).toBe(true);
   });
 });

@@ -209,6 +209,9 @@ function alphaAt(
   return q < 0 ? 0 : Math.min(q, 1);
 }
 
+/** The colour bits of a little-endian RGBA word (alpha 0). */
+const RGB = 0x00ffffff;
+
 /** Alpha below this (or above 1 - this) is treated as exactly 0 (or 1): under half a grey level. */
 const SETTLED = 0.5 / 255;
 
@@ -393,6 +396,12 @@ export function compositeRows(
         }
         if (k === 1 && fgWords) {
           out.set(fgWords.subarray((fo >> 2) + xs, (fo >> 2) + xe), o0 + xs);
+          continue;
+        }
+        if (k === 0 && fgWords && mode === 'transparent') {
+          // Straight alpha: the colour stays, alpha 0 (what the mixed loop gives a settled pixel).
+          const w0 = (fo >> 2) + xs;
+          for (let x = xs, w = w0; x < xe; x++, w++) out[o0 + x] = fgWords[w] & RGB;
           continue;
         }
         if (k === 0 && mode === 'blend' && bgWords) {
