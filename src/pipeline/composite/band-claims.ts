@@ -24,10 +24,6 @@ export class BandClaims {
     return new BandClaims(cells);
   }
 
-  get slots(): number {
-    return this.cells.length / CELLS_PER_SLOT;
-  }
-
   /** Opens `slot` for a new job (nobody may be working on the slot's previous job). */
   open(slot: number, tag: number): void {
     if (tag < 1 || tag > MAX_TAG) throw new RangeError(`band tag ${tag} outside 1..${MAX_TAG}`);

@@ -25,7 +25,7 @@ export const KERNELS = {
 export type KernelName = keyof typeof KERNELS;
 
 /** A job, sent to every worker; each takes bands until none is left (band-claims.ts). */
-export interface BandedRequest {
+interface BandedRequest {
   id: number;
   kernel: KernelName;
   job: never;

@@ -14,8 +14,9 @@ interface Pending {
   resolve: () => void;
   reject: (error: Error) => void;
   slot: number;
-  /** A band's kernel threw: its message, or true when the last band came in before it. */
+  /** A band's kernel threw: its message. */
   error?: string;
+  /** The last band came in marked failed before that message: settle when it arrives. */
   failedAtDone?: boolean;
 }
 
