@@ -23,7 +23,8 @@ export interface PersonPipelineOptions {
   /**
    * Frames of this size go through the mask and both compositing kernels a few times before create()
    * returns, then are forgotten: a new pool's workers compile their kernels before the first real
-   * frame instead of on it (live start at 720p: 8 -> 1 dropped frames, for ~0.6 s more start-up).
+   * frame instead of on it (`stylecast run` at 720p: 6-8 -> 1-3 frames dropped at start, for ~0.6 s
+   * more start-up).
    */
   warmUp?: { width: number; height: number; blurRadius: number };
 }
