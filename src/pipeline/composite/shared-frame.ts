@@ -4,8 +4,8 @@ import type { ImagePlane, Layer } from './kernels.ts';
 
 /**
  * Pixels in shared memory for the pool jobs. Captured frames already are (capture's buffer pool); any
- * other frame is copied in once, so the masker's and the compositor's jobs for it share that copy. Images (a replacement background, a style plate)
- * are copied once per distinct buffer and then reused.
+ * other frame is copied in once, so the masker's and the compositor's jobs for it share that copy.
+ * Images (a replacement background, a style plate) are copied once per distinct buffer and reused.
  */
 export class SharedPixels {
   private frameSlot: Uint8Array | undefined;
