@@ -16,7 +16,12 @@ export function lerpPacked(a: number, b: number, q: number): number {
 /** A weight in [0, 1] as 7-bit fixed point. */
 export const fixedWeight = (w: number): number => Math.round(w * 128);
 
-export const fixedWeights = (weights: Float32Array): Int32Array => Int32Array.from(weights, fixedWeight);
+/** fixedWeight of each; a plain loop (TypedArray.from with a map function took ~0.1 ms per 1280). */
+export function fixedWeights(weights: Float32Array): Int32Array {
+  const out = new Int32Array(weights.length);
+  for (let i = 0; i < weights.length; i++) out[i] = Math.round(weights[i] * 128);
+  return out;
+}
 
 /** The pixels as 32-bit words (a copy only when the bytes are not 4-aligned). */
 export function asWords(rgba: Uint8Array): Uint32Array {

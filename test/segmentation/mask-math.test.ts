@@ -77,7 +77,72 @@ describe('removeSmallIslands', () => {
     expect(mask[3 * w + 3]).toBe(1);
     expect(mask[0]).toBe(0); // border background stays background
   });
+
+  it('finds the same components as a per-pixel flood fill on random masks', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    let flipped = 0;
+    for (let trial = 0; trial < 60; trial++) {
+      const w = 1 + Math.floor(random() * 40);
+      const h = 1 + Math.floor(random() * 30);
+      const density = random();
+      // Blocky noise (cells of 1-3 pixels) makes blobs of many sizes, holes and border contacts.
+      const cell = 1 + Math.floor(random() * 3);
+      const cells = Array.from({ length: Math.ceil(w / cell) * Math.ceil(h / cell) }, () =>
+        random() < density ? 1 : 0,
+      );
+      const mask = Uint8Array.from({ length: w * h }, (_, i) => {
+        const x = Math.floor((i % w) / cell);
+        const y = Math.floor(Math.floor(i / w) / cell);
+        return cells[y * Math.ceil(w / cell) + x];
+      });
+      const minArea = 2 + Math.floor(random() * 12);
+      const expected = Uint8Array.from(mask);
+      const expectedChanged = floodFillIslands(expected, w, h, minArea);
+      const changed = removeSmallIslands(mask, w, h, minArea);
+      expect([changed, [...mask]]).toEqual([expectedChanged, [...expected]]);
+      flipped += changed;
+    }
+    expect(flipped).toBeGreaterThan(100); // the trials did exercise removal
+  });
 });
+
+/** The definition: per-pixel 4-connected flood fill over the original mask, then flip small ones. */
+function floodFillIslands(mask: Uint8Array, width: number, height: number, minArea: number): number {
+  const labels = new Int32Array(mask.length).fill(-1);
+  let changed = 0;
+  for (let startPixel = 0; startPixel < mask.length; startPixel++) {
+    if (labels[startPixel] !== -1) continue;
+    const value = mask[startPixel];
+    const members: number[] = [];
+    const stack = [startPixel];
+    labels[startPixel] = 1;
+    let touchesBorder = false;
+    while (stack.length > 0) {
+      const p = stack.pop() as number;
+      members.push(p);
+      const x = p % width;
+      const y = (p - x) / width;
+      if (x === 0 || y === 0 || x === width - 1 || y === height - 1) touchesBorder = true;
+      const neighbours = [x > 0 ? p - 1 : -1, x < width - 1 ? p + 1 : -1, y > 0 ? p - width : -1];
+      neighbours.push(y < height - 1 ? p + width : -1);
+      for (const q of neighbours)
+        if (q >= 0 && labels[q] === -1 && mask[q] === value) {
+          labels[q] = 1;
+          stack.push(q);
+        }
+    }
+    const small = members.length < minArea;
+    if (value === 1 ? small : small && !touchesBorder) {
+      for (const p of members) mask[p] = value === 1 ? 0 : 1;
+      changed += members.length;
+    }
+  }
+  return changed;
+}
 
 describe('temporal steps', () => {
   it('hysteresis keeps the previous state inside the band and switches outside it', () => {

@@ -71,49 +71,63 @@ export function modelPlaneToGrid(
   out = new Float32Array(gridWidth * gridHeight),
 ): Float32Array {
   const { src, dst, frameWidth, frameHeight, modelWidth, modelHeight } = geometry;
-  const sx = dst.width / src.width;
-  const sy = dst.height / src.height;
+  // Per column and per row: where a grid cell's centre falls in the model plane (sampleBilinear's
+  // clamped taps and weight, computed once instead of per cell), or that the model did not see it.
+  const columns = bilinearTaps(gridWidth, frameWidth, src.x, src.width, dst.x, dst.width, modelWidth);
+  const rows = bilinearTaps(gridHeight, frameHeight, src.y, src.height, dst.y, dst.height, modelHeight);
   for (let gy = 0; gy < gridHeight; gy++) {
-    const fy = ((gy + 0.5) * frameHeight) / gridHeight;
-    const my = dst.y + (fy - src.y) * sy - 0.5;
+    const i0 = gy * gridWidth;
+    if (!rows.seen[gy]) {
+      out.fill(outside, i0, i0 + gridWidth);
+      continue;
+    }
+    const top = rows.lo[gy] * modelWidth;
+    const bottom = rows.hi[gy] * modelWidth;
+    const wy = rows.weight[gy];
     for (let gx = 0; gx < gridWidth; gx++) {
-      const fx = ((gx + 0.5) * frameWidth) / gridWidth;
-      const mx = dst.x + (fx - src.x) * sx - 0.5;
-      const i = gy * gridWidth + gx;
-      if (
-        mx < dst.x - 0.5 ||
-        my < dst.y - 0.5 ||
-        mx > dst.x + dst.width - 0.5 ||
-        my > dst.y + dst.height - 0.5
-      ) {
-        out[i] = outside;
+      if (!columns.seen[gx]) {
+        out[i0 + gx] = outside;
         continue;
       }
-      out[i] = sampleBilinear(plane, modelWidth, modelHeight, mx, my);
+      const x0 = columns.lo[gx];
+      const x1 = columns.hi[gx];
+      const wx = columns.weight[gx];
+      const upper = plane[top + x0] * (1 - wx) + plane[top + x1] * wx;
+      const lower = plane[bottom + x0] * (1 - wx) + plane[bottom + x1] * wx;
+      out[i0 + gx] = upper * (1 - wy) + lower * wy;
     }
   }
   return out;
 }
 
-/** Bilinear sample of a plane at (x, y) in pixel-centre coordinates, edges clamped. */
-export function sampleBilinear(
-  plane: Float32Array,
-  width: number,
-  height: number,
-  x: number,
-  y: number,
-): number {
-  const cx = Math.min(width - 1, Math.max(0, x));
-  const cy = Math.min(height - 1, Math.max(0, y));
-  const x0 = Math.floor(cx);
-  const y0 = Math.floor(cy);
-  const x1 = Math.min(width - 1, x0 + 1);
-  const y1 = Math.min(height - 1, y0 + 1);
-  const wx = cx - x0;
-  const wy = cy - y0;
-  const top = plane[y0 * width + x0] * (1 - wx) + plane[y0 * width + x1] * wx;
-  const bottom = plane[y1 * width + x0] * (1 - wx) + plane[y1 * width + x1] * wx;
-  return top * (1 - wy) + bottom * wy;
+/** One axis of modelPlaneToGrid: grid cell k's centre in model pixels, as two taps and a weight. */
+function bilinearTaps(
+  cells: number,
+  frameSize: number,
+  srcStart: number,
+  srcSize: number,
+  dstStart: number,
+  dstSize: number,
+  modelSize: number,
+): { seen: Uint8Array; lo: Int32Array; hi: Int32Array; weight: Float64Array } {
+  const taps = {
+    seen: new Uint8Array(cells),
+    lo: new Int32Array(cells),
+    hi: new Int32Array(cells),
+    weight: new Float64Array(cells),
+  };
+  const scale = dstSize / srcSize;
+  for (let k = 0; k < cells; k++) {
+    const f = ((k + 0.5) * frameSize) / cells;
+    const m = dstStart + (f - srcStart) * scale - 0.5;
+    taps.seen[k] = m < dstStart - 0.5 || m > dstStart + dstSize - 0.5 ? 0 : 1;
+    const c = Math.min(modelSize - 1, Math.max(0, m));
+    const lo = Math.floor(c);
+    taps.lo[k] = lo;
+    taps.hi[k] = Math.min(modelSize - 1, lo + 1);
+    taps.weight[k] = c - lo;
+  }
+  return taps;
 }
 
 /** Grid size for mask work: the frame's aspect, its long side `longSide` (never larger than the frame). */

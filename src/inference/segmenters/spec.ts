@@ -70,18 +70,41 @@ export function encodeInput(
   out: Float32Array = new Float32Array(spec.inputWidth * spec.inputHeight * 3),
 ): Float32Array {
   const { inputWidth: w, inputHeight: h } = spec;
-  const order = spec.channelOrder === 'rgb' ? [0, 1, 2] : [2, 1, 0];
+  // Model channel c reads region channel source[c]; value = (pixel - mean[c]) * scale[c].
+  const [s0, s1, s2] = spec.channelOrder === 'rgb' ? [0, 1, 2] : [2, 1, 0];
+  const [m0, m1, m2] = spec.mean;
+  const [k0, k1, k2] = spec.scale;
+  const pad0 = (spec.pad[s0] - m0) * k0;
+  const pad1 = (spec.pad[s1] - m1) * k1;
+  const pad2 = (spec.pad[s2] - m2) * k2;
+  // Where channel c of pixel p goes: p * pixelStride + c * channelStride.
+  const pixelStride = spec.layout === 'nhwc' ? 3 : 1;
+  const channelStride = spec.layout === 'nhwc' ? 1 : w * h;
+  const x0 = Math.max(0, dst.x);
+  const x1 = Math.min(w, dst.x + dst.width);
+  const y0 = Math.max(0, dst.y);
+  const y1 = Math.min(h, dst.y + dst.height);
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const inside = x >= dst.x && y >= dst.y && x < dst.x + dst.width && y < dst.y + dst.height;
-      const r = inside ? ((y - dst.y) * dst.width + (x - dst.x)) * 3 : -1;
-      for (let c = 0; c < 3; c++) {
-        const source = order[c];
-        const pixel = inside ? region[r + source] : spec.pad[source];
-        const value = (pixel - spec.mean[c]) * spec.scale[c];
-        if (spec.layout === 'nhwc') out[(y * w + x) * 3 + c] = value;
-        else out[c * w * h + y * w + x] = value;
-      }
+    const rowInside = y >= y0 && y < y1;
+    const spanStart = rowInside ? x0 : w;
+    const spanEnd = rowInside ? x1 : w;
+    let o = y * w * pixelStride;
+    let x = 0;
+    for (; x < spanStart; x++, o += pixelStride) {
+      out[o] = pad0;
+      out[o + channelStride] = pad1;
+      out[o + 2 * channelStride] = pad2;
+    }
+    let r = ((y - dst.y) * dst.width + (x - dst.x)) * 3;
+    for (; x < spanEnd; x++, o += pixelStride, r += 3) {
+      out[o] = (region[r + s0] - m0) * k0;
+      out[o + channelStride] = (region[r + s1] - m1) * k1;
+      out[o + 2 * channelStride] = (region[r + s2] - m2) * k2;
+    }
+    for (; x < w; x++, o += pixelStride) {
+      out[o] = pad0;
+      out[o + channelStride] = pad1;
+      out[o + 2 * channelStride] = pad2;
     }
   }
   return out;

@@ -21,6 +21,49 @@ const BLOCK_ROWS = 16;
 const ROW = { top: 0, bottom: 1, a0: 2, a1: 3, b0: 4, b1: 5 } as const;
 const ROWS = 6;
 
+/**
+ * The module memory's layout and row caches for one job, built once: a pool worker keeps it across
+ * the bands it takes (valid while no other kernel grows the module's memory, i.e. within one job).
+ */
+export class SimdCompositeSources {
+  readonly bytes: Uint8Array;
+  readonly stride: number;
+  readonly outBlock: number;
+  readonly frameBlock: number;
+  readonly coeffA: StretchedRows;
+  readonly coeffB: StretchedRows;
+  readonly stretched: { rows: PackedRows; ty: Taps } | undefined;
+  /** Where a frame-sized background row is copied (when the background needs no stretch). */
+  readonly backgroundRow: number;
+
+  constructor(job: CompositeJob, simd: PixelSimd, plan: RunPlan) {
+    const { width, height, gridWidth } = job;
+    const background = job.background;
+    if (background.kind !== 'image') throw new Error('compositeRowsSimd: the background must be an image');
+    this.stride = width * 4;
+    this.outBlock = SIMD_HEAP_BASE;
+    this.frameBlock = this.outBlock + BLOCK_ROWS * this.stride;
+    const rowsAt = this.frameBlock + BLOCK_ROWS * this.stride;
+    const buffer = simdMemory(simd, rowsAt + ROWS * this.stride);
+    this.bytes = new Uint8Array(buffer);
+    const at = (row: number) => rowsAt + row * this.stride;
+    const floats = (row: number) => new Float32Array(buffer, at(row), width);
+    this.backgroundRow = at(ROW.top);
+    this.coeffA = new StretchedRows(job.coeffA, gridWidth, 1, plan.gx, [floats(ROW.a0), floats(ROW.a1)]);
+    this.coeffB = new StretchedRows(job.coeffB, gridWidth, 1, plan.gx, [floats(ROW.b0), floats(ROW.b1)]);
+    this.stretched =
+      background.width !== width || background.height !== height
+        ? {
+            rows: new PackedRows(background.data, background.width, new Taps(background.width, width), [
+              new Int32Array(buffer, at(ROW.top), width),
+              new Int32Array(buffer, at(ROW.bottom), width),
+            ]),
+            ty: new Taps(background.height, height),
+          }
+        : undefined;
+  }
+}
+
 /** compositeRows for simdCompositeApplies(job) jobs: same output within one level. */
 export function compositeRowsSimd(
   job: CompositeJob,
@@ -28,31 +71,13 @@ export function compositeRowsSimd(
   rowEnd: number,
   simd: PixelSimd,
   plan = new RunPlan(job),
+  sources = new SimdCompositeSources(job, simd, plan),
 ): void {
-  const { width, height, frame, gridWidth } = job;
+  const { frame } = job;
   const background = job.background;
   if (background.kind !== 'image') throw new Error('compositeRowsSimd: the background must be an image');
-  const stride = width * 4;
-  const outBlock = SIMD_HEAP_BASE;
-  const frameBlock = outBlock + BLOCK_ROWS * stride;
-  const rowsAt = frameBlock + BLOCK_ROWS * stride;
-  const buffer = simdMemory(simd, rowsAt + ROWS * stride);
-  const bytes = new Uint8Array(buffer);
-  const at = (row: number) => rowsAt + row * stride;
-  const floats = (row: number) => new Float32Array(buffer, at(row), width);
+  const { bytes, stride, outBlock, frameBlock, coeffA, coeffB, stretched } = sources;
   const { gy } = plan;
-  const coeffA = new StretchedRows(job.coeffA, gridWidth, 1, plan.gx, [floats(ROW.a0), floats(ROW.a1)]);
-  const coeffB = new StretchedRows(job.coeffB, gridWidth, 1, plan.gx, [floats(ROW.b0), floats(ROW.b1)]);
-  const stretched =
-    background.width !== width || background.height !== height
-      ? {
-          rows: new PackedRows(background.data, background.width, new Taps(background.width, width), [
-            new Int32Array(buffer, at(ROW.top), width),
-            new Int32Array(buffer, at(ROW.bottom), width),
-          ]),
-          ty: new Taps(background.height, height),
-        }
-      : undefined;
   for (let blockStart = rowStart; blockStart < rowEnd; blockStart += BLOCK_ROWS) {
     const blockEnd = Math.min(rowEnd, blockStart + BLOCK_ROWS);
     const first = blockStart * stride;
@@ -83,7 +108,7 @@ export function compositeRowsSimd(
             bottom = stretched.rows.row(stretched.ty.i1[y]).byteOffset;
             q = fixedWeight(stretched.ty.w[y]);
           } else {
-            top = bottom = at(ROW.top);
+            top = bottom = sources.backgroundRow;
             bytes.set(background.data.subarray(y * stride, (y + 1) * stride), top);
           }
         }

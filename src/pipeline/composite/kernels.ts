@@ -216,18 +216,16 @@ const RGB = 0x00ffffff;
 const SETTLED = 0.5 / 255;
 
 /**
- * Per grid point: 0 when alpha = A * luma + B stays <= SETTLED for every luma in [0, 1], 1 when it stays
+ * Per grid point of one grid row: 0 when alpha = A * luma + B stays <= SETTLED for every luma in [0, 1], 1 when it stays
  * >= 1 - SETTLED, 2 otherwise. Between grid points alpha is a convex combination of the corners' values
  * (bilinear weights), so four settled corners of one class settle every pixel between them.
  */
-function settledClasses(a: Float32Array, b: Float32Array): Uint8Array {
-  const out = new Uint8Array(a.length);
-  for (let i = 0; i < a.length; i++) {
+function settleRow(a: Float32Array, b: Float32Array, from: number, to: number, out: Uint8Array): void {
+  for (let i = from; i < to; i++) {
     const lo = Math.min(b[i], a[i] + b[i]);
     const hi = Math.max(b[i], a[i] + b[i]);
     out[i] = hi <= SETTLED ? 0 : lo >= 1 - SETTLED ? 1 : 2;
   }
-  return out;
 }
 
 /**
@@ -284,7 +282,9 @@ function settledRuns(
 export class RunPlan {
   readonly gx: Taps;
   readonly gy: Taps;
+  /** Classes per grid point (settleRow), computed per grid row on first use: a worker needs its bands' only. */
   private readonly settled: Uint8Array;
+  private readonly settledRows: Uint8Array;
   private readonly spanStart: Int32Array;
   private readonly byRows = new Map<number, Int32Array>();
 
@@ -292,7 +292,8 @@ export class RunPlan {
     const { width, height, gridWidth } = job;
     this.gx = new Taps(gridWidth, width);
     this.gy = new Taps(job.gridHeight, height);
-    this.settled = settledClasses(job.coeffA, job.coeffB);
+    this.settled = new Uint8Array(job.coeffA.length);
+    this.settledRows = new Uint8Array(job.gridHeight);
     // Pixels [spanStart[c], spanStart[c + 1]) lie between grid columns c and c + 1.
     this.spanStart = new Int32Array(gridWidth + 1).fill(width);
     for (let x = width - 1; x >= 0; x--) this.spanStart[this.gx.i0[x]] = x;
@@ -307,10 +308,56 @@ export class RunPlan {
     const key = r0 * this.job.gridHeight + r1;
     let runs = this.byRows.get(key);
     if (!runs) {
+      this.settle(r0);
+      this.settle(r1);
       runs = settledRuns(this.settled, this.spanStart, this.job.gridWidth, r0, r1);
       this.byRows.set(key, runs);
     }
     return runs;
+  }
+
+  private settle(row: number): void {
+    if (this.settledRows[row]) return;
+    const { gridWidth, coeffA, coeffB } = this.job;
+    settleRow(coeffA, coeffB, row * gridWidth, (row + 1) * gridWidth, this.settled);
+    this.settledRows[row] = 1;
+  }
+}
+
+/**
+ * What compositeRows reads rows through, built once per job: a pool worker keeps it across the bands
+ * it takes (built per band, this setup cost ~25 us a band, a fifth of a small band's work).
+ */
+export class CompositeSources {
+  readonly out: Int32Array;
+  readonly coeffA: StretchedRows;
+  readonly coeffB: StretchedRows;
+  readonly fgRows: LayerRows;
+  readonly bgStretched: { rows: PackedRows; ty: Taps } | undefined;
+  readonly bgRows: LayerRows | undefined;
+  private readonly wordViews = new Map<Uint8Array, Int32Array | undefined>();
+
+  constructor(job: CompositeJob, plan: RunPlan) {
+    const { width, height, gridWidth } = job;
+    this.out = new Int32Array(job.out.buffer, job.out.byteOffset, job.out.length >> 2);
+    this.coeffA = new StretchedRows(job.coeffA, gridWidth, 1, plan.gx);
+    this.coeffB = new StretchedRows(job.coeffB, gridWidth, 1, plan.gx);
+    this.fgRows = new LayerRows(job.foreground, job);
+    const bg = job.background;
+    this.bgStretched =
+      bg.kind === 'image' && (bg.width !== width || bg.height !== height)
+        ? {
+            rows: new PackedRows(bg.data, bg.width, new Taps(bg.width, width)),
+            ty: new Taps(bg.height, height),
+          }
+        : undefined;
+    this.bgRows = this.bgStretched ? undefined : new LayerRows(bg, job);
+  }
+
+  /** The bytes as 32-bit words (undefined when not 4-aligned), one view per array. */
+  wordsOf(bytes: Uint8Array): Int32Array | undefined {
+    if (!this.wordViews.has(bytes)) this.wordViews.set(bytes, words(bytes));
+    return this.wordViews.get(bytes);
   }
 }
 
@@ -327,27 +374,12 @@ export function compositeRows(
   rowStart: number,
   rowEnd: number,
   plan = new RunPlan(job),
+  sources = new CompositeSources(job, plan),
 ): void {
-  const { width, height, mode, frame, gridWidth } = job;
-  const out = new Int32Array(job.out.buffer, job.out.byteOffset, job.out.length >> 2);
+  const { width, mode, frame } = job;
   const { gy } = plan;
-  const coeffA = new StretchedRows(job.coeffA, gridWidth, 1, plan.gx);
-  const coeffB = new StretchedRows(job.coeffB, gridWidth, 1, plan.gx);
-  const fgRows = new LayerRows(job.foreground, job);
-  const bg = job.background;
-  const bgStretched =
-    bg.kind === 'image' && (bg.width !== width || bg.height !== height)
-      ? {
-          rows: new PackedRows(bg.data, bg.width, new Taps(bg.width, width)),
-          ty: new Taps(bg.height, height),
-        }
-      : undefined;
-  const bgRows = bgStretched ? undefined : new LayerRows(bg, job);
-  const wordViews = new Map<Uint8Array, Int32Array | undefined>();
-  const wordsOf = (bytes: Uint8Array) => {
-    if (!wordViews.has(bytes)) wordViews.set(bytes, words(bytes));
-    return wordViews.get(bytes);
-  };
+  const { out, coeffA, coeffB, fgRows, bgStretched, bgRows } = sources;
+  const wordsOf = (bytes: Uint8Array) => sources.wordsOf(bytes);
   for (let y = rowStart; y < rowEnd; y++) {
     const wy = gy.w[y];
     const r0 = gy.i0[y];

@@ -1,15 +1,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadPixelSimd } from '../../core/simd/pixel-simd.ts';
 import { BandClaims, bandRows } from './band-claims.ts';
-import { compositeRowsSimd, simdCompositeApplies } from './composite-simd.ts';
-import { type CompositeJob, compositeRows, RunPlan } from './kernels.ts';
+import { compositeRowsSimd, SimdCompositeSources, simdCompositeApplies } from './composite-simd.ts';
+import { type CompositeJob, CompositeSources, compositeRows, RunPlan } from './kernels.ts';
 import { type AreaJob, areaAverageRows, areaAverageRowsSimd } from './resample.ts';
 
 const simd = loadPixelSimd();
 
-/** What one worker keeps across the bands it takes of one job (a composite's run plan). */
+/** What one worker keeps across the bands it takes of one job (a composite's run plan and row sources). */
 interface JobMemo {
   plan?: RunPlan;
+  sources?: CompositeSources;
+  simdSources?: SimdCompositeSources;
 }
 
 /** The kernels a pool worker runs; each writes rows [rowStart, rowEnd) of its output (shared memory). */
@@ -18,8 +20,14 @@ export const KERNELS = {
     simd ? areaAverageRowsSimd(job, rowStart, rowEnd, simd) : areaAverageRows(job, rowStart, rowEnd),
   composite: (job: CompositeJob, rowStart: number, rowEnd: number, memo: JobMemo) => {
     memo.plan ??= new RunPlan(job);
-    if (simd && simdCompositeApplies(job)) compositeRowsSimd(job, rowStart, rowEnd, simd, memo.plan);
-    else compositeRows(job, rowStart, rowEnd, memo.plan);
+    const plan = memo.plan;
+    if (simd && simdCompositeApplies(job)) {
+      memo.simdSources ??= new SimdCompositeSources(job, simd, plan);
+      compositeRowsSimd(job, rowStart, rowEnd, simd, plan, memo.simdSources);
+    } else {
+      memo.sources ??= new CompositeSources(job, plan);
+      compositeRows(job, rowStart, rowEnd, plan, memo.sources);
+    }
   },
 };
 export type KernelName = keyof typeof KERNELS;
