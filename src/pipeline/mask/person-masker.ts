@@ -41,6 +41,8 @@ interface SizedBuffers {
   geometry: FitGeometry;
   grid: { width: number; height: number };
   region: Float32Array;
+  /** The model sees the whole frame at the grid's size (selfie-landscape on 16:9): one shrink serves both. */
+  gridIsRegion: boolean;
   gridRgb: Float32Array;
   /** The last inferred frame's guide (the skip gate compares against it). */
   inferredGuide: Float32Array;
@@ -133,7 +135,7 @@ export class PersonMasker {
     const whole = { x: 0, y: 0, width: frame.width, height: frame.height };
     await Promise.all([
       area(src, b.region, dst.width, dst.height),
-      area(whole, b.gridRgb, b.grid.width, b.grid.height),
+      b.gridIsRegion ? undefined : area(whole, b.gridRgb, b.grid.width, b.grid.height),
     ]);
     const gridPixels = b.grid.width * b.grid.height;
     const guide = lumaOf(b.gridRgb, this.guides.next(gridPixels));
@@ -208,12 +210,23 @@ export class PersonMasker {
     const { inputWidth, inputHeight } = this.segmenter.spec;
     // Never coarser than the model's own output.
     const grid = gridSize(width, height, Math.max(this.gridLongSide, inputWidth, inputHeight));
+    const { src, dst } = geometry;
+    const gridIsRegion =
+      src.x === 0 &&
+      src.y === 0 &&
+      src.width === width &&
+      src.height === height &&
+      dst.width === grid.width &&
+      dst.height === grid.height;
+    const region = sharedFloat32(dst.width * dst.height * 3);
     this.buffers = {
       key,
       geometry,
       grid,
-      region: sharedFloat32(geometry.dst.width * geometry.dst.height * 3),
-      gridRgb: sharedFloat32(grid.width * grid.height * 3),
+      region,
+      gridIsRegion,
+      // The model's input is copied into its tensor before inference: sharing the plane is safe.
+      gridRgb: gridIsRegion ? region : sharedFloat32(grid.width * grid.height * 3),
       inferredGuide: new Float32Array(grid.width * grid.height),
     };
     this.reset();
