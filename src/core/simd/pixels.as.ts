@@ -151,6 +151,20 @@ export function stretchRow(out: usize, src: usize, first: usize, second: usize, 
 }
 
 /**
+ * Horizontal linear stretch of one float row: out[x] = a + (b - a) * w[x], a = src[first[x]],
+ * b = src[second[x]] (i32 indices, f32 weights). In f64 like the JavaScript loop it replaces (StretchedRows),
+ * so both give the same floats.
+ */
+export function stretchFloatRow(out: usize, src: usize, first: usize, second: usize, weight: usize, n: i32): void {
+  for (let x = 0; x < n; x++) {
+    const o = (<usize>x) << 2;
+    const a = <f64>load<f32>(src + ((<usize>load<i32>(first + o)) << 2));
+    const b = <f64>load<f32>(src + ((<usize>load<i32>(second + o)) << 2));
+    store<f32>(out + o, <f32>(a + (b - a) * <f64>load<f32>(weight + o)));
+  }
+}
+
+/**
  * Horizontal box mean of a float plane: out[x] = mean of src[x - r .. x + r] inside the row (edges
  * average only the pixels that exist, like mask/box-filter.ts). Interior pixels four at a time.
  */

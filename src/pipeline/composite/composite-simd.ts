@@ -1,6 +1,6 @@
-import { fixedWeight } from '../../core/packed-rgba.ts';
+import { fixedWeight, fixedWeights } from '../../core/packed-rgba.ts';
 import { OPAQUE_MASK, type PixelSimd, SIMD_HEAP_BASE, simdMemory } from '../../core/simd/pixel-simd.ts';
-import { type CompositeJob, PackedRows, RunPlan, StretchedRows, Taps } from './kernels.ts';
+import { type CompositeJob, RunPlan, Taps } from './kernels.ts';
 
 /**
  * The compositor's hot case — the frame blended over an image (blur-background's small blurred plane,
@@ -13,13 +13,54 @@ export function simdCompositeApplies(job: CompositeJob): boolean {
 }
 
 /**
- * Layout of the module's memory, after SIMD_HEAP_BASE: a block of output
- * rows and the same block of frame rows (copied in and out a block at a time: one copy per row cost
- * more than the lerps), then one row each for the two background rows and four coefficient rows.
+ * Layout of the module's memory, after SIMD_HEAP_BASE: a block of output rows and the same block of
+ * frame rows (copied in and out a block at a time: one copy per row cost more than the lerps), six
+ * stretched rows (two of the background, two each of the coefficients A and B), the stretch tables,
+ * and the job's small planes themselves (coefficients, background image), copied in once per job.
  */
 const BLOCK_ROWS = 16;
-const ROW = { top: 0, bottom: 1, a0: 2, a1: 3, b0: 4, b1: 5 } as const;
 const ROWS = 6;
+
+/**
+ * Two stretched rows kept by source row index, filled in the module (the JavaScript fill of the
+ * coefficient and background rows took ~1.6 of ~3.9 ms per 720p composite on one core).
+ */
+class ModuleRows {
+  private readonly index = [-1, -1];
+  private next = 0;
+
+  /** `slots`: where the two rows live; `fill(r, at)` writes source row r stretched at `at`. */
+  constructor(
+    private readonly slots: [number, number],
+    private readonly fill: (r: number, at: number) => void,
+  ) {}
+
+  /** Byte offset of source row r, stretched. */
+  row(r: number): number {
+    if (this.index[0] === r) return this.slots[0];
+    if (this.index[1] === r) return this.slots[1];
+    const slot = this.next;
+    this.next = 1 - slot;
+    this.index[slot] = r;
+    this.fill(r, this.slots[slot]);
+    return this.slots[slot];
+  }
+}
+
+/** Bump allocation in the module's memory, from SIMD_HEAP_BASE, 16-byte aligned. */
+class ModuleLayout {
+  private end = SIMD_HEAP_BASE;
+
+  take(bytes: number): number {
+    const at = this.end;
+    this.end += Math.ceil(bytes / 16) * 16;
+    return at;
+  }
+
+  get size(): number {
+    return this.end;
+  }
+}
 
 /**
  * The module memory's layout and row caches for one job, built once: a pool worker keeps it across
@@ -30,37 +71,57 @@ export class SimdCompositeSources {
   readonly stride: number;
   readonly outBlock: number;
   readonly frameBlock: number;
-  readonly coeffA: StretchedRows;
-  readonly coeffB: StretchedRows;
-  readonly stretched: { rows: PackedRows; ty: Taps } | undefined;
+  readonly coeffA: ModuleRows;
+  readonly coeffB: ModuleRows;
+  readonly stretched: { rows: ModuleRows; ty: Taps } | undefined;
   /** Where a frame-sized background row is copied (when the background needs no stretch). */
   readonly backgroundRow: number;
 
   constructor(job: CompositeJob, simd: PixelSimd, plan: RunPlan) {
-    const { width, height, gridWidth } = job;
+    const { width, height, gridWidth, gridHeight } = job;
     const background = job.background;
     if (background.kind !== 'image') throw new Error('compositeRowsSimd: the background must be an image');
-    this.stride = width * 4;
-    this.outBlock = SIMD_HEAP_BASE;
-    this.frameBlock = this.outBlock + BLOCK_ROWS * this.stride;
-    const rowsAt = this.frameBlock + BLOCK_ROWS * this.stride;
-    const buffer = simdMemory(simd, rowsAt + ROWS * this.stride);
+    const stride = width * 4;
+    const stretch = background.width !== width || background.height !== height;
+    const layout = new ModuleLayout();
+    this.stride = stride;
+    this.outBlock = layout.take(BLOCK_ROWS * stride);
+    this.frameBlock = layout.take(BLOCK_ROWS * stride);
+    const rows = Array.from({ length: ROWS }, () => layout.take(stride));
+    const tables = Array.from({ length: stretch ? 6 : 3 }, () => layout.take(width * 4));
+    const planeA = layout.take(gridWidth * gridHeight * 4);
+    const planeB = layout.take(gridWidth * gridHeight * 4);
+    const image = stretch ? layout.take(background.width * background.height * 4) : 0;
+    const buffer = simdMemory(simd, layout.size);
     this.bytes = new Uint8Array(buffer);
-    const at = (row: number) => rowsAt + row * this.stride;
-    const floats = (row: number) => new Float32Array(buffer, at(row), width);
-    this.backgroundRow = at(ROW.top);
-    this.coeffA = new StretchedRows(job.coeffA, gridWidth, 1, plan.gx, [floats(ROW.a0), floats(ROW.a1)]);
-    this.coeffB = new StretchedRows(job.coeffB, gridWidth, 1, plan.gx, [floats(ROW.b0), floats(ROW.b1)]);
-    this.stretched =
-      background.width !== width || background.height !== height
-        ? {
-            rows: new PackedRows(background.data, background.width, new Taps(background.width, width), [
-              new Int32Array(buffer, at(ROW.top), width),
-              new Int32Array(buffer, at(ROW.bottom), width),
-            ]),
-            ty: new Taps(background.height, height),
-          }
-        : undefined;
+    new Int32Array(buffer, tables[0], width).set(plan.gx.i0);
+    new Int32Array(buffer, tables[1], width).set(plan.gx.i1);
+    new Float32Array(buffer, tables[2], width).set(plan.gx.w);
+    new Float32Array(buffer, planeA, job.coeffA.length).set(job.coeffA);
+    new Float32Array(buffer, planeB, job.coeffB.length).set(job.coeffB);
+    const rowBytes = gridWidth * 4;
+    const coefficientRows = (plane: number, slots: [number, number]) =>
+      new ModuleRows(slots, (r, at) =>
+        simd.stretchFloatRow(at, plane + r * rowBytes, tables[0], tables[1], tables[2], width),
+      );
+    this.coeffA = coefficientRows(planeA, [rows[2], rows[3]]);
+    this.coeffB = coefficientRows(planeB, [rows[4], rows[5]]);
+    this.backgroundRow = rows[0];
+    this.stretched = undefined;
+    if (stretch) {
+      const tx = new Taps(background.width, width);
+      new Int32Array(buffer, tables[3], width).set(tx.i0);
+      new Int32Array(buffer, tables[4], width).set(tx.i1);
+      new Int32Array(buffer, tables[5], width).set(fixedWeights(tx.w));
+      this.bytes.set(background.data.subarray(0, background.width * background.height * 4), image);
+      const imageRow = background.width * 4;
+      this.stretched = {
+        rows: new ModuleRows([rows[0], rows[1]], (r, at) =>
+          simd.stretchRow(at, image + r * imageRow, tables[3], tables[4], tables[5], width),
+        ),
+        ty: new Taps(background.height, height),
+      };
+    }
   }
 }
 
@@ -104,8 +165,8 @@ export function compositeRowsSimd(
         }
         if (top < 0) {
           if (stretched) {
-            top = stretched.rows.row(stretched.ty.i0[y]).byteOffset;
-            bottom = stretched.rows.row(stretched.ty.i1[y]).byteOffset;
+            top = stretched.rows.row(stretched.ty.i0[y]);
+            bottom = stretched.rows.row(stretched.ty.i1[y]);
             q = fixedWeight(stretched.ty.w[y]);
           } else {
             top = bottom = sources.backgroundRow;
@@ -117,10 +178,10 @@ export function compositeRowsSimd(
           continue;
         }
         if (a0 < 0) {
-          a0 = coeffA.row(gy.i0[y]).byteOffset;
-          a1 = coeffA.row(gy.i1[y]).byteOffset;
-          b0 = coeffB.row(gy.i0[y]).byteOffset;
-          b1 = coeffB.row(gy.i1[y]).byteOffset;
+          a0 = coeffA.row(gy.i0[y]);
+          a1 = coeffA.row(gy.i1[y]);
+          b0 = coeffB.row(gy.i0[y]);
+          b1 = coeffB.row(gy.i1[y]);
         }
         simd.mixedRun(out, frameRow, top, bottom, q, a0, a1, b0, b1, gy.w[y], xs, xe);
       }
