@@ -1,6 +1,7 @@
 import { fixedWeight, fixedWeights } from '../../core/packed-rgba.ts';
-import { OPAQUE_MASK, type PixelSimd, SIMD_HEAP_BASE, simdMemory } from '../../core/simd/pixel-simd.ts';
+import { OPAQUE_MASK, type PixelSimd, simdMemory } from '../../core/simd/pixel-simd.ts';
 import { type CompositeJob, RunPlan, Taps } from './kernels.ts';
+import { ModuleCoefficients, ModuleLayout, ModuleRows } from './module-rows.ts';
 
 /**
  * The compositor's hot case — the frame blended over an image (blur-background's small blurred plane,
@@ -19,48 +20,6 @@ export function simdCompositeApplies(job: CompositeJob): boolean {
  * and the job's small planes themselves (coefficients, background image), copied in once per job.
  */
 const BLOCK_ROWS = 16;
-const ROWS = 6;
-
-/**
- * Two stretched rows kept by source row index, filled in the module (the JavaScript fill of the
- * coefficient and background rows took ~1.6 of ~3.9 ms per 720p composite on one core).
- */
-class ModuleRows {
-  private readonly index = [-1, -1];
-  private next = 0;
-
-  /** `slots`: where the two rows live; `fill(r, at)` writes source row r stretched at `at`. */
-  constructor(
-    private readonly slots: [number, number],
-    private readonly fill: (r: number, at: number) => void,
-  ) {}
-
-  /** Byte offset of source row r, stretched. */
-  row(r: number): number {
-    if (this.index[0] === r) return this.slots[0];
-    if (this.index[1] === r) return this.slots[1];
-    const slot = this.next;
-    this.next = 1 - slot;
-    this.index[slot] = r;
-    this.fill(r, this.slots[slot]);
-    return this.slots[slot];
-  }
-}
-
-/** Bump allocation in the module's memory, from SIMD_HEAP_BASE, 16-byte aligned. */
-class ModuleLayout {
-  private end = SIMD_HEAP_BASE;
-
-  take(bytes: number): number {
-    const at = this.end;
-    this.end += Math.ceil(bytes / 16) * 16;
-    return at;
-  }
-
-  get size(): number {
-    return this.end;
-  }
-}
 
 /**
  * The module memory's layout and row caches for one job, built once: a pool worker keeps it across
@@ -87,37 +46,27 @@ export class SimdCompositeSources {
     this.stride = stride;
     this.outBlock = layout.take(BLOCK_ROWS * stride);
     this.frameBlock = layout.take(BLOCK_ROWS * stride);
-    const rows = Array.from({ length: ROWS }, () => layout.take(stride));
-    const tables = Array.from({ length: stretch ? 6 : 3 }, () => layout.take(width * 4));
-    const planeA = layout.take(gridWidth * gridHeight * 4);
-    const planeB = layout.take(gridWidth * gridHeight * 4);
+    const backgroundRows: [number, number] = [layout.take(stride), layout.take(stride)];
+    const coefficients = new ModuleCoefficients(layout, width, gridWidth, gridHeight);
+    const tables = stretch ? [0, 1, 2].map(() => layout.take(width * 4)) : [];
     const image = stretch ? layout.take(background.width * background.height * 4) : 0;
     const buffer = simdMemory(simd, layout.size);
     this.bytes = new Uint8Array(buffer);
-    new Int32Array(buffer, tables[0], width).set(plan.gx.i0);
-    new Int32Array(buffer, tables[1], width).set(plan.gx.i1);
-    new Float32Array(buffer, tables[2], width).set(plan.gx.w);
-    new Float32Array(buffer, planeA, job.coeffA.length).set(job.coeffA);
-    new Float32Array(buffer, planeB, job.coeffB.length).set(job.coeffB);
-    const rowBytes = gridWidth * 4;
-    const coefficientRows = (plane: number, slots: [number, number]) =>
-      new ModuleRows(slots, (r, at) =>
-        simd.stretchFloatRow(at, plane + r * rowBytes, tables[0], tables[1], tables[2], width),
-      );
-    this.coeffA = coefficientRows(planeA, [rows[2], rows[3]]);
-    this.coeffB = coefficientRows(planeB, [rows[4], rows[5]]);
-    this.backgroundRow = rows[0];
+    const { a, b } = coefficients.fill(simd, job.coeffA, job.coeffB, plan.gx);
+    this.coeffA = a;
+    this.coeffB = b;
+    this.backgroundRow = backgroundRows[0];
     this.stretched = undefined;
     if (stretch) {
       const tx = new Taps(background.width, width);
-      new Int32Array(buffer, tables[3], width).set(tx.i0);
-      new Int32Array(buffer, tables[4], width).set(tx.i1);
-      new Int32Array(buffer, tables[5], width).set(fixedWeights(tx.w));
+      new Int32Array(buffer, tables[0], width).set(tx.i0);
+      new Int32Array(buffer, tables[1], width).set(tx.i1);
+      new Int32Array(buffer, tables[2], width).set(fixedWeights(tx.w));
       this.bytes.set(background.data.subarray(0, background.width * background.height * 4), image);
       const imageRow = background.width * 4;
       this.stretched = {
-        rows: new ModuleRows([rows[0], rows[1]], (r, at) =>
-          simd.stretchRow(at, image + r * imageRow, tables[3], tables[4], tables[5], width),
+        rows: new ModuleRows(backgroundRows, (r, at) =>
+          simd.stretchRow(at, image + r * imageRow, tables[0], tables[1], tables[2], width),
         ),
         ty: new Taps(background.height, height),
       };

@@ -5,6 +5,8 @@
  */
 
 import { asWords, fixedWeight, fixedWeights, lerpPacked } from '../../core/packed-rgba.ts';
+import type { PixelSimd } from '../../core/simd/pixel-simd.ts';
+import { moduleCoefficientRows } from './module-rows.ts';
 
 /** An RGBA image of any size; it is stretched bilinearly to the frame when its size differs. */
 export interface ImagePlane {
@@ -324,24 +326,31 @@ export class RunPlan {
   }
 }
 
+/** Rows of a plane stretched to frame width, by source row. */
+interface FloatRows {
+  row(r: number): Float32Array;
+}
+
 /**
  * What compositeRows reads rows through, built once per job: a pool worker keeps it across the bands
- * it takes (built per band, this setup cost ~25 us a band, a fifth of a small band's work).
+ * it takes (built per band, this setup cost ~25 us a band, a fifth of a small band's work). With the
+ * SIMD module loaded, the coefficient rows are stretched in it (module-rows.ts).
  */
 export class CompositeSources {
   readonly out: Int32Array;
-  readonly coeffA: StretchedRows;
-  readonly coeffB: StretchedRows;
+  readonly coeffA: FloatRows;
+  readonly coeffB: FloatRows;
   readonly fgRows: LayerRows;
   readonly bgStretched: { rows: PackedRows; ty: Taps } | undefined;
   readonly bgRows: LayerRows | undefined;
   private readonly wordViews = new Map<Uint8Array, Int32Array | undefined>();
 
-  constructor(job: CompositeJob, plan: RunPlan) {
+  constructor(job: CompositeJob, plan: RunPlan, simd?: PixelSimd) {
     const { width, height, gridWidth } = job;
     this.out = new Int32Array(job.out.buffer, job.out.byteOffset, job.out.length >> 2);
-    this.coeffA = new StretchedRows(job.coeffA, gridWidth, 1, plan.gx);
-    this.coeffB = new StretchedRows(job.coeffB, gridWidth, 1, plan.gx);
+    const inModule = simd ? moduleCoefficientRows(simd, job, plan.gx) : undefined;
+    this.coeffA = inModule?.a ?? new StretchedRows(job.coeffA, gridWidth, 1, plan.gx);
+    this.coeffB = inModule?.b ?? new StretchedRows(job.coeffB, gridWidth, 1, plan.gx);
     this.fgRows = new LayerRows(job.foreground, job);
     const bg = job.background;
     this.bgStretched =

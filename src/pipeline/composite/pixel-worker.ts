@@ -25,7 +25,7 @@ export const KERNELS = {
       memo.simdSources ??= new SimdCompositeSources(job, simd, plan);
       compositeRowsSimd(job, rowStart, rowEnd, simd, plan, memo.simdSources);
     } else {
-      memo.sources ??= new CompositeSources(job, plan);
+      memo.sources ??= new CompositeSources(job, plan, simd);
       compositeRows(job, rowStart, rowEnd, plan, memo.sources);
     }
   },
