@@ -148,6 +148,47 @@ describe('operator patterns the importer rewrites match the TFLite interpreter',
   });
 });
 
+describe('the squeeze-excitation rewrite (gate expanded before its Mul)', () => {
+  const [LOGISTIC, MUL] = [14, 18];
+  const MUL_OPTIONS = 21;
+  for (const gateFirst of [false, true])
+    it(`MEAN -> LOGISTIC -> MUL by the map (fused RELU, gate as input ${gateFirst ? 0 : 1}) matches TFLite`, async () => {
+      const tensors: TensorSpec[] = [
+        { name: 'x', shape: [1, 5, 6, 16] },
+        i32('axes', [1, 2]),
+        { name: 'squeezed', shape: [1, 1, 1, 16] },
+        { name: 'gate', shape: [1, 1, 1, 16] },
+        { name: 'y', shape: [1, 5, 6, 16] },
+      ];
+      const bytes = buildTflite({
+        tensors,
+        operators: [
+          {
+            builtin: MEAN,
+            inputs: [0, 1],
+            outputs: [2],
+            options: fields(OptionsType.ReducerOptions, [[0, 'bool', 1]]),
+          },
+          { builtin: LOGISTIC, inputs: [2], outputs: [3] },
+          {
+            builtin: MUL,
+            inputs: gateFirst ? [3, 0] : [0, 3],
+            outputs: [4],
+            options: fields(MUL_OPTIONS, [[0, 'int8', 1]]),
+          },
+        ],
+        inputs: [0],
+        outputs: [4],
+      });
+      const { max, onnxText } = await oracleVsImport(bytes, {
+        data: seeded(5 * 6 * 16, 21),
+        dims: [1, 5, 6, 16],
+      });
+      expect(onnxText).toContain('Resize'); // the gate was expanded
+      expect(max).toBeLessThan(1e-5);
+    });
+});
+
 describe('the first-layer rewrite (wide conv -> reflect pad -> stride-2 conv) on a space-to-depth view', () => {
   it('CONV_2D 7x7 (fused RELU) -> MIRROR_PAD 1 -> CONV_2D 3x3 stride 2 matches TFLite, with no full-size tensor', async () => {
     const conv = (stride: number, fused: number) =>

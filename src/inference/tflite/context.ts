@@ -32,6 +32,8 @@ export interface ImportSettings {
   rewriteNarrowConvs: boolean;
   /** Run "2x nearest upsample -> reflect pad 1 -> 3x3 conv" at the low resolution (default on). */
   fuseUpsampleConv: boolean;
+  /** Expand squeeze-excitation gates to the feature map's size before their Mul (default on). */
+  expandChannelGates: boolean;
 }
 
 export const NHWC_TO_NCHW = [0, 3, 1, 2];

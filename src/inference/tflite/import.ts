@@ -7,10 +7,12 @@ import { OnnxGraphBuilder } from '../onnx/graph-builder.ts';
 import { BuiltinOp } from './builtin-ops.ts';
 import { ConvertContext, type ImportSettings, NCHW_TO_NHWC, NHWC_TO_NCHW } from './context.ts';
 import { CorruptFlatbufferError } from './flatbuffer-table.ts';
+import { type ChannelGateMatch, findChannelGates } from './fuse-channel-gate.ts';
 import { findInstanceNorms, type InstanceNormMatch } from './fuse-instance-norm.ts';
 import { findPhaseDownsamples, type PhaseDownsampleMatch } from './fuse-phase-downsample.ts';
 import { findUpsampleConvs, type UpsampleConvMatch } from './fuse-upsample-conv.ts';
 import { GraphView } from './graph-view.ts';
+import { convertChannelGate } from './ops/channel-gate.ts';
 import { BUILTIN_CONVERTERS, CUSTOM_CONVERTERS } from './ops/index.ts';
 import { convertInstanceNorm } from './ops/instance-norm.ts';
 import { convertPhaseDownsample } from './ops/phase-downsample.ts';
@@ -18,7 +20,7 @@ import { convertUpsampleConv } from './ops/upsample-conv.ts';
 import { readTfliteModel, TENSOR_TYPE_NAMES, TensorType } from './schema.ts';
 
 /** Bump when the importer's output changes: cached imports from other versions are then ignored. */
-export const IMPORTER_VERSION = 4;
+export const IMPORTER_VERSION = 5;
 
 export interface ImportOptions extends Partial<ImportSettings> {
   /** Name used in errors and as the ONNX graph name. */
@@ -37,6 +39,7 @@ export function importTflite(bytes: Uint8Array, options: ImportOptions = {}): Ui
       fuseInstanceNorm: options.fuseInstanceNorm ?? true,
       rewriteNarrowConvs: options.rewriteNarrowConvs ?? true,
       fuseUpsampleConv: options.fuseUpsampleConv ?? true,
+      expandChannelGates: options.expandChannelGates ?? true,
     });
   } catch (error) {
     if (isStylecastError(error)) throw error;
@@ -94,6 +97,7 @@ function convert(bytes: Uint8Array, modelName: string, settings: ImportSettings)
     settings.rewriteNarrowConvs && settings.quantizedActivations === 'dequantize'
       ? findPhaseDownsamples(view)
       : new Map<number, PhaseDownsampleMatch>();
+  const gates = settings.expandChannelGates ? findChannelGates(view) : new Map<number, ChannelGateMatch>();
   const replaced = new Set(
     [...norms.values(), ...upsampleConvs.values(), ...downsamples.values()].flatMap((match) => [
       ...match.replaced,
@@ -111,6 +115,11 @@ function convert(bytes: Uint8Array, modelName: string, settings: ImportSettings)
     const downsample = downsamples.get(op.index);
     if (downsample) {
       convertPhaseDownsample(ctx, downsample);
+      continue;
+    }
+    const gate = gates.get(op.index);
+    if (gate) {
+      convertChannelGate(ctx, gate);
       continue;
     }
     const upsampleConv = upsampleConvs.get(op.index);
