@@ -139,6 +139,17 @@ describe('WebAssembly SIMD pixel kernels', () => {
     }
   });
 
+  it('area average: footprints of 256 white rows (the 16-bit column sums at their limit) and of 300 (JavaScript)', () => {
+    for (const height of [512, 600]) {
+      const [width, outWidth, outHeight] = [12, 3, 2];
+      const rgba = new Uint8Array(width * height * 4).fill(255);
+      const out = new Float32Array(outWidth * outHeight * 3);
+      const job = { rgba, width, height, srcX: 0, srcY: 0, srcWidth: width, srcHeight: height };
+      areaAverageRowsSimd({ ...job, out, outWidth, outHeight }, 0, outHeight, simd!);
+      expect([...out], `${height} rows`).toEqual(new Array(out.length).fill(255));
+    }
+  });
+
   it('the pixel pool reports its workers run the SIMD kernels', async () => {
     const pool = await PixelPool.create(2);
     try {

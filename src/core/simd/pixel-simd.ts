@@ -31,7 +31,7 @@ export interface PixelSimd {
   ): void;
   /** out = box mean of float plane src with radius r (edges: the pixels that exist); tmp: one more plane. */
   boxMean(out: number, src: number, tmp: number, width: number, height: number, radius: number): void;
-  /** One output row of an area average (rows [y0, y1) of src, column footprints x0s/x1s; i32x4 columns). */
+  /** One output row of an area average (rows [y0, y1) of src, column footprints x0s/x1s; 16-bit column sums, so y1 - y0 <= 257). */
   areaRow(
     out: number,
     src: number,

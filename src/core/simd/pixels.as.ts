@@ -274,7 +274,7 @@ export function guided(
 /**
  * Area average of RGBA rows to interleaved RGB floats (composite/resample.ts areaAverageRows, same
  * footprints): rows [y0, y1) of `src` (width pixels each) are summed per column four channels at a time
- * into `columns` (i32x4 per pixel), then each output pixel sums its columns [x0s[ox], x1s[ox]) and
+ * into `columns` (u16x4 per pixel: y1 - y0 <= 257), then each output pixel sums its columns [x0s[ox], x1s[ox]) and
  * divides. `out` gets outWidth RGB triples plus one float of slack (each pixel is stored as 4 lanes).
  */
 export function areaRow(
@@ -288,25 +288,31 @@ export function areaRow(
   outWidth: i32,
   columns: usize,
 ): void {
-  for (let x = 0; x < width; x++) v128.store(columns + ((<usize>x) << 4), i32x4.splat(0));
+  // Column sums in 16-bit lanes (a footprint of at most 257 rows fits), two pixels per vector: half
+  // the memory traffic of 32-bit sums. The first row is stored, the others added.
   for (let y = y0; y < y1; y++) {
     const row = src + ((<usize>(y * width)) << 2);
     let x = 0;
-    for (; x + 4 <= width; x += 4) {
-      const px = v128.load(row + ((<usize>x) << 2));
-      const lo = i16x8.extend_low_i8x16_u(px);
-      const hi = i16x8.extend_high_i8x16_u(px);
-      const c = columns + ((<usize>x) << 4);
-      v128.store(c, i32x4.add(v128.load(c), i32x4.extend_low_i16x8_u(lo)));
-      v128.store(c + 16, i32x4.add(v128.load(c + 16), i32x4.extend_high_i16x8_u(lo)));
-      v128.store(c + 32, i32x4.add(v128.load(c + 32), i32x4.extend_low_i16x8_u(hi)));
-      v128.store(c + 48, i32x4.add(v128.load(c + 48), i32x4.extend_high_i16x8_u(hi)));
+    if (y === y0) {
+      for (; x + 4 <= width; x += 4) {
+        const px = v128.load(row + ((<usize>x) << 2));
+        const c = columns + ((<usize>x) << 3);
+        v128.store(c, i16x8.extend_low_i8x16_u(px));
+        v128.store(c + 16, i16x8.extend_high_i8x16_u(px));
+      }
+    } else {
+      for (; x + 4 <= width; x += 4) {
+        const px = v128.load(row + ((<usize>x) << 2));
+        const c = columns + ((<usize>x) << 3);
+        v128.store(c, i16x8.add(v128.load(c), i16x8.extend_low_i8x16_u(px)));
+        v128.store(c + 16, i16x8.add(v128.load(c + 16), i16x8.extend_high_i8x16_u(px)));
+      }
     }
     for (; x < width; x++) {
       const px = load<u32>(row + ((<usize>x) << 2));
-      const c = columns + ((<usize>x) << 4);
-      const v = i32x4(px & 255, (px >> 8) & 255, (px >> 16) & 255, px >> 24);
-      v128.store(c, i32x4.add(v128.load(c), v));
+      const c = columns + ((<usize>x) << 3);
+      const v = i16x8.extend_low_i8x16_u(i32x4.splat(px));
+      v128.store64_lane(c, y === y0 ? v : i16x8.add(v128.load64_zero(c), v), 0);
     }
   }
   const rows = <f32>(y1 - y0);
@@ -315,7 +321,8 @@ export function areaRow(
     const x0 = load<i32>(x0s + o);
     const x1 = load<i32>(x1s + o);
     let sum = i32x4.splat(0);
-    for (let x = x0; x < x1; x++) sum = i32x4.add(sum, v128.load(columns + ((<usize>x) << 4)));
+    for (let x = x0; x < x1; x++)
+      sum = i32x4.add(sum, i32x4.extend_low_i16x8_u(v128.load64_zero(columns + ((<usize>x) << 3))));
     const mean = f32x4.mul(f32x4.convert_i32x4_s(sum), f32x4.splat(<f32>1.0 / (rows * <f32>(x1 - x0))));
     v128.store(out + (<usize>ox) * 12, mean);
   }

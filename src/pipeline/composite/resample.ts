@@ -90,7 +90,7 @@ export function areaAverageRows(job: AreaJob, rowStart: number, rowEnd: number):
 
 /**
  * areaAverageRows in WebAssembly SIMD (core/simd): the band's source rows are copied into the module's
- * memory, summed down the columns four channels at a time, then across each footprint. Same footprints;
+ * memory, summed down the columns (16-bit lanes) four channels at a time, then across each footprint. Same footprints;
  * floats within 1e-4 of areaAverageRows'. 1280x720 -> 256x256 on one core: see the bench's pixel work.
  */
 export function areaAverageRowsSimd(job: AreaJob, rowStart: number, rowEnd: number, simd: PixelSimd): void {
@@ -98,6 +98,8 @@ export function areaAverageRowsSimd(job: AreaJob, rowStart: number, rowEnd: numb
   const { rgba, width, height, out, outWidth } = job;
   const stepX = job.srcWidth / outWidth;
   const stepY = job.srcHeight / job.outHeight;
+  // The module sums columns in 16-bit lanes: at most 257 rows of 255 per footprint (a 37x shrink).
+  if (Math.ceil(stepY) + 1 > 257) return areaAverageRows(job, rowStart, rowEnd);
   const rowFootprint = (oy: number) => footprint(job.srcY + oy * stepY, stepY, height);
   const first = rowFootprint(rowStart)[0];
   const last = Math.max(...[rowStart, rowEnd - 1].map((oy) => rowFootprint(oy)[1]));
