@@ -7,6 +7,7 @@
 import { asWords, fixedWeight, fixedWeights, lerpPacked } from '../../core/packed-rgba.ts';
 import type { PixelSimd } from '../../core/simd/pixel-simd.ts';
 import { moduleCoefficientRows } from './module-rows.ts';
+import { TwoRowCache } from './row-cache.ts';
 
 /** An RGBA image of any size; it is stretched bilinearly to the frame when its size differs. */
 export interface ImagePlane {
@@ -60,29 +61,6 @@ export class Taps {
       this.w[d] = s - s0;
     }
   }
-}
-
-/**
- * Two rows kept by source row index: going down the frame, the two source rows being blended change
- * only every few frame rows, so each is computed once per band instead of once per frame row.
- */
-abstract class TwoRowCache<T> {
-  private readonly index = [-1, -1];
-  private next = 0;
-
-  constructor(private readonly rows: [T, T]) {}
-
-  row(r: number): T {
-    if (this.index[0] === r) return this.rows[0];
-    if (this.index[1] === r) return this.rows[1];
-    const slot = this.next;
-    this.next = 1 - slot;
-    this.index[slot] = r;
-    this.fill(r, this.rows[slot]);
-    return this.rows[slot];
-  }
-
-  protected abstract fill(r: number, out: T): void;
 }
 
 /** Horizontally stretched rows of a small plane (channels interleaved). */

@@ -1,4 +1,5 @@
 import { type PixelSimd, SIMD_HEAP_BASE, simdMemory } from '../../core/simd/pixel-simd.ts';
+import { TwoRowCache } from './row-cache.ts';
 
 /**
  * Stretched rows made in the WebAssembly module (core/simd) for the compositing kernels: the guided
@@ -21,26 +22,18 @@ export class ModuleLayout {
   }
 }
 
-/** Two stretched rows kept by source row index (going down a frame, each is made once per band). */
-export class ModuleRows {
-  private readonly index = [-1, -1];
-  private next = 0;
-
-  /** `slots`: where the two rows live; `fill(r, at)` writes source row r stretched at `at`. */
+/** Two stretched rows in the module's memory, by source row index: row(r) is a byte offset. */
+export class ModuleRows extends TwoRowCache<number> {
+  /** `slots`: where the two rows live; `write(r, at)` writes source row r stretched at `at`. */
   constructor(
-    readonly slots: [number, number],
-    private readonly fill: (r: number, at: number) => void,
-  ) {}
+    slots: [number, number],
+    private readonly write: (r: number, at: number) => void,
+  ) {
+    super(slots);
+  }
 
-  /** Byte offset of source row r, stretched. */
-  row(r: number): number {
-    if (this.index[0] === r) return this.slots[0];
-    if (this.index[1] === r) return this.slots[1];
-    const slot = this.next;
-    this.next = 1 - slot;
-    this.index[slot] = r;
-    this.fill(r, this.slots[slot]);
-    return this.slots[slot];
+  protected fill(r: number, at: number): void {
+    this.write(r, at);
   }
 }
 
@@ -96,18 +89,18 @@ export class ModuleFloatRows {
   private readonly views: [Float32Array, Float32Array];
 
   constructor(
-    private readonly rows: ModuleRows,
+    private readonly cache: ModuleRows,
     memory: ArrayBuffer,
     width: number,
   ) {
     this.views = [
-      new Float32Array(memory, rows.slots[0], width),
-      new Float32Array(memory, rows.slots[1], width),
+      new Float32Array(memory, cache.rows[0], width),
+      new Float32Array(memory, cache.rows[1], width),
     ];
   }
 
   row(r: number): Float32Array {
-    return this.rows.row(r) === this.rows.slots[0] ? this.views[0] : this.views[1];
+    return this.cache.row(r) === this.cache.rows[0] ? this.views[0] : this.views[1];
   }
 }
 

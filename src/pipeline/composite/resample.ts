@@ -99,7 +99,10 @@ export function areaAverageRowsSimd(job: AreaJob, rowStart: number, rowEnd: numb
   const stepX = job.srcWidth / outWidth;
   const stepY = job.srcHeight / job.outHeight;
   // The module sums columns in 16-bit lanes: at most 257 rows of 255 per footprint (a 37x shrink).
-  if (Math.ceil(stepY) + 1 > 257) return areaAverageRows(job, rowStart, rowEnd);
+  if (Math.ceil(stepY) + 1 > 257) {
+    areaAverageRows(job, rowStart, rowEnd);
+    return;
+  }
   const rowFootprint = (oy: number) => footprint(job.srcY + oy * stepY, stepY, height);
   const first = rowFootprint(rowStart)[0];
   const last = Math.max(...[rowStart, rowEnd - 1].map((oy) => rowFootprint(oy)[1]));
