@@ -46,8 +46,8 @@ export interface ColumnTaps {
 
 /**
  * The coefficient planes A and B copied into the module with the grid-to-frame column taps, and a
- * two-row cache for each. Reserve with `layout` before the module's memory is grown (`grow()`), fill
- * after: views made before a grow are stale.
+ * two-row cache for each. Construct (it reserves its space in `layout`), grow the module's memory to
+ * layout.size, then fill(): views made before a grow are stale.
  */
 export class ModuleCoefficients {
   private readonly tables: number[];
