@@ -172,6 +172,14 @@ describe('stylecast run --obs with real OBS', () => {
     );
     expect(back, `no frames within 5 s after OBS came back; daemon said:\n${output}`).toBeDefined();
     console.log(`frames back ${Math.round(back!.ms)} ms after OBS answered again`);
+    // Frames come back over the media source's own connection; commands need the obs-websocket bridge,
+    // which reconnects on its own schedule (it listens for CustomEvents before it logs this line).
+    const bridgeBack = await waitFor(
+      async () => (output.split('connected to OBS').length > 2 ? true : undefined),
+      10_000,
+      100,
+    );
+    expect(bridgeBack, `the OBS bridge did not reconnect; daemon said:\n${output}`).toBeDefined();
     const { sceneItems } = await (await obs.client()).call('GetSceneItemList', { sceneName: 'stylecast' });
     expect(sceneItems.filter((i) => i.sourceName === SOURCE)).toHaveLength(1);
   });
