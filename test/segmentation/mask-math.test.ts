@@ -194,6 +194,28 @@ describe('guided filter coefficients', () => {
 
 describe('MaskSmoother', () => {
   const settings = MaskSettings.parse({});
+  it('a motion map prepared ahead of step() (while the model runs) gives the same masks', () => {
+    const [w, h] = [40, 30];
+    const ahead = new MaskSmoother(settings);
+    const inline = new MaskSmoother(settings);
+    for (let t = 0; t < 12; t++) {
+      // A person-ish blob that moves, over a guide that moves with it; a fresh guide plane each frame.
+      const p = plane(w, h, (x, y) => (Math.hypot(x - 12 - t, y - 15) < 8 ? 0.9 : 0.1));
+      const guide = plane(w, h, (x, y) => ((x + t) % 7) / 7 + (Math.hypot(x - 12 - t, y - 15) < 8 ? 0.2 : 0));
+      ahead.prepare(guide, w, h);
+      const a = ahead.step(p, guide, w, h);
+      const b = inline.step(p, guide, w, h);
+      expect([...a.alpha]).toEqual([...b.alpha]);
+      expect([...a.coefficients.a]).toEqual([...b.coefficients.a]);
+    }
+    // A prepared map for another guide plane is not used.
+    const other = plane(w, h, () => 0.3);
+    ahead.prepare(other, w, h);
+    const guide = plane(w, h, () => 0.9);
+    const p = plane(w, h, () => 0.8);
+    expect([...ahead.step(p, guide, w, h).alpha]).toEqual([...inline.step(p, guide, w, h).alpha]);
+  });
+
   it('turns a noisy repeated estimate into a steadier mask than the per-frame one', () => {
     const w = 64;
     const h = 48;

@@ -88,7 +88,10 @@ export class PersonMasker {
 
   /** The smoothed mask of this frame (call once per frame, in order: it keeps temporal state). */
   async mask(frame: Frame): Promise<FrameMask> {
-    const estimate = await this.estimate(frame);
+    // The motion map needs only the guide: it is made on this thread while the model runs on its own.
+    const estimate = await this.estimate(frame, (guide, width, height) =>
+      this.smoother.prepare(guide, width, height),
+    );
     const t0 = performance.now();
     const smoothed = this.smoother.step(
       estimate.probability,
@@ -110,7 +113,11 @@ export class PersonMasker {
    * The raw per-frame estimate on the mask grid, before any smoothing: P(person), the frame's luma
    * (the guide) and RGB. Inference is skipped when the skip-similar-frames gate says so.
    */
-  async estimate(frame: Frame): Promise<FrameEstimate> {
+  async estimate(
+    frame: Frame,
+    /** Runs once the model has been started on this frame (or skipped), before its result is awaited. */
+    whileInferring?: (guide: Float32Array, width: number, height: number) => void,
+  ): Promise<FrameEstimate> {
     const t0 = performance.now();
     const rgba = this.pixels.frame(frame);
     const b = this.sized(frame.width, frame.height);
@@ -149,12 +156,15 @@ export class PersonMasker {
       psnr(guide, b.inferredGuide) >= this.settings.similarityPsnr;
     let probability: Float32Array;
     if (skip && this.lastProbability) {
+      whileInferring?.(guide, b.grid.width, b.grid.height);
       probability = this.lastProbability;
       this.skipsInRow++;
       this.counts.skipped++;
     } else {
       // infer() encodes the region into its own tensor before it awaits: no copy needed here.
-      const plane = await this.segmenter.infer(b.region, b.geometry);
+      const inference = this.segmenter.infer(b.region, b.geometry);
+      whileInferring?.(guide, b.grid.width, b.grid.height);
+      const plane = await inference;
       probability = modelPlaneToGrid(
         plane,
         b.geometry,

@@ -31,6 +31,8 @@ export class MaskSmoother {
   private binary: Uint8Array | undefined;
   private guide: Float32Array | undefined;
   private readonly scratch = new ScratchPlanes();
+  /** prepare()'s motion map and the guide it was made from. */
+  private prepared: { guide: Float32Array; motion: Float32Array | undefined } | undefined;
   /** The EMA's output planes, used in turn: one holds the state the next is computed from. */
   private readonly emaPlanes = new PlaneRing(2, (n) => new Float32Array(n));
   /** The thresholded state (kept for the next frame's hysteresis) and the results, two of each in turn. */
@@ -55,14 +57,37 @@ export class MaskSmoother {
     this.probability = undefined;
     this.binary = undefined;
     this.guide = undefined;
+    this.prepared = undefined;
+  }
+
+  /**
+   * Makes the next step's motion map ahead of step() (it needs only the guide): the masker calls it
+   * while the model runs. step() with the same guide plane uses it; any step() forgets it.
+   */
+  prepare(guide: Float32Array, width: number, height: number): void {
+    this.prepared =
+      this.settings.temporalSmoothing > 0 ? { guide, motion: this.motion(guide, width, height) } : undefined;
+  }
+
+  /** Motion of `guide` against the previous frame's (undefined without one of the same size). */
+  private motion(guide: Float32Array, width: number, height: number): Float32Array | undefined {
+    if (this.guide?.length !== guide.length) return undefined;
+    return motionMap(guide, this.guide, width, height, { scratch: this.scratch, simd: this.simd });
   }
 
   step(probability: Float32Array, guide: Float32Array, width: number, height: number): SmoothedMask {
     const s = this.settings;
     const sameSize = this.probability?.length === probability.length;
     let smoothed = probability;
-    if (s.temporalSmoothing > 0 && sameSize && this.probability && this.guide) {
-      const motion = motionMap(guide, this.guide, width, height, { scratch: this.scratch, simd: this.simd });
+    const prepared = this.prepared?.guide === guide ? this.prepared : undefined;
+    this.prepared = undefined;
+    const motion =
+      s.temporalSmoothing > 0 && sameSize && this.probability
+        ? prepared
+          ? prepared.motion
+          : this.motion(guide, width, height)
+        : undefined;
+    if (this.probability && motion) {
       smoothed = motionAdaptiveEma(
         this.probability,
         probability,
