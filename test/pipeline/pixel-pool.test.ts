@@ -122,6 +122,33 @@ describe('the pixel pool', () => {
     }
   });
 
+  it('several shrinks in one job (areas): each output as its own job would give it, bands across the seam', async () => {
+    const [width, height] = [97, 61];
+    const rgba = sharedUint8(width * height * 4);
+    rgba.set(noise(rgba.length, 5));
+    const shrink = (outWidth: number, outHeight: number, srcX: number): AreaJob => ({
+      rgba,
+      width,
+      height,
+      srcX,
+      srcY: 0,
+      srcWidth: width - srcX,
+      srcHeight: height,
+      out: sharedFloat32(outWidth * outHeight * 3),
+      outWidth,
+      outHeight,
+    });
+    const shrinks = [shrink(32, 33, 0), shrink(20, 11, 7.5)];
+    await pool.run('areas', { shrinks }, 33 + 11);
+    for (const job of shrinks) {
+      const expected = { ...job, out: new Float32Array(job.out.length) };
+      areaAverageRows(expected, 0, job.outHeight);
+      const maxDiff = job.out.reduce((max, v, i) => Math.max(max, Math.abs(v - expected.out[i])), 0);
+      expect(maxDiff).toBeLessThan(1e-3);
+      expect(Math.max(...job.out)).toBeGreaterThan(0); // written
+    }
+  });
+
   it('a kernel that throws fails its job with the worker’s message; the pool keeps working', async () => {
     const broken = { ...sharedJob(compositeJob(64, 48, { width: 8, height: 6 })), out: undefined };
     await expect(pool.run('composite', broken as unknown as CompositeJob, 48)).rejects.toThrow(

@@ -28,7 +28,7 @@ describe('warm-up of a live person pipeline', () => {
       // The pool's workers ran both kernels before the first frame (the point of it); a cold one did not.
       expect(coldKernels).toEqual([]);
       expect(warmKernels.filter((k) => k === 'composite').length).toBeGreaterThanOrEqual(8);
-      expect(warmKernels).toContain('area');
+      expect(warmKernels).toContain('areas');
       expect(warm.stats()).toMatchObject({ framesMasked: 0, inferences: 0, skippedSimilar: 0 });
       expect(Number.isNaN(Number(warm.stats().compositeMsP50)) || warm.stats().compositeMsP50 === 0).toBe(
         true,

@@ -3,7 +3,7 @@ import { loadPixelSimd } from '../../core/simd/pixel-simd.ts';
 import { BandClaims, bandRows } from './band-claims.ts';
 import { compositeRowsSimd, SimdCompositeSources, simdCompositeApplies } from './composite-simd.ts';
 import { type CompositeJob, CompositeSources, compositeRows, RunPlan } from './kernels.ts';
-import { type AreaJob, areaAverageRows, areaAverageRowsSimd } from './resample.ts';
+import { type AreaJob, type AreaJobs, areaAverageRows, areaAverageRowsSimd, shrinkRows } from './resample.ts';
 
 const simd = loadPixelSimd();
 
@@ -18,6 +18,8 @@ interface JobMemo {
 export const KERNELS = {
   area: (job: AreaJob, rowStart: number, rowEnd: number) =>
     simd ? areaAverageRowsSimd(job, rowStart, rowEnd, simd) : areaAverageRows(job, rowStart, rowEnd),
+  areas: (jobs: AreaJobs, rowStart: number, rowEnd: number) =>
+    shrinkRows(jobs, rowStart, rowEnd, (job, start, end) => KERNELS.area(job, start, end)),
   composite: (job: CompositeJob, rowStart: number, rowEnd: number, memo: JobMemo) => {
     memo.plan ??= new RunPlan(job);
     const plan = memo.plan;

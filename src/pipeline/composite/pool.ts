@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { BandClaims, bandCount, nextTag } from './band-claims.ts';
 import type { CompositeJob } from './kernels.ts';
-import type { AreaJob } from './resample.ts';
+import type { AreaJob, AreaJobs } from './resample.ts';
 
 /**
  * A small pool of worker threads for frame-resolution pixel kernels. One call is cut into row bands
@@ -22,6 +22,7 @@ interface Pending {
 
 interface KernelJobs {
   area: AreaJob;
+  areas: AreaJobs;
   composite: CompositeJob;
 }
 

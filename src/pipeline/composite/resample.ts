@@ -21,6 +21,27 @@ export interface AreaJob {
   outHeight: number;
 }
 
+/** Several shrinks of one frame as one pool job (one hand-off instead of one each). */
+export interface AreaJobs {
+  shrinks: AreaJob[];
+}
+
+/** Rows [rowStart, rowEnd) of the shrinks' output rows laid end to end, each part run by `run`. */
+export function shrinkRows(
+  jobs: AreaJobs,
+  rowStart: number,
+  rowEnd: number,
+  run: (job: AreaJob, rowStart: number, rowEnd: number) => void,
+): void {
+  let offset = 0;
+  for (const job of jobs.shrinks) {
+    const start = Math.max(rowStart - offset, 0);
+    const end = Math.min(rowEnd - offset, job.outHeight);
+    if (start < end) run(job, start, end);
+    offset += job.outHeight;
+  }
+}
+
 /**
  * Area-average downsampling (each output pixel is the mean of the source pixels whose centres fall in
  * its footprint) — no aliasing when shrinking 5x; when enlarging, the nearest pixel is used instead.

@@ -122,28 +122,23 @@ export class PersonMasker {
     const rgba = this.pixels.frame(frame);
     const b = this.sized(frame.width, frame.height);
     const { src, dst } = b.geometry;
-    const area = (srcRect: typeof src, out: Float32Array, outWidth: number, outHeight: number) =>
-      this.pool.run(
-        'area',
-        {
-          rgba,
-          width: frame.width,
-          height: frame.height,
-          srcX: srcRect.x,
-          srcY: srcRect.y,
-          srcWidth: srcRect.width,
-          srcHeight: srcRect.height,
-          out,
-          outWidth,
-          outHeight,
-        },
-        outHeight,
-      );
+    const shrink = (rect: typeof src, out: Float32Array, outWidth: number, outHeight: number) => ({
+      rgba,
+      width: frame.width,
+      height: frame.height,
+      srcX: rect.x,
+      srcY: rect.y,
+      srcWidth: rect.width,
+      srcHeight: rect.height,
+      out,
+      outWidth,
+      outHeight,
+    });
     const whole = { x: 0, y: 0, width: frame.width, height: frame.height };
-    await Promise.all([
-      area(src, b.region, dst.width, dst.height),
-      b.gridIsRegion ? undefined : area(whole, b.gridRgb, b.grid.width, b.grid.height),
-    ]);
+    const shrinks = [shrink(src, b.region, dst.width, dst.height)];
+    if (!b.gridIsRegion) shrinks.push(shrink(whole, b.gridRgb, b.grid.width, b.grid.height));
+    // Both shrinks in one pool job: one hand-off to the workers and back.
+    await this.pool.run('areas', { shrinks }, dst.height + (b.gridIsRegion ? 0 : b.grid.height));
     const gridPixels = b.grid.width * b.grid.height;
     const guide = lumaOf(b.gridRgb, this.guides.next(gridPixels));
     const t1 = performance.now();
