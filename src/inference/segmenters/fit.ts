@@ -69,12 +69,11 @@ export function modelPlaneToGrid(
   gridHeight: number,
   outside = 0,
   out = new Float32Array(gridWidth * gridHeight),
+  /** gridTaps(geometry, gridWidth, gridHeight), kept by a caller that samples every frame. */
+  taps = gridTaps(geometry, gridWidth, gridHeight),
 ): Float32Array {
-  const { src, dst, frameWidth, frameHeight, modelWidth, modelHeight } = geometry;
-  // Per column and per row: where a grid cell's centre falls in the model plane (sampleBilinear's
-  // clamped taps and weight, computed once instead of per cell), or that the model did not see it.
-  const columns = bilinearTaps(gridWidth, frameWidth, src.x, src.width, dst.x, dst.width, modelWidth);
-  const rows = bilinearTaps(gridHeight, frameHeight, src.y, src.height, dst.y, dst.height, modelHeight);
+  const { modelWidth } = geometry;
+  const { columns, rows } = taps;
   for (let gy = 0; gy < gridHeight; gy++) {
     const i0 = gy * gridWidth;
     if (!rows.seen[gy]) {
@@ -100,6 +99,31 @@ export function modelPlaneToGrid(
   return out;
 }
 
+/** modelPlaneToGrid's sampling positions for one geometry and grid size. */
+export interface GridTaps {
+  columns: AxisTaps;
+  rows: AxisTaps;
+}
+
+interface AxisTaps {
+  seen: Uint8Array;
+  lo: Int32Array;
+  hi: Int32Array;
+  weight: Float64Array;
+}
+
+/**
+ * Where each grid column's and row's centre falls in the model plane (sampleBilinear's clamped taps and
+ * weight, once per axis instead of per cell), or that the model did not see it.
+ */
+export function gridTaps(geometry: FitGeometry, gridWidth: number, gridHeight: number): GridTaps {
+  const { src, dst, frameWidth, frameHeight, modelWidth, modelHeight } = geometry;
+  return {
+    columns: bilinearTaps(gridWidth, frameWidth, src.x, src.width, dst.x, dst.width, modelWidth),
+    rows: bilinearTaps(gridHeight, frameHeight, src.y, src.height, dst.y, dst.height, modelHeight),
+  };
+}
+
 /** One axis of modelPlaneToGrid: grid cell k's centre in model pixels, as two taps and a weight. */
 function bilinearTaps(
   cells: number,
@@ -109,8 +133,8 @@ function bilinearTaps(
   dstStart: number,
   dstSize: number,
   modelSize: number,
-): { seen: Uint8Array; lo: Int32Array; hi: Int32Array; weight: Float64Array } {
-  const taps = {
+): AxisTaps {
+  const taps: AxisTaps = {
     seen: new Uint8Array(cells),
     lo: new Int32Array(cells),
     hi: new Int32Array(cells),

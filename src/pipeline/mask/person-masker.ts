@@ -2,7 +2,13 @@ import type { MaskSettings } from '../../config/schema.ts';
 import type { Frame } from '../../core/frame.ts';
 import { sharedFloat32 } from '../../core/shared-memory.ts';
 import { RollingWindow, summarize } from '../../core/stats.ts';
-import { type FitGeometry, gridSize, modelPlaneToGrid } from '../../inference/segmenters/fit.ts';
+import {
+  type FitGeometry,
+  type GridTaps,
+  gridSize,
+  gridTaps,
+  modelPlaneToGrid,
+} from '../../inference/segmenters/fit.ts';
 import type { Segmenter } from '../../inference/segmenters/segmenter.ts';
 import type { PixelPool } from '../composite/pool.ts';
 import { lumaOf } from '../composite/resample.ts';
@@ -40,6 +46,8 @@ interface SizedBuffers {
   key: string;
   geometry: FitGeometry;
   grid: { width: number; height: number };
+  /** Where the model's output is sampled onto the grid (made once per size, not per frame). */
+  taps: GridTaps;
   region: Float32Array;
   /** The model sees the whole frame at the grid's size (selfie-landscape on 16:9): one shrink serves both. */
   gridIsRegion: boolean;
@@ -167,6 +175,7 @@ export class PersonMasker {
         b.grid.height,
         0,
         this.probabilities.next(gridPixels),
+        b.taps,
       );
       this.lastProbability = probability;
       b.inferredGuide.set(guide);
@@ -228,6 +237,7 @@ export class PersonMasker {
       key,
       geometry,
       grid,
+      taps: gridTaps(geometry, grid.width, grid.height),
       region,
       gridIsRegion,
       // The model's input is copied into its tensor before inference: sharing the plane is safe.
