@@ -1,6 +1,10 @@
+import { spawn } from 'node:child_process';
+import { buildCaptureArgs, LIVE_DECODE } from '../src/capture/ffmpeg-args.ts';
 import { validateConfig } from '../src/config/load.ts';
+import { findFfmpeg } from '../src/core/ffmpeg.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { Daemon } from '../src/daemon.ts';
+import { media } from '../test/helpers/shared.ts';
 import {
   type BenchOptions,
   type BenchSection,
@@ -70,6 +74,63 @@ async function measure(width: number, height: number, fps: number, seconds: numb
   };
 }
 
+/**
+ * When each frame of a live file input arrives (ms after ffmpeg starts, read at the file's own rate),
+ * with the live decode arguments or without them (ffmpeg's default frame threads: the reference).
+ */
+async function frameArrivals(withLiveDecode: boolean, frames: number): Promise<number[]> {
+  const [width, height] = [720, 720];
+  let args = buildCaptureArgs(
+    { kind: 'file', path: media('video', 'woman_plain_backdrop_720x720.mp4') },
+    { width, height, fps: 30, realtime: true, loop: false, constantRate: true, platform: 'linux' },
+  );
+  const at = args.indexOf(LIVE_DECODE[0]);
+  if (!withLiveDecode) args = [...args.slice(0, at), ...args.slice(at + LIVE_DECODE.length)];
+  const started = performance.now();
+  args.splice(args.length - 1, 0, '-frames:v', String(frames));
+  const child = spawn(findFfmpeg(), args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const frameBytes = width * height * 4;
+  const arrivals: number[] = [];
+  let received = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    const before = Math.floor(received / frameBytes);
+    received += chunk.length;
+    for (let k = before; k < Math.floor(received / frameBytes); k++)
+      arrivals.push(performance.now() - started);
+  });
+  await new Promise((resolve) => child.on('close', resolve));
+  return arrivals;
+}
+
+async function decodeLatency(runs: number): Promise<BenchSection> {
+  const frames = 30;
+  const results = {
+    'live (slice threads)': [] as number[][],
+    'ffmpeg default (frame threads)': [] as number[][],
+  };
+  for (let i = 0; i < runs; i++) {
+    results['live (slice threads)'].push(await frameArrivals(true, frames));
+    results['ffmpeg default (frame threads)'].push(await frameArrivals(false, frames));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const rows = Object.entries(results).map(([decode, all]) => ({
+    decode,
+    runs: all.length,
+    'frames per run': median(all.map((a) => a.length)),
+    'first frame ms': median(all.map((a) => a[0])),
+    'frame 30 ms': median(all.map((a) => a[frames - 1])),
+  }));
+  return {
+    title:
+      'live decode latency: H.264 clip read at its own rate (-re) -> RGBA frames, ms after ffmpeg starts',
+    rows,
+    notes: [
+      'live inputs (files with -re, streams, cameras) use slice threads only (src/capture/ffmpeg-args.ts LIVE_DECODE);',
+      "ffmpeg's default frame threads hold back one frame per extra decoding thread",
+    ],
+  };
+}
+
 export async function run(options: BenchOptions): Promise<BenchSection[]> {
   const seconds = options.quick ? 5 : 20;
   const rows: Record<string, string | number>[] = [];
@@ -90,6 +151,7 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
       ],
     },
   ];
+  sections.push(await decodeLatency(options.quick ? 2 : 5));
   const minutes = Number(flagValue(options.argv, '--minutes') ?? 0);
   if (minutes > 0) {
     const long = await measure(1280, 720, 30, minutes * 60);

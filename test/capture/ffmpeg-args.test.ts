@@ -42,12 +42,14 @@ describe('buildCaptureArgs', () => {
 
   it('file: loop and realtime flags come before -i; offline keeps every frame', () => {
     const live = buildCaptureArgs({ kind: 'file', path: 'a.mp4' }, { ...base, loop: true });
-    expect(live.join(' ')).toContain('-re -stream_loop -1 -i a.mp4');
+    expect(live.join(' ')).toContain('-re -thread_type slice -stream_loop -1 -i a.mp4');
     const offline = buildCaptureArgs(
       { kind: 'file', path: 'a.mp4' },
       { ...base, realtime: false, constantRate: false },
     );
     expect(offline).not.toContain('-re');
+    // A render keeps ffmpeg's frame threads (throughput); only live decoding trades them for latency.
+    expect(offline).not.toContain('-thread_type');
     expect(offline.join(' ')).toContain('-fps_mode passthrough');
   });
 
@@ -56,6 +58,18 @@ describe('buildCaptureArgs', () => {
     expect(vf[vf.indexOf('-vf') + 1]).toBe(
       'scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2,setsar=1',
     );
+  });
+
+  it('live cameras and streams decode with slice threads only (no frames held back)', () => {
+    for (const spec of [
+      { kind: 'url', url: 'srt://x:9000' },
+      { kind: 'camera', name: '/dev/video0' },
+    ] as const) {
+      const args = buildCaptureArgs(spec, base);
+      expect(args.indexOf('-thread_type')).toBeGreaterThanOrEqual(0);
+      expect(args[args.indexOf('-thread_type') + 1]).toBe('slice');
+      expect(args.indexOf('-thread_type')).toBeLessThan(args.indexOf('-i'));
+    }
   });
 
   it('rtsp goes over tcp', () => {
