@@ -86,8 +86,8 @@ async function frameArrivals(withLiveDecode: boolean, frames: number): Promise<n
   );
   const at = args.indexOf(LIVE_DECODE[0]);
   if (!withLiveDecode) args = [...args.slice(0, at), ...args.slice(at + LIVE_DECODE.length)];
-  const started = performance.now();
   args.splice(args.length - 1, 0, '-frames:v', String(frames));
+  const started = performance.now();
   const child = spawn(findFfmpeg(), args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const frameBytes = width * height * 4;
   const arrivals: number[] = [];

@@ -92,8 +92,9 @@ export function buildCaptureArgs(spec: InputSpec, options: CaptureArgsOptions): 
 /**
  * Live inputs decode one frame at a time (slice threads only): ffmpeg's default frame threads hold
  * back a frame per extra thread, and decode the next frames while the daemon works on this one.
- * Measured here (2 cores, H.264 720x720 clip at its own rate): first frame 284 -> 203 ms after start,
- * every frame after it ~80 ms sooner; 720p blur-background p95 lower in 5 of 6 paired runs.
+ * Measured here (2 cores, H.264 720x720 clip at its own rate; bench "live decode latency"): first
+ * frame 302 -> 210 ms after start, the frames after it 80-90 ms sooner; 720p blur-background p95
+ * lower in 6 of 8 paired runs (median -0.5 ms).
  */
 export const LIVE_DECODE = ['-thread_type', 'slice'];
 
