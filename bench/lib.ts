@@ -110,3 +110,11 @@ export class CountingSink implements FrameSink {
     return { name: this.name, state: 'running', written: this.written, dropped: 0 };
   }
 }
+
+/** The middle value (the mean of the two middle ones for an even count); 0 when empty. */
+export const median = (values: number[]): number => {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};

@@ -12,6 +12,7 @@ import {
   childCpuSeconds,
   flagValue,
   mb,
+  median,
   sampleRss,
 } from './lib.ts';
 
@@ -112,7 +113,6 @@ async function decodeLatency(runs: number): Promise<BenchSection> {
     results['live (slice threads)'].push(await frameArrivals(true, frames));
     results['ffmpeg default (frame threads)'].push(await frameArrivals(false, frames));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const rows = Object.entries(results).map(([decode, all]) => ({
     decode,
     runs: all.length,
@@ -157,7 +157,6 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
     const long = await measure(1280, 720, 30, minutes * 60);
     // Growth is judged after warm-up: the median of the first and of the last 10 % of samples.
     const tenth = Math.max(1, Math.floor(long.rss.length / 10));
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const start = median(long.rss.slice(0, tenth));
     const end = median(long.rss.slice(-tenth));
     sections.push({

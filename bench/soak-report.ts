@@ -1,3 +1,4 @@
+import { median } from './lib.ts';
 /**
  * Pure arithmetic for the soak benchmark: one sample per interval in, the verdict out.
  * Growth is measured after warm-up (models loaded, caches filled, JIT settled), comparing the
@@ -50,13 +51,6 @@ export interface SoakSummary {
   pass: boolean;
   verdict: string;
 }
-
-export const median = (values: number[]): number => {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
 const pct = (from: number, to: number) => (from > 0 ? round1(((to - from) / from) * 100) : 0);
