@@ -13,7 +13,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { type RunningDaemon, sleep, startDaemon, tempDir } from '../test/faults/daemon-process.ts';
+import { type RunningDaemon, sleep, startDaemon, tempDir } from '../test/helpers/daemon-process.ts';
 import type { ObsInstance } from '../test/helpers/obs.ts';
 import { MODELS_DIR, REPO, STYLES_DIR } from '../test/helpers/shared.ts';
 import { renderSoakPng } from './soak-plot.ts';

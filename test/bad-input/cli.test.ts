@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../faults/daemon-process.ts';
+import { tempDir } from '../helpers/daemon-process.ts';
 import { media, REPO } from '../helpers/shared.ts';
 import { type Corpus, makeCorpus } from './corpus.ts';
 

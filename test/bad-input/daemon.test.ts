@@ -10,7 +10,7 @@ import {
   sleep,
   startDaemon,
   tempDir,
-} from '../faults/daemon-process.ts';
+} from '../helpers/daemon-process.ts';
 import { MODELS_DIR, STYLES_DIR } from '../helpers/shared.ts';
 import { type Corpus, makeCorpus } from './corpus.ts';
 

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type RunningDaemon, SMALL_TEST_INPUT, startDaemon, tempDir } from '../faults/daemon-process.ts';
+import { type RunningDaemon, SMALL_TEST_INPUT, startDaemon, tempDir } from '../helpers/daemon-process.ts';
 import { freePort } from '../helpers/obs.ts';
 
 /**

@@ -1,7 +1,6 @@
 import { copyFileSync, renameSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { media } from '../helpers/shared.ts';
 import {
   probeDuration,
   processState,
@@ -9,7 +8,8 @@ import {
   sleep,
   startDaemon,
   tempDir,
-} from './daemon-process.ts';
+} from '../helpers/daemon-process.ts';
+import { media } from '../helpers/shared.ts';
 
 /**
  * Capture faults against a real `stylecast run` (test pattern or a looping clip, effect none, a

@@ -1,8 +1,8 @@
 import { cpSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningDaemon, SMALL_TEST_INPUT, startDaemon, tempDir } from '../helpers/daemon-process.ts';
 import { MODELS_DIR } from '../helpers/shared.ts';
-import { type RunningDaemon, SMALL_TEST_INPUT, startDaemon, tempDir } from './daemon-process.ts';
 
 /**
  * A model file replaced with garbage while the daemon runs (on a temp copy of the models folder:

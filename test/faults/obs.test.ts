@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningDaemon, sleep, startDaemon, tempDir } from '../helpers/daemon-process.ts';
 import { freePort, type ObsInstance, startObs } from '../helpers/obs.ts';
-import { type RunningDaemon, sleep, startDaemon, tempDir } from './daemon-process.ts';
 
 /**
  * OBS faults against a real `stylecast run --obs` and a real OBS Studio under Xvfb: OBS never

@@ -8,7 +8,7 @@ import {
   type RunningDaemon,
   startDaemon,
   tempDir,
-} from './daemon-process.ts';
+} from '../helpers/daemon-process.ts';
 
 /**
  * Recording faults against a real `stylecast run`: the recorder ffmpeg killed, the disk filling up

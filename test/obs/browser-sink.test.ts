@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solidFrame } from '../../src/core/frame.ts';
 import { BrowserSink, PAGE_PATH } from '../../src/output/browser-sink.ts';
+import { startDaemon } from '../helpers/daemon-process.ts';
 import { freePort } from '../helpers/obs.ts';
-import { REPO } from '../helpers/shared.ts';
 
 // The browser-source page in real headless Chromium (Debian's OBS has no browser source to test with).
 const CHROMIUM_ARGS = [
@@ -118,37 +116,19 @@ describe('browser-source sink in headless Chromium', () => {
 describe('the page on the daemon API port, in `stylecast run`', () => {
   it('shows the running pipeline’s frames in Chromium', async () => {
     const port = await freePort();
-    const daemon = spawn(
-      'node',
-      [
-        join(REPO, 'bin/stylecast.js'),
-        'run',
-        '--input',
-        'test',
-        '--effect',
-        'none',
-        '--width',
-        '320',
-        '--height',
-        '240',
-        '--no-obs',
-        '--port',
-        String(port),
-        '--stats-every',
-        '0',
+    const daemon = await startDaemon({
+      args: [
+        ...['--input', 'test', '--effect', 'none', '--width', '320', '--height', '240', '--no-obs'],
+        ...['--port', String(port), '--stats-every', '0'],
       ],
-      { env: { ...process.env, STYLECAST_CONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    daemon.stdout!.on('data', (d) => {
-      output += d;
-    });
-    daemon.stderr!.on('data', (d) => {
-      output += d;
+      env: { STYLECAST_CONFIG: '' },
+      waitReady: false,
     });
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     try {
-      await expect.poll(() => output, { timeout: 20_000 }).toContain('OBS browser source: http://127.0.0.1:');
+      await expect
+        .poll(() => daemon.output(), { timeout: 20_000 })
+        .toContain('OBS browser source: http://127.0.0.1:');
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${port}${PAGE_PATH}`);
       await page.waitForFunction(
@@ -170,8 +150,7 @@ describe('the page on the daemon API port, in `stylecast run`', () => {
       expect(info.colours).toBeGreaterThan(5); // the colourful test pattern, not a slate
     } finally {
       await browser.close();
-      daemon.kill('SIGINT');
-      await new Promise((r) => daemon.once('exit', r));
+      await daemon.stop(8000, 'SIGINT');
     }
   });
 });

@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customEventFor } from '../../src/control/obs/custom-event.ts';
-import { probeDuration } from '../helpers/media-probe.ts';
+import { probeDuration, type RunningDaemon, startDaemon } from '../helpers/daemon-process.ts';
 import { freePort, type ObsInstance, screenshotRgba, startObs, waitFor } from '../helpers/obs.ts';
-import { MODELS_DIR, media, REPO } from '../helpers/shared.ts';
+import { MODELS_DIR, media } from '../helpers/shared.ts';
 
 // `stylecast run --obs` as a streamer starts it, on a real clip, against real OBS under Xvfb.
 const SOURCE = 'stylecast feed';
@@ -36,10 +35,10 @@ function analyse(shot: { data: Buffer }) {
 
 describe('stylecast run --obs with real OBS', () => {
   let obs: ObsInstance;
-  let daemon: ChildProcess;
-  let output = '';
+  let daemon: RunningDaemon;
   let dir: string;
   let recording: string;
+  const output = () => daemon.output();
 
   beforeAll(async () => {
     obs = await startObs();
@@ -48,17 +47,10 @@ describe('stylecast run --obs with real OBS', () => {
     const config = join(dir, 'config.json');
     writeFileSync(
       config,
-      JSON.stringify({
-        obs: { streamPort: await freePort(), scene: 'stylecast' },
-        record: { dir },
-        api: { port: await freePort() },
-      }),
+      JSON.stringify({ obs: { streamPort: await freePort(), scene: 'stylecast' }, record: { dir } }),
     );
-    daemon = spawn(
-      'node',
-      [
-        join(REPO, 'bin/stylecast.js'),
-        'run',
+    daemon = await startDaemon({
+      args: [
         '--input',
         CLIP,
         '--loop',
@@ -72,32 +64,17 @@ describe('stylecast run --obs with real OBS', () => {
         '--stats-every',
         '0',
       ],
-      {
-        env: {
-          ...process.env,
-          STYLECAST_MODELS: MODELS_DIR,
-          STYLECAST_CONFIG: config,
-          OBS_WEBSOCKET_URL: obs.url,
-          OBS_WEBSOCKET_PASSWORD: obs.password,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        STYLECAST_MODELS: MODELS_DIR,
+        STYLECAST_CONFIG: config,
+        OBS_WEBSOCKET_URL: obs.url,
+        OBS_WEBSOCKET_PASSWORD: obs.password,
       },
-    );
-    daemon.stdout!.on('data', (d) => {
-      output += d;
-    });
-    daemon.stderr!.on('data', (d) => {
-      output += d;
     });
   });
 
   afterAll(async () => {
-    if (daemon && daemon.exitCode === null) {
-      const exited = new Promise((r) => daemon.once('exit', r));
-      daemon.kill('SIGINT');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 8000))]);
-      if (daemon.exitCode === null) daemon.kill('SIGKILL');
-    }
+    await daemon?.stop(8000, 'SIGINT');
     await obs?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -114,8 +91,8 @@ describe('stylecast run --obs with real OBS', () => {
       25_000,
       200,
     );
-    expect(seen, `OBS never showed the clip; daemon said:\n${output}`).toBeDefined();
-    expect(output).toContain('OBS: ws://127.0.0.1');
+    expect(seen, `OBS never showed the clip; daemon said:\n${output()}`).toBeDefined();
+    expect(output()).toContain('OBS: ws://127.0.0.1');
   });
 
   it('an effect switch sent as a CustomEvent from another client shows in OBS, alpha intact', async () => {
@@ -132,7 +109,7 @@ describe('stylecast run --obs with real OBS', () => {
       15_000,
       50,
     );
-    expect(seen, `no transparent background in OBS; daemon said:\n${output}`).toBeDefined();
+    expect(seen, `no transparent background in OBS; daemon said:\n${output()}`).toBeDefined();
     console.log(
       `effect switch via CustomEvent -> alpha visible in OBS: ${Math.round(performance.now() - t0)} ms (includes loading the segmentation model); clear=${seen!.value.clear.toFixed(2)} opaque=${seen!.value.opaque.toFixed(2)}`,
     );
@@ -160,7 +137,7 @@ describe('stylecast run --obs with real OBS', () => {
   it('OBS killed and restarted mid-run: the daemon reconnects, reinstalls, frames again within 5 s', async () => {
     await obs.kill();
     await new Promise((r) => setTimeout(r, 1000));
-    expect(daemon.exitCode).toBeNull();
+    expect(daemon.proc.exitCode).toBeNull();
     await obs.relaunch();
     const back = await waitFor(
       async () => {
@@ -170,16 +147,16 @@ describe('stylecast run --obs with real OBS', () => {
       5000,
       100,
     );
-    expect(back, `no frames within 5 s after OBS came back; daemon said:\n${output}`).toBeDefined();
+    expect(back, `no frames within 5 s after OBS came back; daemon said:\n${output()}`).toBeDefined();
     console.log(`frames back ${Math.round(back!.ms)} ms after OBS answered again`);
     // Frames come back over the media source's own connection; commands need the obs-websocket bridge,
     // which reconnects on its own schedule (it listens for CustomEvents before it logs this line).
     const bridgeBack = await waitFor(
-      async () => (output.split('connected to OBS').length > 2 ? true : undefined),
+      async () => (output().split('connected to OBS').length > 2 ? true : undefined),
       10_000,
       100,
     );
-    expect(bridgeBack, `the OBS bridge did not reconnect; daemon said:\n${output}`).toBeDefined();
+    expect(bridgeBack, `the OBS bridge did not reconnect; daemon said:\n${output()}`).toBeDefined();
     const { sceneItems } = await (await obs.client()).call('GetSceneItemList', { sceneName: 'stylecast' });
     expect(sceneItems.filter((i) => i.sourceName === SOURCE)).toHaveLength(1);
   });
@@ -198,7 +175,7 @@ describe('stylecast run --obs with real OBS', () => {
       const files = readdirSync(obs.recordDir).filter((f) => f.endsWith('.mkv'));
       return !status.outputActive && files.length === 1 ? join(obs.recordDir, files[0]) : undefined;
     }, 5000);
-    expect(obsFile, `OBS wrote no recording; daemon said:\n${output}`).toBeDefined();
+    expect(obsFile, `OBS wrote no recording; daemon said:\n${output()}`).toBeDefined();
     const obsSeconds = durationOf(obsFile!.value);
     console.log(`OBS recording: ${obsSeconds.toFixed(2)} s for 3 s between the CustomEvents`);
     expect(obsSeconds).toBeGreaterThan(2.7);
@@ -207,7 +184,7 @@ describe('stylecast run --obs with real OBS', () => {
       const files = readdirSync(dir).filter((f) => /^stylecast-.*\.mkv$/.test(f));
       return files.length === 1 ? join(dir, files[0]) : undefined;
     }, 5000);
-    expect(done, `no recording; daemon said:\n${output}`).toBeDefined();
+    expect(done, `no recording; daemon said:\n${output()}`).toBeDefined();
     recording = done!.value;
     await new Promise((r) => setTimeout(r, 500));
     const seconds = durationOf(recording);

@@ -1,11 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeDuration } from '../helpers/media-probe.ts';
+import { probeDuration, type RunningDaemon, startDaemon } from '../helpers/daemon-process.ts';
 import { freePort, type ObsInstance, pixelAt, screenshotRgba, startObs, waitFor } from '../helpers/obs.ts';
-import { REPO } from '../helpers/shared.ts';
 
 // `stylecast run` when OBS is missing, misconfigured or late: it says so in one line and keeps running.
 let dir: string;
@@ -14,14 +12,12 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function startRun(args: string[], env: Record<string, string>, config: object) {
+/** `stylecast run` on the test pattern with this config file; not waited for (some runs end by themselves). */
+async function startRun(args: string[], env: Record<string, string>, config: object): Promise<RunningDaemon> {
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn(
-    'node',
-    [
-      join(REPO, 'bin/stylecast.js'),
-      'run',
+  return startDaemon({
+    args: [
       '--input',
       'test',
       '--effect',
@@ -34,27 +30,9 @@ function startRun(args: string[], env: Record<string, string>, config: object) {
       '0',
       ...args,
     ],
-    {
-      env: { ...process.env, STYLECAST_CONFIG: file, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout!.on('data', (d) => {
-    output += d;
+    env: { STYLECAST_CONFIG: file, ...env },
+    waitReady: false,
   });
-  child.stderr!.on('data', (d) => {
-    output += d;
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, output: () => output };
-}
-
-async function stopRun(child: ChildProcess, exited: Promise<number | null>) {
-  if (child.exitCode === null) child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
-  await exited;
-  clearTimeout(timer);
 }
 
 const durationOf = (file: string): number => probeDuration(file) ?? Number.NaN;
@@ -69,12 +47,12 @@ describe('stylecast run keeps running when OBS is not usable', () => {
   it('wrong password: one warning line, the recording output still works', async () => {
     const out = join(dir, 'wrong-password.mkv');
     const secret = 'not-the-Password-123';
-    const run = startRun(
+    const run = await startRun(
       ['--obs', '--output', `file:${out}`, '--duration', '4'],
       { OBS_WEBSOCKET_URL: obs.url, OBS_WEBSOCKET_PASSWORD: secret },
-      { obs: { streamPort: await freePort() }, api: { port: await freePort() } },
+      { obs: { streamPort: await freePort() } },
     );
-    const code = await run.exited;
+    const { code } = await run.exited;
     const text = run.output();
     expect(code, text).toBe(0);
     const lines = text.split('\n').filter((l) => l.includes('rejected the obs-websocket password'));
@@ -89,12 +67,12 @@ describe('stylecast run keeps running when OBS is not usable', () => {
 
   it('OBS not running: one warning line, the recording output still works', async () => {
     const out = join(dir, 'no-obs.mkv');
-    const run = startRun(
+    const run = await startRun(
       ['--obs', '--output', `file:${out}`, '--duration', '3'],
       { OBS_WEBSOCKET_URL: `ws://127.0.0.2:${await freePort()}`, OBS_WEBSOCKET_PASSWORD: 'x' },
-      { obs: { streamPort: await freePort() }, api: { port: await freePort() } },
+      { obs: { streamPort: await freePort() } },
     );
-    const code = await run.exited;
+    const { code } = await run.exited;
     const text = run.output();
     expect(code, text).toBe(0);
     expect(text.split('\n').filter((l) => l.includes('OBS is not reachable'))).toHaveLength(1);
@@ -107,14 +85,14 @@ describe('daemon started before OBS', () => {
   it('keeps trying, installs its source and streams once OBS comes up', async () => {
     const obs = await startObs();
     await obs.kill();
-    const run = startRun(
+    const run = await startRun(
       ['--obs'],
       { OBS_WEBSOCKET_URL: obs.url, OBS_WEBSOCKET_PASSWORD: obs.password },
-      { obs: { streamPort: await freePort() }, api: { port: await freePort() } },
+      { obs: { streamPort: await freePort() } },
     );
     try {
       await new Promise((r) => setTimeout(r, 2500));
-      expect(run.child.exitCode, run.output()).toBeNull();
+      expect(run.proc.exitCode, run.output()).toBeNull();
       await obs.relaunch();
       const seen = await waitFor(
         async () => {
@@ -131,7 +109,7 @@ describe('daemon started before OBS', () => {
       expect(seen, run.output()).toBeDefined();
       console.log(`daemon first, OBS second: frames ${Math.round(seen!.ms)} ms after OBS answered`);
     } finally {
-      await stopRun(run.child, run.exited);
+      await run.stop(8000, 'SIGINT');
       await obs.stop();
     }
   });

@@ -2,15 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from '../helpers/shared.ts';
+import { REPO } from './shared.ts';
 
-export { countDecodedFrames, probeDuration } from '../helpers/media-probe.ts';
+export { countDecodedFrames, probeDuration } from './media-probe.ts';
 
 /**
  * `stylecast run` as a real child process, observed from outside the way an operator would:
  * its stdout/stderr lines, its HTTP API (/api/v1/stats, /api/v1/status) and its child processes
  * (found through /proc, so a test can kill or stop the real ffmpeg). Used by test/faults,
- * test/bad-input and bench/soak.ts. stop() always leaves no process behind.
+ * test/bad-input, test/obs and bench/soak.ts. stop() always leaves no process behind.
  */
 
 export interface ChildInfo {
@@ -43,8 +43,14 @@ export interface RunningDaemon {
   child(role: ChildInfo['role']): ChildInfo | undefined;
   waitForChild(role: ChildInfo['role'], timeoutMs: number, other?: number): Promise<ChildInfo>;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** SIGTERM, then SIGKILL to it and its children if it has not exited within graceMs. */
-  stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * `signal` (SIGTERM, or SIGINT for a streamer's Ctrl-C), then SIGKILL to it and its children if it has
+   * not exited within graceMs.
+   */
+  stop(
+    graceMs?: number,
+    signal?: NodeJS.Signals,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** The small, cheap live input most daemon tests run on: the test pattern at 320x180@15. */
@@ -203,10 +209,10 @@ export async function startDaemon(options: StartOptions): Promise<RunningDaemon>
       }
     },
     exited,
-    async stop(graceMs = 15_000) {
+    async stop(graceMs = 15_000, signal: NodeJS.Signals = 'SIGTERM') {
       if (!exitInfo) {
         const kids = children();
-        proc.kill('SIGTERM');
+        proc.kill(signal);
         const timer = setTimeout(() => {
           for (const kid of children().length ? children() : kids) killQuietly(kid.pid);
           proc.kill('SIGKILL');
