@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import type { Config } from '../src/config/schema.ts';
-import { findFfmpeg } from '../src/core/ffmpeg.ts';
-import { type Frame, makeFrame } from '../src/core/frame.ts';
+import type { Frame } from '../src/core/frame.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { loadStyleModelBytes } from '../src/inference/stylizer/models.ts';
 import { StylizerWorker } from '../src/inference/stylizer/worker-client.ts';
@@ -13,6 +11,7 @@ import {
 import { StyleEngine } from '../src/pipeline/style/engine.ts';
 import { readImageRgba } from '../src/pipeline/style/image.ts';
 import { StyleMixer } from '../src/pipeline/style/mixer.ts';
+import { decodeFrames } from '../test/segmentation/decode.ts';
 
 /**
  * Temporal stability of the stylized background: mean absolute frame-to-frame difference over pixels
@@ -20,36 +19,6 @@ import { StyleMixer } from '../src/pipeline/style/mixer.ts';
  * a simulated camera clock) and (b) naive per-frame stylization, through the same segmentation and
  * compositing. Used by bench/style.bench.ts and test/style/flicker.test.ts.
  */
-
-/** Decodes `count` frames of a video as RGBA at its own size. */
-export async function* videoFrames(
-  path: string,
-  width: number,
-  height: number,
-  count: number,
-): AsyncGenerator<Frame> {
-  const child = spawn(
-    findFfmpeg(),
-    ['-v', 'error', '-i', path, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  const size = width * height * 4;
-  let pending: Buffer = Buffer.alloc(0);
-  let seq = 0;
-  try {
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      while (pending.length >= size) {
-        const data = new Uint8Array(pending.subarray(0, size));
-        pending = pending.subarray(size);
-        yield makeFrame({ width, height, data, pts: seq / 25, seq, readAt: performance.now() });
-        seq++;
-      }
-    }
-  } finally {
-    child.kill('SIGKILL');
-  }
-}
 
 /** Mean |a - b| (RGB, 0..255) over pixels whose grid alpha is below `below` in both masks. */
 export function backgroundDifference(
@@ -115,7 +84,11 @@ export async function measureFlicker(options: {
     let plateSum = 0;
     let naiveSum = 0;
     let pairs = 0;
-    for await (const frame of videoFrames(options.video, options.width, options.height, options.frames)) {
+    for await (const frame of decodeFrames(options.video, {
+      width: options.width,
+      height: options.height,
+      maxFrames: options.frames,
+    })) {
       clock = frame.seq * 40;
       const mask = await people.mask(frame);
       engine.observe(frame, mask);

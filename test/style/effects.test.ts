@@ -2,12 +2,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { videoFrames } from '../../bench/style-flicker.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Frame } from '../../src/core/frame.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { createEffect } from '../../src/pipeline/effects/index.ts';
 import { MODELS_DIR, media, STYLES_DIR } from '../helpers/shared.ts';
+import { decodeFrames } from '../segmentation/decode.ts';
 
 /** The three style effects on real frames (offline, so every frame carries its stylization): who gets painted. */
 
@@ -39,7 +39,7 @@ function regions(input: Frame, output: Frame): { person: number; background: num
 describe.each([
   ['style-background', 'background'],
   ['style-person', 'person'],
-  ['style-frame', 'both'],
+  ['style-frame', 'whole frame'],
 ] as const)('%s', (name, painted) => {
   it(`paints the ${painted}`, async () => {
     const config = validateConfig({
@@ -51,12 +51,11 @@ describe.each([
     const effect = await createEffect(name, { config, log: silentLogger() });
     let last: { person: number; background: number } | undefined;
     try {
-      for await (const frame of videoFrames(
-        media('video', 'woman_plain_backdrop_720x720.mp4'),
-        720,
-        720,
-        8,
-      )) {
+      for await (const frame of decodeFrames(media('video', 'woman_plain_backdrop_720x720.mp4'), {
+        width: 720,
+        height: 720,
+        maxFrames: 8,
+      })) {
         // process() may write over the frame it is given (see Effect): hand it a copy.
         const out = await effect.process({ ...frame, data: frame.data.slice() });
         expect([out.width, out.height, out.seq]).toEqual([720, 720, frame.seq]);
