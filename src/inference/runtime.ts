@@ -98,6 +98,21 @@ export async function createSession(
   return session;
 }
 
+/** What a ModelSession says about itself, the same whichever thread it runs on. */
+function describeOpened(
+  label: string,
+  opened: Pick<ModelSession, 'inputs' | 'outputs' | 'provider'>,
+): Pick<ModelSession, 'label' | 'inputNames' | 'outputNames' | 'inputs' | 'outputs' | 'provider'> {
+  return {
+    label,
+    inputNames: opened.inputs.map((i) => i.name),
+    outputNames: opened.outputs.map((o) => o.name),
+    inputs: opened.inputs,
+    outputs: opened.outputs,
+    provider: opened.provider,
+  };
+}
+
 function logOpened(log: Logger, opened: { note: string; fellBack: boolean }): void {
   if (opened.fellBack) log.warn(opened.note);
   else log.info(opened.note);
@@ -115,12 +130,7 @@ async function openInline(
   let released = false;
   const staging: FeedStaging = new Map();
   return {
-    label,
-    inputNames: opened.inputs.map((i) => i.name),
-    outputNames: opened.outputs.map((o) => o.name),
-    inputs: opened.inputs,
-    outputs: opened.outputs,
-    provider: opened.provider,
+    ...describeOpened(label, opened),
     async run(feeds, into) {
       if (released) throw new Error(`${label}: session already released`);
       validateFeeds(label, opened.inputs, feeds);
@@ -193,12 +203,7 @@ async function openInWorker(
 
   let released = false;
   return {
-    label,
-    inputNames: opened.inputs.map((i) => i.name),
-    outputNames: opened.outputs.map((o) => o.name),
-    inputs: opened.inputs,
-    outputs: opened.outputs,
-    provider: opened.provider,
+    ...describeOpened(label, opened),
     run(feeds, into) {
       if (released) return Promise.reject(new Error(`${label}: session already released`));
       if (dead) return Promise.reject(dead);
