@@ -25,6 +25,7 @@ function cli(...args: string[]) {
 }
 
 describe('stylecast stylize (real CLI, real models)', () => {
+  // The golden's content is square: the default (whole image) and --square paint the same 384x384.
   it('matches the TFLite sample golden within 10/255 at 384x384', async () => {
     const out = join(dir, 'golden.png');
     const run = cli(
@@ -71,6 +72,35 @@ describe('stylecast stylize (real CLI, real models)', () => {
     const dFull = meanAbsDiffRgba((await readImageRgba(full)).rgba, reference);
     const dWeak = meanAbsDiffRgba((await readImageRgba(weak)).rgba, reference);
     expect(dWeak).toBeLessThan(dFull);
+  });
+
+  it('paints the whole image at its aspect by default; --square is the centre square at 384x384', async () => {
+    const portrait = media('portrait_obama', 'portrait.jpg'); // 820x1024: cropping would cut the head
+    const whole = join(dir, 'whole.png');
+    const square = join(dir, 'square.png');
+    expect(cli('stylize', portrait, '--style', 'munch-the-scream', '--out', whole).status).toBe(0);
+    expect(cli('stylize', portrait, '--style', 'munch-the-scream', '--out', square, '--square').status).toBe(
+      0,
+    );
+    const w = await readImageRgba(whole);
+    const q = await readImageRgba(square);
+    expect([w.width, w.height]).toEqual([384, 480]);
+    expect([q.width, q.height]).toEqual([384, 384]);
+    // The top rows of the whole painting show the top of the picture (the crop starts 102 px lower):
+    // they differ from the square's top rows.
+    const top = (img: { rgba: Uint8Array }) => img.rgba.subarray(0, 384 * 40 * 4);
+    expect(meanAbsDiffRgba(top(w), top(q))).toBeGreaterThan(10);
+  });
+
+  it('--detail with --square is one clear line and a non-zero exit', () => {
+    const run = cli(
+      'stylize',
+      media('style_golden', 'content_input_image.jpg'),
+      ...['--style', 'munch-the-scream', '--square', '--detail', '2'],
+    );
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/^error: --detail and --square do not go together/m);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('an unknown style is one clear line and a non-zero exit, no stack', () => {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import sharp from 'sharp';
 import { loadConfig } from '../../config/load.ts';
 import { STYLE_VARIANTS } from '../../config/schema.ts';
@@ -13,9 +13,10 @@ import { blendStrength } from '../../pipeline/style/mixer.ts';
 import { isStyleFile, styleNameFromFile } from '../../pipeline/style/names.ts';
 
 /**
- * `stylecast stylize <image> --style <image|name> [--out out.png] [--strength s] [--whole]`:
- * one image in the style of another. Default: the upstream recipe (centre square, 384x384);
- * --whole keeps the whole image at its aspect (overlapping tiles, --detail tiles across the short side).
+ * `stylecast stylize <image> --style <image|name> [--out out.png] [--strength s] [--detail n | --square]`:
+ * one image in the style of another. Default: the whole image at its aspect, `detail` tiles across the short side
+ * (what a streamer expects of a photo: nothing cropped, nothing squashed); --square is the upstream
+ * recipe (the centre square at 384x384, as the TFLite sample and its golden image do it).
  */
 export function registerStylize(program: Command): void {
   program
@@ -25,8 +26,14 @@ export function registerStylize(program: Command): void {
     .requiredOption('-s, --style <image|name>', 'style image path, or a style name from the styles folder')
     .option('-o, --out <out.png>', 'output PNG (default: <image>-stylized.png in the current folder)')
     .option('--strength <0..1>', 'style strength (content blending; 1 = full style)', parseUnit, 1)
-    .option('--whole', 'stylize the whole image at its aspect instead of the 384x384 centre square')
-    .option('--detail <n>', '384 tiles across the short side with --whole (1-4)', parseDetail)
+    .option(
+      '--detail <n>',
+      'n overlapping 384 tiles across the short side (1-4: 384, 704, 1024 or 1344 px; default: style.detail)',
+      parseDetail,
+    )
+    .option('--square', 'the upstream recipe instead: the centre square of the image, painted at 384x384')
+    // The whole image became the default; the old flag still parses so scripts keep working.
+    .addOption(new Option('--whole').hideHelp())
     .option('--variant <variant>', `style transform variant (${STYLE_VARIANTS.join(', ')})`)
     .option('--models-dir <dir>', 'folder with the model files')
     .option('--styles-dir <dir>', 'styles folder for --style <name>')
@@ -39,7 +46,7 @@ interface StylizeFlags {
   style: string;
   out?: string;
   strength: number;
-  whole?: boolean;
+  square?: boolean;
   detail?: number;
   variant?: string;
   modelsDir?: string;
@@ -48,6 +55,12 @@ interface StylizeFlags {
 
 async function runStylize(image: string, flags: StylizeFlags): Promise<void> {
   const log = createLogger();
+  if (flags.square && flags.detail !== undefined)
+    throw new StylecastError(
+      'BAD_ARGUMENT',
+      '--detail and --square do not go together',
+      '--square always paints one 384x384 tile; leave it out to paint the whole image at --detail',
+    );
   const config = loadConfig({
     flags: {
       style: {
@@ -73,11 +86,11 @@ async function runStylize(image: string, flags: StylizeFlags): Promise<void> {
     const contentVector =
       flags.strength < 1 ? await stylizer.predict(content.rgba, content.width, content.height) : undefined;
     const bottleneck = blendStrength(styleVector, contentVector, flags.strength);
-    const result = flags.whole
-      ? await stylizer.stylizeFrame(content.rgba, content.width, content.height, bottleneck, {
+    const result = flags.square
+      ? await stylizer.stylizeSquare(content.rgba, content.width, content.height, bottleneck)
+      : await stylizer.stylizeFrame(content.rgba, content.width, content.height, bottleneck, {
           detail: flags.detail ?? config.style.detail,
-        })
-      : await stylizer.stylizeSquare(content.rgba, content.width, content.height, bottleneck);
+        });
     const out = flags.out ?? `${basename(image, extname(image))}-stylized.png`;
     try {
       await sharp(result.rgba, { raw: { width: result.width, height: result.height, channels: 4 } })
