@@ -65,6 +65,7 @@ describe('style switch by CustomEvent in `stylecast run`', () => {
     timeout: 60_000,
   }, async () => {
     const shot = async () => screenshotRgba(await obs.client(), SOURCE);
+    expect(output()).toContain('effect style-frame, style hokusai-great-wave'); // the start-up summary
     // Wait for the first painted frames (the engine needs a first stylization), then let them settle.
     const painted = await waitFor(
       async () => {

@@ -112,6 +112,7 @@ async function runCommand(flags: RunFlags): Promise<void> {
     printSummary(
       daemon.stats(),
       addons.flatMap((a) => a.handle.lines ?? []),
+      daemon.styles.state().style,
     );
     const statsTimer =
       flags.statsEvery > 0
@@ -138,10 +139,12 @@ async function runCommand(flags: RunFlags): Promise<void> {
   );
 }
 
-function printSummary(stats: DaemonStats, addonLines: string[]): void {
+function printSummary(stats: DaemonStats, addonLines: string[], style: string | undefined): void {
   const { input } = stats;
+  // Which painting: only the style effects use one (a fallback to blur-background has none to show).
+  const painting = stats.effect.startsWith('style-') && style ? `, style ${style}` : '';
   const lines = [
-    `stylecast running: ${input.description} ${input.width}x${input.height} @ ${input.fps} fps, effect ${stats.effect}`,
+    `stylecast running: ${input.description} ${input.width}x${input.height} @ ${input.fps} fps, effect ${stats.effect}${painting}`,
   ];
   for (const sink of stats.sinks) {
     if (sink.name.startsWith('file:') || sink.name === 'recording')
