@@ -4,8 +4,8 @@ import { RollingWindow } from '../src/core/stats.ts';
 /**
  * The host's own jitter, as the reference for a live p95: the same fixed work every tick (passes over
  * a frame-sized buffer, reading and writing it), paced at 30 Hz like camera frames, timed the way the
- * scheduler times a frame (p50/p95 of the last 512). On a quiet dedicated core its p95 would be its
- * p50; what it adds is time the machine took (other tenants' VMs, the hypervisor), which every frame
+ * scheduler times a frame (p50/p95 over the same rolling window). On a quiet dedicated core its p95
+ * would be its p50; what it adds is time the machine took (other tenants' VMs, the hypervisor), which every frame
  * of the pipeline pays as well. Two variants: one thread, and the work split over two worker threads
  * that the tick waits for (a frame's pixel jobs are split and joined the same way).
  */
@@ -48,6 +48,14 @@ export type JitterResult = {
   'p95 ms': number;
   'p95 - p50 ms': number;
 };
+
+/** One row of the reference table: a median, a p95 and the spread between them. */
+export const jitterRow = (reference: string, p50: number, p95: number): JitterResult => ({
+  reference,
+  'p50 ms': p50,
+  'p95 ms': p95,
+  'p95 - p50 ms': p95 - p50,
+});
 
 interface FixedWork {
   /** Runs `passes` passes over the buffer; resolves when done. */
@@ -94,7 +102,7 @@ const timed = async (work: FixedWork, passes: number): Promise<number> => {
 
 /** Times `passes` passes every 1/30 s for `seconds`, into a window like the scheduler's. */
 async function paced(work: FixedWork, passes: number, seconds: number): Promise<RollingWindow> {
-  const window = new RollingWindow(512);
+  const window = new RollingWindow(); // the scheduler's window size
   const end = performance.now() + seconds * 1000;
   let next = performance.now();
   while (performance.now() < end) {
@@ -123,9 +131,7 @@ async function measure(
 ): Promise<JitterResult> {
   try {
     const window = await paced(work, await calibrate(work, targetMs), seconds);
-    const p50 = window.percentile(0.5);
-    const p95 = window.percentile(0.95);
-    return { reference: name, 'p50 ms': p50, 'p95 ms': p95, 'p95 - p50 ms': p95 - p50 };
+    return jitterRow(name, window.percentile(0.5), window.percentile(0.95));
   } finally {
     await work.close();
   }

@@ -22,7 +22,7 @@ import { StabilityMeter } from '../src/pipeline/mask/stability.ts';
 import { MODELS_DIR, media } from '../test/helpers/shared.ts';
 import { decodeFrames } from '../test/segmentation/decode.ts';
 import { flickerFrontier } from './flicker-frontier.ts';
-import { hostJitter } from './host-jitter.ts';
+import { hostJitter, jitterRow } from './host-jitter.ts';
 import {
   type BenchOptions,
   type BenchSection,
@@ -357,12 +357,11 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
     sections.push({
       title: 'host jitter reference: fixed work with the median of row 1, at 30 Hz, timed like a frame',
       rows: [
-        {
-          reference: 'blur-background 720p (row 1 above)',
-          'p50 ms': Number(first['effect p50 ms']),
-          'p95 ms': Number(first['effect p95 ms']),
-          'p95 - p50 ms': Number(first['effect p95 ms']) - Number(first['effect p50 ms']),
-        },
+        jitterRow(
+          'blur-background 720p (row 1 above)',
+          Number(first['effect p50 ms']),
+          Number(first['effect p95 ms']),
+        ),
         ...reference,
       ],
       notes: [
