@@ -33,6 +33,7 @@ import {
   mb,
   sampleRss,
 } from './lib.ts';
+import { modelPacing } from './model-pacing.ts';
 
 /**
  * Segmentation: (1) live mask effects through the real daemon (clip looped at camera rate -> effect ->
@@ -345,6 +346,7 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
       rows,
       notes: [
         'effect ms = segmentation + smoothing + compositing of one frame (the scheduler process stage)',
+        'infer ms = encode + model run, in the pixel worker that finished the shrink (CPU; STYLECAST_POOL_MODEL=0: on its own thread, with the hops there and back)',
         'row 2 turns skip-similar-frames off: every frame runs the model; row 3 is row 2 reading ffmpeg over its stdout pipe (the reference: a fresh 64 KiB buffer per read kept V8 in major GCs)',
         'last row: selfie-landscape, the model made for 16:9 (its 256x144 input is the mask grid itself: one shrink, a quarter less model work); selfie (square) stays the default',
         'targets (2 cores): blur-background 720p effect p95 <= 12 ms, 30 fps sustained, 0 drops',
@@ -367,6 +369,14 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
       notes: [
         'the same work every tick: on a quiet dedicated machine its p95 equals its p50; what it adds is time the host took',
         "read row 1 against the references: the part of its p95 - p50 that fixed work shows as well is the machine's, not the pipeline's",
+      ],
+    });
+    sections.push({
+      title: 'segmentation model alone, called as the live path calls it: back to back vs paced at 30 Hz',
+      rows: await modelPacing('selfie', seconds, { modelsDir: MODELS_DIR }),
+      notes: [
+        'encode + round trip to its thread + run + output, the live thread count, no spinning; the two alternate in blocks',
+        'a camera paces the live path at 30 Hz: the paced figure is what a frame pays, however quiet the rest of the pipeline',
       ],
     });
   }

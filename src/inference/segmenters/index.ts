@@ -1,18 +1,9 @@
 import { StylecastError } from '../../core/errors.ts';
-import { deeplabv3 } from './deeplabv3.ts';
 import { Segmenter, type SegmenterOptions } from './segmenter.ts';
-import { selfie } from './selfie.ts';
-import { selfieLandscape } from './selfie-landscape.ts';
-import { sinet } from './sinet.ts';
 import type { SegmenterSpec } from './spec.ts';
+import { SEGMENTERS } from './specs.ts';
 
-/** Segmentation model name -> its spec. A new model is one file plus one line here. */
-export const SEGMENTERS: Record<string, SegmenterSpec> = {
-  selfie,
-  'selfie-landscape': selfieLandscape,
-  deeplabv3,
-  sinet,
-};
+export { SEGMENTERS };
 
 export function segmenterSpec(name: string): SegmenterSpec {
   const spec = SEGMENTERS[name];

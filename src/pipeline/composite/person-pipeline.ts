@@ -2,6 +2,7 @@ import type { Config, MaskSettings } from '../../config/schema.ts';
 import { type Frame, makeFrame } from '../../core/frame.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
 import { sharedUint8 } from '../../core/shared-memory.ts';
+import { loadOnnx } from '../../inference/registry/index.ts';
 import type { AspectMode } from '../../inference/segmenters/fit.ts';
 import { openSegmenter, type Segmenter } from '../../inference/segmenters/index.ts';
 import { liveSessionThreads } from '../../inference/threads.ts';
@@ -27,6 +28,11 @@ export interface PersonPipelineOptions {
    * more start-up).
    */
   warmUp?: { width: number; height: number; blurRadius: number };
+  /**
+   * On the CPU, run the model in the pixel workers (default true; STYLECAST_POOL_MODEL=0 turns it off
+   * for comparisons). Off for one-image work, where two more sessions would only cost start-up.
+   */
+  modelInPool?: boolean;
 }
 
 /** Enough synthetic frames for the kernels' hot paths to be compiled (3 left 4 startup drops, 8 left 1). */
@@ -66,19 +72,21 @@ export class PersonPipeline {
       await segmenter.release();
       throw error;
     }
+    let pooledModel: string | undefined;
     try {
-      if (options.warmUp) await warmUp(segmenter, pool, options.mask, options.warmUp);
+      pooledModel = await loadIntoPool(segmenter, pool, options);
+      if (options.warmUp) await warmUp(segmenter, pool, options.mask, options.warmUp, pooledModel);
     } catch (error) {
       await Promise.allSettled([pool.dispose(), segmenter.release()]);
       throw error;
     }
     const pixels = new SharedPixels();
     log.info(
-      `segmentation: model ${options.model} (${segmenter.aspect}) on ${segmenter.provider}, ${pool.size} pixel workers${pool.simd ? ' (SIMD)' : ''}`,
+      `segmentation: model ${options.model} (${segmenter.aspect}) on ${segmenter.provider}, ${pool.size} pixel workers${pool.simd ? ' (SIMD)' : ''}${pooledModel ? ', the model runs in them' : ''}`,
     );
     return new PersonPipeline(
       pool,
-      new PersonMasker(segmenter, pool, pixels, options.mask),
+      new PersonMasker(segmenter, pool, pixels, options.mask, pooledModel),
       new Compositor(pool, pixels),
     );
   }
@@ -118,6 +126,32 @@ export const personPipelineOptions = (config: Config, log?: Logger): PersonPipel
 });
 
 /**
+ * On the CPU, a copy of the segmentation model opens in every pixel worker, and the worker that
+ * finishes a frame's shrink runs it (pool-segment.ts): no hops to the main thread and to the
+ * session's thread between the shrink and the model. On a GPU provider the model stays on its one
+ * session (one device context).
+ */
+async function loadIntoPool(
+  segmenter: Segmenter,
+  pool: PixelPool,
+  options: PersonPipelineOptions,
+): Promise<string | undefined> {
+  const wanted = options.modelInPool ?? process.env.STYLECAST_POOL_MODEL !== '0';
+  if (!wanted || segmenter.provider !== 'cpu') return undefined;
+  const { spec } = segmenter;
+  // Verified when the segmenter opened it; this reads the same file (or the importer's cache).
+  const { onnx } = await loadOnnx(spec.registryName, { modelsDir: options.modelsDir, verify: false });
+  await pool.loadSegmenter({
+    key: spec.name,
+    spec: spec.name,
+    model: onnx,
+    threads: options.threads ?? 0,
+    label: `segmentation model '${spec.name}'`,
+  });
+  return spec.name;
+}
+
+/**
  * Runs synthetic frames through a throwaway masker and compositor on the pipeline's own pool and
  * session (the SIMD blend over a blurred background, and the JavaScript kernel's alpha-out mode).
  */
@@ -126,8 +160,10 @@ async function warmUp(
   pool: PixelPool,
   mask: MaskSettings,
   size: { width: number; height: number; blurRadius: number },
+  pooledModel: string | undefined,
 ): Promise<void> {
-  const masker = new PersonMasker(segmenter, pool, new SharedPixels(), { ...mask, skipSimilarFrames: false });
+  const settings = { ...mask, skipSimilarFrames: false };
+  const masker = new PersonMasker(segmenter, pool, new SharedPixels(), settings, pooledModel);
   const compositor = new Compositor(pool, new SharedPixels());
   const frame = warmUpFrame(size.width, size.height);
   for (let i = 0; i < WARM_UP_FRAMES; i++) {

@@ -3,6 +3,7 @@ import { loadPixelSimd } from '../../core/simd/pixel-simd.ts';
 import { BandClaims, bandRows } from './band-claims.ts';
 import { compositeRowsSimd, SimdCompositeSources, simdCompositeApplies } from './composite-simd.ts';
 import { type CompositeJob, CompositeSources, compositeRows, RunPlan } from './kernels.ts';
+import { loadSegmenter, runSegmentStep, type SegmenterLoad, type SegmentStep } from './pool-segment.ts';
 import { type AreaJob, type AreaJobs, areaAverageRows, areaAverageRowsSimd, shrinkRows } from './resample.ts';
 
 const simd = loadPixelSimd();
@@ -43,11 +44,29 @@ interface BandedRequest {
   bands: number;
   slot: number;
   tag: number;
+  /** Run by the worker that finishes the last band, before the job is done. */
+  then?: SegmentStep;
+}
+
+/** Sent to every worker once, answered by each with { control: id }. */
+interface ControlRequest {
+  op: 'load-segmenter';
+  control: number;
+  load: SegmenterLoad;
 }
 
 const claims = BandClaims.attach((workerData as { claims: Int32Array }).claims);
+const post = (message: unknown) => parentPort?.postMessage(message);
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-parentPort?.on('message', (request: BandedRequest) => {
+parentPort?.on('message', (request: BandedRequest | ControlRequest) => {
+  if ('op' in request) {
+    loadSegmenter(request.load).then(
+      () => post({ control: request.control }),
+      (error) => post({ control: request.control, error: messageOf(error) }),
+    );
+    return;
+  }
   const { id, kernel, job, rows, bands, slot, tag } = request;
   const memo: JobMemo = {};
   for (let band = claims.claim(slot, tag, bands); band >= 0; band = claims.claim(slot, tag, bands)) {
@@ -57,10 +76,19 @@ parentPort?.on('message', (request: BandedRequest) => {
       KERNELS[kernel](job, rowStart, rowEnd, memo);
     } catch (error) {
       failed = true;
-      parentPort?.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+      post({ id, error: messageOf(error) });
     }
-    if (claims.finish(slot, bands, failed))
-      parentPort?.postMessage({ id, done: true, failed: claims.failed(slot) });
+    if (!claims.finish(slot, bands, failed)) continue;
+    if (request.then && !claims.failed(slot)) {
+      runSegmentStep(request.then, () => post({ id, started: true })).then(
+        (result) => post({ id, done: true, failed: false, result }),
+        (error) => {
+          post({ id, error: messageOf(error) });
+          post({ id, done: true, failed: true });
+        },
+      );
+    } else post({ id, done: true, failed: claims.failed(slot) });
   }
 });
-parentPort?.postMessage({ ready: true, simd: simd !== undefined });
+
+post({ ready: true, simd: simd !== undefined });

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { BandClaims, bandCount, nextTag } from './band-claims.ts';
 import type { CompositeJob } from './kernels.ts';
+import type { SegmenterLoad, SegmentResult, SegmentStep } from './pool-segment.ts';
 import type { AreaJob, AreaJobs } from './resample.ts';
 
 /**
@@ -11,13 +12,16 @@ import type { AreaJob, AreaJobs } from './resample.ts';
  * both cores work on one frame.
  */
 interface Pending {
-  resolve: () => void;
+  resolve: (result: unknown) => void;
   reject: (error: Error) => void;
   slot: number;
   /** A band's kernel threw: its message. */
   error?: string;
   /** The last band came in marked failed before that message: settle when it arrives. */
   failedAtDone?: boolean;
+  /** The job's continuation (a model run) has started in a worker. */
+  onStarted?: () => void;
+  result?: unknown;
 }
 
 interface KernelJobs {
@@ -34,6 +38,10 @@ interface WorkerMessage {
   done?: boolean;
   failed?: boolean;
   error?: string;
+  started?: boolean;
+  result?: unknown;
+  /** The answer to a control request (loading a model in every worker): its id. */
+  control?: number;
 }
 
 export class PixelPool {
@@ -44,6 +52,14 @@ export class PixelPool {
   private tag = 0;
   private broken: Error | undefined;
   private disposed = false;
+  /** Control requests waiting for every worker's answer, by id. */
+  private readonly controls = new Map<
+    number,
+    { answers: WorkerMessage[]; done: (answers: WorkerMessage[]) => void }
+  >();
+  private nextControl = 1;
+  /** Segmentation models open in every worker (loadSegmenter), by key. */
+  private readonly segmenters = new Set<string>();
 
   /**
    * @param simd every worker loaded the WebAssembly SIMD kernels (core/simd, composite-simd.ts); else
@@ -97,6 +113,42 @@ export class PixelPool {
 
   /** Runs `kernel` over rows [0, rows) in bands the workers share out; resolves when every band is written. */
   async run<K extends keyof KernelJobs>(kernel: K, job: KernelJobs[K], rows: number): Promise<void> {
+    await this.post(kernel, job, rows);
+  }
+
+  /**
+   * The shrink of a frame, then the segmentation step in the worker that wrote its last band (see
+   * pool-segment.ts). `onStarted` runs on this thread once the gate has let the model run.
+   */
+  async shrinkAndSegment(
+    shrinks: AreaJobs,
+    rows: number,
+    step: SegmentStep,
+    onStarted?: () => void,
+  ): Promise<SegmentResult> {
+    if (!this.segmenters.has(step.key))
+      throw new Error(`segmentation model '${step.key}' is not loaded in the pixel pool`);
+    return (await this.post('areas', shrinks, rows, step, onStarted)) as SegmentResult;
+  }
+
+  /** Opens a segmentation model in every worker (CPU), for shrinkAndSegment. */
+  async loadSegmenter(load: SegmenterLoad): Promise<void> {
+    if (this.segmenters.has(load.key)) return;
+    await this.control('load-segmenter', load);
+    this.segmenters.add(load.key);
+  }
+
+  hasSegmenter(key: string): boolean {
+    return this.segmenters.has(key);
+  }
+
+  private async post(
+    kernel: keyof KernelJobs,
+    job: unknown,
+    rows: number,
+    then?: SegmentStep,
+    onStarted?: () => void,
+  ): Promise<unknown> {
     if (this.broken) throw this.broken;
     const slot = await this.takeSlot();
     this.tag = nextTag(this.tag);
@@ -110,11 +162,22 @@ export class PixelPool {
       bands: bandCount(rows, this.workers.length),
       slot,
       tag: this.tag,
+      then,
     };
-    return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, slot });
+    return new Promise<unknown>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, slot, onStarted });
       for (const worker of this.workers) worker.postMessage(request);
     });
+  }
+
+  /** One control request to every worker, answered by each (any error rejects). */
+  private async control(op: 'load-segmenter', load: SegmenterLoad): Promise<void> {
+    if (this.broken) throw this.broken;
+    const control = this.nextControl++;
+    const answers = new Promise<WorkerMessage[]>((done) => this.controls.set(control, { answers: [], done }));
+    for (const worker of this.workers) worker.postMessage({ op, control, load });
+    const failed = (await answers).find((a) => a.error !== undefined);
+    if (failed) throw new Error(`pixel worker: ${failed.error}`);
   }
 
   async dispose(): Promise<void> {
@@ -124,15 +187,29 @@ export class PixelPool {
   }
 
   private onMessage(message: WorkerMessage): void {
+    if (message.control !== undefined) {
+      const waiting = this.controls.get(message.control);
+      waiting?.answers.push(message);
+      if (waiting && waiting.answers.length === this.workers.length) {
+        this.controls.delete(message.control);
+        waiting.done(waiting.answers);
+      }
+      return;
+    }
     if (message.id === undefined) return;
     const waiting = this.pending.get(message.id);
     if (!waiting) return;
+    if (message.started) {
+      waiting.onStarted?.();
+      return;
+    }
     if (message.error !== undefined) {
       waiting.error ??= message.error;
       if (waiting.failedAtDone) this.settle(message.id, waiting);
       return;
     }
     if (!message.done) return;
+    waiting.result = message.result;
     this.releaseSlot(waiting.slot);
     if (message.failed && waiting.error === undefined) waiting.failedAtDone = true;
     else this.settle(message.id, waiting);
@@ -141,7 +218,7 @@ export class PixelPool {
   private settle(id: number, waiting: Pending): void {
     this.pending.delete(id);
     if (waiting.error !== undefined) waiting.reject(new Error(`pixel worker: ${waiting.error}`));
-    else waiting.resolve();
+    else waiting.resolve(waiting.result);
   }
 
   private takeSlot(): Promise<number> {
@@ -161,5 +238,7 @@ export class PixelPool {
     for (const waiting of this.pending.values()) waiting.reject(error);
     this.pending.clear();
     for (const waiter of this.slotWaiters.splice(0)) waiter.reject(error);
+    for (const { done } of this.controls.values()) done([{ error: error.message }]);
+    this.controls.clear();
   }
 }

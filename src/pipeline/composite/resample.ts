@@ -161,7 +161,10 @@ function footprint(start: number, span: number, limit: number): [number, number]
 }
 
 /** Luma (BT.601) in [0, 1] of an interleaved RGB [0, 255] plane. */
-export function lumaOf(rgb: Float32Array, out = new Float32Array(rgb.length / 3)): Float32Array {
+export function lumaOf(
+  rgb: Float32Array,
+  out: Float32Array = new Float32Array(rgb.length / 3),
+): Float32Array {
   const n = rgb.length / 3;
   for (let i = 0; i < n; i++)
     out[i] = (0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2]) / 255;

@@ -54,6 +54,8 @@ interface SizedBuffers {
   gridRgb: Float32Array;
   /** The last inferred frame's guide (the skip gate compares against it). */
   inferredGuide: Float32Array;
+  /** P(person) at the model's input size, from the last run (a pool worker writes it, or the session's output). */
+  modelPlane: Float32Array;
 }
 
 /**
@@ -68,7 +70,8 @@ export class PersonMasker {
    * Per-frame planes in turn instead of fresh ones: an estimate's guide and probability must outlive
    * their frame by one (the smoother and the stability meter compare with the previous frame).
    */
-  private readonly guides = new PlaneRing(3, (n) => new Float32Array(n));
+  // Shared: a pool worker writes the guide when it runs the model (pool-segment.ts).
+  private readonly guides = new PlaneRing(3, (n) => sharedFloat32(n));
   private readonly probabilities = new PlaneRing(3, (n) => new Float32Array(n));
   private lastProbability: Float32Array | undefined;
   private skipsInRow = 0;
@@ -84,6 +87,8 @@ export class PersonMasker {
     private readonly pool: PixelPool,
     private readonly pixels: SharedPixels,
     private settings: MaskSettings,
+    /** The key of the segmenter's copy open in the pool's workers (PixelPool.loadSegmenter), if any. */
+    private readonly pooledModel?: string,
     private readonly gridLongSide = 256,
   ) {
     this.smoother = new MaskSmoother(settings);
@@ -145,31 +150,67 @@ export class PersonMasker {
     const whole = { x: 0, y: 0, width: frame.width, height: frame.height };
     const shrinks = [shrink(src, b.region, dst.width, dst.height)];
     if (!b.gridIsRegion) shrinks.push(shrink(whole, b.gridRgb, b.grid.width, b.grid.height));
-    // Both shrinks in one pool job: one hand-off to the workers and back.
-    await this.pool.run('areas', { shrinks }, dst.height + (b.gridIsRegion ? 0 : b.grid.height));
+    const rows = dst.height + (b.gridIsRegion ? 0 : b.grid.height);
     const gridPixels = b.grid.width * b.grid.height;
-    const guide = lumaOf(b.gridRgb, this.guides.next(gridPixels));
-    const t1 = performance.now();
+    const guide = this.guides.next(gridPixels);
     this.counts.frames++;
-    const skip =
+    const maySkip =
       this.settings.skipSimilarFrames &&
       // Set together with b.inferredGuide, and cleared when the buffers change size (reset()).
       this.lastProbability !== undefined &&
-      this.skipsInRow < MAX_SKIPS_IN_A_ROW &&
-      psnr(guide, b.inferredGuide) >= this.settings.similarityPsnr;
+      this.skipsInRow < MAX_SKIPS_IN_A_ROW;
+    let inferred: boolean;
+    let t1: number;
+    let inferMs: number;
+    if (this.pooledModel) {
+      // Shrink, gate and model in the pool: the worker that finishes the shrink runs the model.
+      let started = false;
+      const result = await this.pool.shrinkAndSegment(
+        { shrinks },
+        rows,
+        {
+          key: this.pooledModel,
+          region: b.region,
+          dst,
+          gridRgb: b.gridRgb,
+          guide,
+          inferredGuide: b.inferredGuide,
+          maySkip,
+          minPsnr: this.settings.similarityPsnr,
+          probability: b.modelPlane,
+        },
+        () => {
+          started = true;
+          whileInferring?.(guide, b.grid.width, b.grid.height);
+        },
+      );
+      if (!started) whileInferring?.(guide, b.grid.width, b.grid.height);
+      inferred = result.inferred;
+      inferMs = result.inferMs;
+      t1 = performance.now() - inferMs;
+    } else {
+      // Both shrinks in one pool job: one hand-off to the workers and back.
+      await this.pool.run('areas', { shrinks }, rows);
+      lumaOf(b.gridRgb, guide);
+      t1 = performance.now();
+      inferred = !(maySkip && psnr(guide, b.inferredGuide) >= this.settings.similarityPsnr);
+      if (inferred) {
+        // infer() encodes the region into its own tensor before it awaits: no copy needed here.
+        const inference = this.segmenter.infer(b.region, b.geometry);
+        whileInferring?.(guide, b.grid.width, b.grid.height);
+        b.modelPlane = await inference;
+        b.inferredGuide.set(guide);
+      } else whileInferring?.(guide, b.grid.width, b.grid.height);
+      inferMs = performance.now() - t1;
+    }
     let probability: Float32Array;
-    if (skip && this.lastProbability) {
-      whileInferring?.(guide, b.grid.width, b.grid.height);
+    if (!inferred && this.lastProbability) {
       probability = this.lastProbability;
       this.skipsInRow++;
       this.counts.skipped++;
     } else {
-      // infer() encodes the region into its own tensor before it awaits: no copy needed here.
-      const inference = this.segmenter.infer(b.region, b.geometry);
-      whileInferring?.(guide, b.grid.width, b.grid.height);
-      const plane = await inference;
       probability = modelPlaneToGrid(
-        plane,
+        b.modelPlane,
         b.geometry,
         b.grid.width,
         b.grid.height,
@@ -178,19 +219,18 @@ export class PersonMasker {
         b.taps,
       );
       this.lastProbability = probability;
-      b.inferredGuide.set(guide);
       this.skipsInRow = 0;
       this.counts.inferred++;
     }
     this.timings.prepare.push(t1 - t0);
-    this.timings.infer.push(performance.now() - t1);
+    this.timings.infer.push(inferMs);
     return {
       width: b.grid.width,
       height: b.grid.height,
       probability,
       guide,
       gridRgb: b.gridRgb,
-      skipped: Boolean(skip),
+      skipped: !inferred,
     };
   }
 
@@ -207,6 +247,7 @@ export class PersonMasker {
     return {
       model: this.segmenter.spec.name,
       provider: this.segmenter.provider,
+      modelRunsIn: this.pooledModel ? 'pixel workers' : 'its own thread',
       framesMasked: this.counts.frames,
       inferences: this.counts.inferred,
       skippedSimilar: this.counts.skipped,
@@ -242,7 +283,8 @@ export class PersonMasker {
       gridIsRegion,
       // The model's input is copied into its tensor before inference: sharing the plane is safe.
       gridRgb: gridIsRegion ? region : sharedFloat32(grid.width * grid.height * 3),
-      inferredGuide: new Float32Array(grid.width * grid.height),
+      inferredGuide: sharedFloat32(grid.width * grid.height),
+      modelPlane: sharedFloat32(this.segmenter.spec.inputWidth * this.segmenter.spec.inputHeight),
     };
     this.reset();
     return this.buffers;

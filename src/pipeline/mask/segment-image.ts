@@ -33,6 +33,7 @@ export async function segmentRgba(
     modelsDir: options.inference?.modelsDir,
     log: options.log,
     aspect: options.aspect,
+    modelInPool: false,
   });
   try {
     return await maskImage(people, rgba, width, height);

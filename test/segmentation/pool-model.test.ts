@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { MaskSettings } from '../../src/config/schema.ts';
+import { loadOnnx } from '../../src/inference/registry/index.ts';
+import { SEGMENTERS } from '../../src/inference/segmenters/specs.ts';
+import { PersonPipeline } from '../../src/pipeline/composite/person-pipeline.ts';
+import { PixelPool } from '../../src/pipeline/composite/pool.ts';
+import { MODELS_DIR, media } from '../helpers/shared.ts';
+import { collectFrames } from './decode.ts';
+
+const maxDifference = (a: Float32Array, b: Float32Array) => {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+};
+
+describe('the segmentation model in the pixel workers (CPU)', () => {
+  it('gives the same per-frame estimate as the model on its own session, for every model', async () => {
+    // 16:9 from a square clip: selfie stretches it, DeepLab and SINet letterbox it.
+    const frames = await collectFrames(media('video', 'woman_plain_backdrop_720x720.mp4'), {
+      width: 640,
+      height: 360,
+      maxFrames: 2,
+    });
+    const mask = MaskSettings.parse({ skipSimilarFrames: false });
+    for (const model of Object.keys(SEGMENTERS)) {
+      const base = { model, mask, modelsDir: MODELS_DIR, workers: 2 };
+      const pooled = await PersonPipeline.create({ ...base, modelInPool: true });
+      const alone = await PersonPipeline.create({ ...base, modelInPool: false });
+      try {
+        for (const frame of frames) {
+          const a = await pooled.masker.estimate(frame);
+          const probability = a.probability.slice();
+          const guide = a.guide.slice();
+          const b = await alone.masker.estimate(frame);
+          expect(maxDifference(probability, b.probability), model).toBeLessThan(1e-5);
+          expect(maxDifference(guide, b.guide), model).toBe(0);
+          // Not a constant plane: the person is found.
+          expect(Math.max(...probability) - Math.min(...probability), model).toBeGreaterThan(0.5);
+        }
+        expect(pooled.stats(), model).toMatchObject({
+          modelRunsIn: 'pixel workers',
+          framesMasked: 2,
+          inferences: 2,
+        });
+        expect(alone.stats(), model).toMatchObject({ modelRunsIn: 'its own thread', inferences: 2 });
+      } finally {
+        await Promise.all([pooled.dispose(), alone.dispose()]);
+      }
+    }
+  });
+
+  it('a model the workers cannot open is a one-line error, and the pool keeps working', async () => {
+    const pool = await PixelPool.create(2);
+    try {
+      const load = { key: 'selfie', spec: 'selfie', threads: 1, label: "segmentation model 'selfie'" };
+      await expect(pool.loadSegmenter({ ...load, model: new Uint8Array([1, 2, 3]) })).rejects.toThrow(
+        /^pixel worker: [^\n]+$/,
+      );
+      expect(pool.hasSegmenter('selfie')).toBe(false);
+      await expect(
+        pool.loadSegmenter({ ...load, spec: 'no-such-model', model: new Uint8Array() }),
+      ).rejects.toThrow(/unknown segmentation model 'no-such-model'/);
+      const { onnx } = await loadOnnx('selfie', { modelsDir: MODELS_DIR });
+      await pool.loadSegmenter({ ...load, model: typeof onnx === 'string' ? readFileSync(onnx) : onnx });
+      expect(pool.hasSegmenter('selfie')).toBe(true);
+    } finally {
+      await pool.dispose();
+    }
+  });
+});
