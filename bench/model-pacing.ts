@@ -6,11 +6,12 @@ import { liveSessionThreads } from '../src/inference/threads.ts';
 
 /**
  * The segmentation model timed two ways, each back to back and paced at 30 Hz (a camera's rate),
- * alternating in blocks so all four see the same machine:
+ * alternating in blocks so all four see the same machine, with the live thread count and no spinning:
  * - the bare ONNX Runtime run on the calling thread (the floor);
- * - the call the live path makes (its Segmenter: encode, the hop to the session's thread and back,
- *   the run, the output), with the live thread count and no spinning.
- * The gaps say what the thread hop and the pause between frames cost, apart from the pipeline.
+ * - a Segmenter's call on its session's own thread (encode, the hop there and back, the run, the
+ *   output): how the model runs on a GPU provider, and ran on the CPU before it moved into the pixel
+ *   workers (there it costs encode + run, after the shrink, with no hop).
+ * The gaps say what the hops and the pause between frames cost, apart from the pipeline.
  */
 
 const TICK_MS = 1000 / 30;
@@ -46,7 +47,7 @@ export async function modelPacing(
     for (let i = 0; i < region.length; i++) region[i] = (i * 7) % 256;
     const paths: [string, Call][] = [
       ['ORT run on the calling thread', () => bare.run(feeds)],
-      ['as the live path calls it', () => segmenter.infer(region, geometry)],
+      ['on its own thread, with encode and the hops', () => segmenter.infer(region, geometry)],
     ];
     const rows: { path: string; calls: string; call: Call; paced: boolean; window: RollingWindow }[] = [];
     for (const [path, call] of paths) {

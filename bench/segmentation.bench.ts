@@ -372,11 +372,11 @@ export async function run(options: BenchOptions): Promise<BenchSection[]> {
       ],
     });
     sections.push({
-      title: 'segmentation model alone, called as the live path calls it: back to back vs paced at 30 Hz',
+      title: 'segmentation model alone (selfie): back to back vs paced at 30 Hz',
       rows: await modelPacing('selfie', seconds, { modelsDir: MODELS_DIR }),
       notes: [
-        'encode + round trip to its thread + run + output, the live thread count, no spinning; the two alternate in blocks',
-        'a camera paces the live path at 30 Hz: the paced figure is what a frame pays, however quiet the rest of the pipeline',
+        'the live thread count, no spinning; the four alternate in blocks. On its own thread: encode + the hop there and back + run + output (GPU providers; the CPU before this moved into the pixel workers)',
+        'live on the CPU the model costs encode (~0.3 ms) + run in the pixel worker that finished the shrink, with no hop; a camera paces it at 30 Hz, so the paced rows are what a frame pays',
       ],
     });
   }

@@ -3,13 +3,13 @@ import { modelPacing } from '../../bench/model-pacing.ts';
 import { MODELS_DIR } from '../helpers/shared.ts';
 
 describe('model pacing (bench)', () => {
-  it('times the live model back to back and at 30 Hz, side by side', async () => {
+  it('times the model bare and on its own thread, back to back and at 30 Hz, side by side', async () => {
     const rows = await modelPacing('selfie', 2, { modelsDir: MODELS_DIR });
     expect(rows.map((r) => `${r.path}: ${r.calls}`)).toEqual([
       'ORT run on the calling thread: back to back',
       'ORT run on the calling thread: paced at 30 Hz',
-      'as the live path calls it: back to back',
-      'as the live path calls it: paced at 30 Hz',
+      'on its own thread, with encode and the hops: back to back',
+      'on its own thread, with encode and the hops: paced at 30 Hz',
     ]);
     for (const row of rows) {
       expect(row['p50 ms']).toBeGreaterThan(0);

@@ -11,7 +11,7 @@ import {
 } from '../../inference/segmenters/fit.ts';
 import type { Segmenter } from '../../inference/segmenters/segmenter.ts';
 import type { PixelPool } from '../composite/pool.ts';
-import { lumaOf } from '../composite/resample.ts';
+import { type AreaJobs, lumaOf } from '../composite/resample.ts';
 import type { SharedPixels } from '../composite/shared-frame.ts';
 import { PlaneRing } from './scratch.ts';
 import { MaskSmoother, type SmoothedMask } from './smoother.ts';
@@ -42,6 +42,22 @@ export interface FrameEstimate {
   skipped: boolean;
 }
 
+/** One frame's way to the model: its shrinks, and what the gate and the motion map need. */
+interface ModelStep {
+  shrinks: AreaJobs;
+  rows: number;
+  b: SizedBuffers;
+  guide: Float32Array;
+  maySkip: boolean;
+  whileInferring: () => void;
+}
+
+interface ModelOutcome {
+  inferred: boolean;
+  /** The model's part of the frame (0 when skipped in the pool). */
+  inferMs: number;
+}
+
 interface SizedBuffers {
   key: string;
   geometry: FitGeometry;
@@ -60,8 +76,9 @@ interface SizedBuffers {
 
 /**
  * Frame -> smoothed person mask. Frame-resolution work (shrinking the frame for the model and for the
- * mask grid) runs on the pixel pool; inference runs on the session's own thread; only grid-sized
- * planes (~256x144) are touched on the main thread.
+ * mask grid) runs on the pixel pool; the model runs there too, right after the shrink (CPU), or on
+ * its session's own thread (GPU providers); only grid-sized planes (~256x144) are touched on the main
+ * thread.
  */
 export class PersonMasker {
   private readonly smoother: MaskSmoother;
@@ -159,50 +176,19 @@ export class PersonMasker {
       // Set together with b.inferredGuide, and cleared when the buffers change size (reset()).
       this.lastProbability !== undefined &&
       this.skipsInRow < MAX_SKIPS_IN_A_ROW;
-    let inferred: boolean;
-    let t1: number;
-    let inferMs: number;
-    if (this.pooledModel) {
-      // Shrink, gate and model in the pool: the worker that finishes the shrink runs the model.
-      let started = false;
-      const result = await this.pool.shrinkAndSegment(
-        { shrinks },
-        rows,
-        {
-          key: this.pooledModel,
-          region: b.region,
-          dst,
-          gridRgb: b.gridRgb,
-          guide,
-          inferredGuide: b.inferredGuide,
-          maySkip,
-          minPsnr: this.settings.similarityPsnr,
-          probability: b.modelPlane,
-        },
-        () => {
-          started = true;
-          whileInferring?.(guide, b.grid.width, b.grid.height);
-        },
-      );
-      if (!started) whileInferring?.(guide, b.grid.width, b.grid.height);
-      inferred = result.inferred;
-      inferMs = result.inferMs;
-      t1 = performance.now() - inferMs;
-    } else {
-      // Both shrinks in one pool job: one hand-off to the workers and back.
-      await this.pool.run('areas', { shrinks }, rows);
-      lumaOf(b.gridRgb, guide);
-      t1 = performance.now();
-      inferred = !(maySkip && psnr(guide, b.inferredGuide) >= this.settings.similarityPsnr);
-      if (inferred) {
-        // infer() encodes the region into its own tensor before it awaits: no copy needed here.
-        const inference = this.segmenter.infer(b.region, b.geometry);
-        whileInferring?.(guide, b.grid.width, b.grid.height);
-        b.modelPlane = await inference;
-        b.inferredGuide.set(guide);
-      } else whileInferring?.(guide, b.grid.width, b.grid.height);
-      inferMs = performance.now() - t1;
-    }
+    const model: ModelStep = {
+      shrinks: { shrinks },
+      rows,
+      b,
+      guide,
+      maySkip,
+      // The motion map needs only the guide: made on this thread while the model runs elsewhere.
+      whileInferring: () => whileInferring?.(guide, b.grid.width, b.grid.height),
+    };
+    const { inferred, inferMs } = this.pooledModel
+      ? await this.inPool(this.pooledModel, model)
+      : await this.onItsOwnThread(model);
+    const t1 = performance.now() - inferMs;
     let probability: Float32Array;
     if (!inferred && this.lastProbability) {
       probability = this.lastProbability;
@@ -232,6 +218,53 @@ export class PersonMasker {
       gridRgb: b.gridRgb,
       skipped: !inferred,
     };
+  }
+
+  /**
+   * Shrinks, gate and model in one pool job: the worker that writes the shrink's last band decides
+   * the gate and runs its copy of the model (pool-segment.ts), so no other thread wakes in between.
+   */
+  private async inPool(key: string, step: ModelStep): Promise<ModelOutcome> {
+    const { b, guide } = step;
+    let started = false;
+    const result = await this.pool.shrinkAndSegment(
+      step.shrinks,
+      step.rows,
+      {
+        key,
+        region: b.region,
+        dst: b.geometry.dst,
+        gridRgb: b.gridRgb,
+        guide,
+        inferredGuide: b.inferredGuide,
+        maySkip: step.maySkip,
+        minPsnr: this.settings.similarityPsnr,
+        probability: b.modelPlane,
+      },
+      () => {
+        started = true;
+        step.whileInferring();
+      },
+    );
+    if (!started) step.whileInferring();
+    return result;
+  }
+
+  /** The shrink job, the gate here, then the segmenter's session on its own thread (GPU providers). */
+  private async onItsOwnThread(step: ModelStep): Promise<ModelOutcome> {
+    const { b, guide } = step;
+    await this.pool.run('areas', step.shrinks, step.rows);
+    lumaOf(b.gridRgb, guide);
+    const start = performance.now();
+    const inferred = !(step.maySkip && psnr(guide, b.inferredGuide) >= this.settings.similarityPsnr);
+    if (inferred) {
+      // infer() encodes the region into its own tensor before it awaits: no copy needed here.
+      const inference = this.segmenter.infer(b.region, b.geometry);
+      step.whileInferring();
+      b.modelPlane = await inference;
+      b.inferredGuide.set(guide);
+    } else step.whileInferring();
+    return { inferred, inferMs: performance.now() - start };
   }
 
   /** Forget the previous frames (a new scene, a seek). */
