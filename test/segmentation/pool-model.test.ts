@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MaskSettings } from '../../src/config/schema.ts';
+import { silentLogger } from '../../src/core/log.ts';
 import { loadOnnx } from '../../src/inference/registry/index.ts';
 import { SEGMENTERS } from '../../src/inference/segmenters/specs.ts';
 import { PersonPipeline } from '../../src/pipeline/composite/person-pipeline.ts';
@@ -47,6 +48,36 @@ describe('the segmentation model in the pixel workers (CPU)', () => {
       } finally {
         await Promise.all([pooled.dispose(), alone.dispose()]);
       }
+    }
+  });
+
+  it('a pipeline whose workers cannot open the model warns once and runs it on its own thread', async () => {
+    const warnings: string[] = [];
+    const log = { ...silentLogger(), warn: (message: string) => warnings.push(message) };
+    const load = vi
+      .spyOn(PixelPool.prototype, 'loadSegmenter')
+      .mockRejectedValueOnce(new Error('pixel worker: no memory for the session'));
+    const people = await PersonPipeline.create({
+      model: 'selfie',
+      mask: MaskSettings.parse({}),
+      modelsDir: MODELS_DIR,
+      workers: 2,
+      log,
+    });
+    load.mockRestore();
+    try {
+      expect(warnings).toEqual([
+        'segmentation: the model could not open in the pixel workers (pixel worker: no memory for the session); it runs on its own thread',
+      ]);
+      const [frame] = await collectFrames(media('video', 'woman_plain_backdrop_720x720.mp4'), {
+        width: 320,
+        height: 180,
+        maxFrames: 1,
+      });
+      expect((await people.mask(frame)).skipped).toBe(false);
+      expect(people.stats()).toMatchObject({ modelRunsIn: 'its own thread', inferences: 1 });
+    } finally {
+      await people.dispose();
     }
   });
 

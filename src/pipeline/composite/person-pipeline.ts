@@ -1,4 +1,5 @@
 import type { Config, MaskSettings } from '../../config/schema.ts';
+import { describeError } from '../../core/errors.ts';
 import { type Frame, makeFrame } from '../../core/frame.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
 import { sharedUint8 } from '../../core/shared-memory.ts';
@@ -139,16 +140,24 @@ async function loadIntoPool(
   const wanted = options.modelInPool ?? process.env.STYLECAST_POOL_MODEL !== '0';
   if (!wanted || segmenter.provider !== 'cpu') return undefined;
   const { spec } = segmenter;
-  // Verified when the segmenter opened it; this reads the same file (or the importer's cache).
-  const { onnx } = await loadOnnx(spec.registryName, { modelsDir: options.modelsDir, verify: false });
-  await pool.loadSegmenter({
-    key: spec.name,
-    spec: spec.name,
-    model: onnx,
-    threads: options.threads ?? 0,
-    label: `segmentation model '${spec.name}'`,
-  });
-  return spec.name;
+  try {
+    // Verified when the segmenter opened it; this reads the same file (or the importer's cache).
+    const { onnx } = await loadOnnx(spec.registryName, { modelsDir: options.modelsDir, verify: false });
+    await pool.loadSegmenter({
+      key: spec.name,
+      spec: spec.name,
+      model: onnx,
+      threads: options.threads ?? 0,
+      label: `segmentation model '${spec.name}'`,
+    });
+    return spec.name;
+  } catch (error) {
+    // The session on its own thread already works: keep streaming on it.
+    options.log?.warn(
+      `segmentation: the model could not open in the pixel workers (${describeError(error)}); it runs on its own thread`,
+    );
+    return undefined;
+  }
 }
 
 /**
