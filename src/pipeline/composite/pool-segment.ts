@@ -1,8 +1,7 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { encodeInput, type SegmenterSpec } from '../../inference/segmenters/spec.ts';
 import { SEGMENTERS } from '../../inference/segmenters/specs.ts';
-import { psnr } from '../mask/temporal.ts';
-import { lumaOf } from './resample.ts';
+import { skipsModel } from '../mask/temporal.ts';
 
 /**
  * The segmentation model, run by the pixel worker that finishes a frame's shrink (worker side). Run
@@ -86,8 +85,7 @@ export async function loadSegmenter(load: SegmenterLoad): Promise<void> {
 export async function runSegmentStep(step: SegmentStep, started?: () => void): Promise<SegmentResult> {
   const model = loaded.get(step.key);
   if (!model) throw new Error(`segmentation model '${step.key}' is not loaded in this worker`);
-  lumaOf(step.gridRgb, step.guide);
-  if (step.maySkip && psnr(step.guide, step.inferredGuide) >= step.minPsnr)
+  if (skipsModel(step.gridRgb, step.guide, step.inferredGuide, step.maySkip, step.minPsnr))
     return { inferred: false, inferMs: 0 };
   started?.();
   const start = performance.now();

@@ -11,11 +11,11 @@ import {
 } from '../../inference/segmenters/fit.ts';
 import type { Segmenter } from '../../inference/segmenters/segmenter.ts';
 import type { PixelPool } from '../composite/pool.ts';
-import { type AreaJobs, lumaOf } from '../composite/resample.ts';
+import type { AreaJobs } from '../composite/resample.ts';
 import type { SharedPixels } from '../composite/shared-frame.ts';
 import { PlaneRing } from './scratch.ts';
 import { MaskSmoother, type SmoothedMask } from './smoother.ts';
-import { psnr } from './temporal.ts';
+import { skipsModel } from './temporal.ts';
 
 /** After this many skipped frames in a row, infer anyway (slow drifts never pass the gate). */
 const MAX_SKIPS_IN_A_ROW = 15;
@@ -254,9 +254,9 @@ export class PersonMasker {
   private async onItsOwnThread(step: ModelStep): Promise<ModelOutcome> {
     const { b, guide } = step;
     await this.pool.run('areas', step.shrinks, step.rows);
-    lumaOf(b.gridRgb, guide);
     const start = performance.now();
-    const inferred = !(step.maySkip && psnr(guide, b.inferredGuide) >= this.settings.similarityPsnr);
+    const minPsnr = this.settings.similarityPsnr;
+    const inferred = !skipsModel(b.gridRgb, guide, b.inferredGuide, step.maySkip, minPsnr);
     if (inferred) {
       // infer() encodes the region into its own tensor before it awaits: no copy needed here.
       const inference = this.segmenter.infer(b.region, b.geometry);

@@ -1,4 +1,5 @@
 import type { PixelSimd } from '../../core/simd/pixel-simd.ts';
+import { lumaOf } from '../composite/resample.ts';
 import { boxMeanInto } from './box-filter.ts';
 import { ScratchPlanes } from './scratch.ts';
 
@@ -87,4 +88,19 @@ export function psnr(a: Float32Array, b: Float32Array): number {
   }
   const mse = sum / a.length;
   return mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10(1 / mse);
+}
+
+/**
+ * The skip-similar-frames gate, wherever the model runs: writes the grid's luma into `guide` and says
+ * whether the model may be skipped (allowed, and PSNR >= minPsnr against the last inferred frame's).
+ */
+export function skipsModel(
+  gridRgb: Float32Array,
+  guide: Float32Array,
+  inferredGuide: Float32Array,
+  maySkip: boolean,
+  minPsnr: number,
+): boolean {
+  lumaOf(gridRgb, guide);
+  return maySkip && psnr(guide, inferredGuide) >= minPsnr;
 }
