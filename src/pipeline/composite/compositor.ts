@@ -2,10 +2,10 @@ import { type Frame, withPixels } from '../../core/frame.ts';
 import { isShared, sharedFloat32, sharedUint8 } from '../../core/shared-memory.ts';
 import { loadPixelSimd, type PixelSimd } from '../../core/simd/pixel-simd.ts';
 import { RollingWindow, summarize } from '../../core/stats.ts';
-import type { FrameMask } from '../mask/person-masker.ts';
+import type { FrameMask, GridFrame } from '../mask/person-masker.ts';
 import { ScratchPlanes } from '../mask/scratch.ts';
 import { blurPlaneSize, personAwareBlur } from './background-blur.ts';
-import type { CompositeMode, Layer } from './kernels.ts';
+import type { CompositeMode, ImagePlane, Layer } from './kernels.ts';
 import type { PixelPool } from './pool.ts';
 import type { SharedPixels } from './shared-frame.ts';
 
@@ -37,6 +37,11 @@ export class Compositor {
   private out: Uint8Array | undefined;
   private coeffs: { a: Float32Array; b: Float32Array } | undefined;
   private blurPlane: Uint8Array | undefined;
+  /** A blurred background made ahead of composite() (prepareBlur), and what it was made for. */
+  private blursMadeAhead = 0;
+  private preparedBlur:
+    | { frame: Frame; gridRgb: Float32Array; radius: number; plane: ImagePlane }
+    | undefined;
   private readonly timing = new RollingWindow();
   private readonly scratch = new ScratchPlanes();
 
@@ -82,30 +87,60 @@ export class Compositor {
     return result;
   }
 
+  /**
+   * Makes the blurred background of `frame` ahead of composite(), while the model still runs on it.
+   * This frame's alpha is not known yet: what is left out of the blur is where the person was in the
+   * previous frame and wherever the picture moved since (a moving person's new place among it), so
+   * the person's colours do not smear into the background. composite() of the same frame and radius
+   * uses it instead of blurring after the mask is done.
+   */
+  prepareBlur(frame: Frame, grid: GridFrame, previousAlpha: Float32Array, radius: number): void {
+    this.preparedBlur = undefined;
+    const n = grid.width * grid.height;
+    if (previousAlpha.length !== n) return;
+    let leftOut = previousAlpha;
+    if (grid.motion?.length === n) {
+      leftOut = this.scratch.float('blur.leftOut', n);
+      for (let i = 0; i < n; i++) leftOut[i] = Math.max(previousAlpha[i], grid.motion[i]);
+    }
+    const plane = this.blur(frame, grid, leftOut, radius);
+    this.preparedBlur = { frame, gridRgb: grid.gridRgb, radius, plane };
+  }
+
   stats(): Record<string, number> {
     const s = summarize(this.timing);
-    return { compositeMsP50: s.p50, compositeMsP95: s.p95 };
+    return { compositeMsP50: s.p50, compositeMsP95: s.p95, blursMadeAhead: this.blursMadeAhead };
   }
 
   private resolveBackground(frame: Frame, mask: FrameMask, background: Background | undefined): Layer {
     if (!background) return { kind: 'color', rgba: [0, 0, 0, 255] };
     if (background.kind !== 'blur') return background;
-    const gridRadius = (background.radius * mask.width) / frame.width;
+    const prepared = this.preparedBlur;
+    this.preparedBlur = undefined;
+    const ahead =
+      prepared?.frame === frame && prepared.gridRgb === mask.gridRgb && prepared.radius === background.radius;
+    if (ahead) this.blursMadeAhead++;
+    const plane = ahead ? prepared.plane : this.blur(frame, mask, mask.alpha, background.radius);
+    return { kind: 'image', data: plane.data, width: plane.width, height: plane.height };
+  }
+
+  /** The frame's grid blurred by `radius` frame pixels, person pixels (by `alpha`) left out. */
+  private blur(frame: Frame, grid: GridFrame, alpha: Float32Array, radius: number): ImagePlane {
     // One shared buffer, rewritten each frame (the previous composite has finished with it): posting a
     // fresh SharedArrayBuffer to the workers every frame cost up to 5 ms per post here.
-    const size = blurPlaneSize(mask.width, mask.height);
+    const size = blurPlaneSize(grid.width, grid.height);
     const bytes = size.width * size.height * 4;
     if (this.blurPlane?.length !== bytes) this.blurPlane = sharedUint8(bytes);
-    const plane = personAwareBlur(
-      mask.gridRgb,
-      mask.alpha,
-      mask.width,
-      mask.height,
+    const gridRadius = (radius * grid.width) / frame.width;
+    return personAwareBlur(
+      grid.gridRgb,
+      alpha,
+      grid.width,
+      grid.height,
       gridRadius,
       this.simd,
       this.scratch,
       this.blurPlane,
     );
-    return { kind: 'image', data: plane.data, width: plane.width, height: plane.height };
   }
 }

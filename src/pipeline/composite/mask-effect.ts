@@ -25,9 +25,10 @@ export async function createMaskEffect(
     name,
     async process(frame: Frame): Promise<Frame> {
       try {
-        const mask = await people.mask(frame);
+        const composite = options(config);
+        const mask = await people.mask(frame, composite.background);
         // The scheduler hands each frame to one effect call and keeps only the output: reuse its pixels.
-        return await people.composite(frame, mask, { ...options(config), reuseInput: true });
+        return await people.composite(frame, mask, { ...composite, reuseInput: true });
       } catch (error) {
         failures++;
         const now = performance.now();

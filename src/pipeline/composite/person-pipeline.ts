@@ -8,7 +8,7 @@ import type { AspectMode } from '../../inference/segmenters/fit.ts';
 import { openSegmenter, type Segmenter } from '../../inference/segmenters/index.ts';
 import { liveSessionThreads } from '../../inference/threads.ts';
 import { type FrameMask, PersonMasker } from '../mask/person-masker.ts';
-import { type CompositeOptions, Compositor } from './compositor.ts';
+import { type Background, type CompositeOptions, Compositor } from './compositor.ts';
 import { PixelPool } from './pool.ts';
 import { SharedPixels } from './shared-frame.ts';
 
@@ -51,6 +51,8 @@ const WARM_UP_FRAMES = 8;
  * Call mask() once per frame, in order (it keeps temporal state), then composite() any number of times.
  */
 export class PersonPipeline {
+  private lastAlpha: Float32Array | undefined;
+
   private constructor(
     private readonly pool: PixelPool,
     readonly masker: PersonMasker,
@@ -92,8 +94,22 @@ export class PersonPipeline {
     );
   }
 
-  mask(frame: Frame): Promise<FrameMask> {
-    return this.masker.mask(frame);
+  /**
+   * This frame's mask. With the `background` it will be composited over: a blur is made while the
+   * model runs, from the previous frame's alpha (composite() then only blends).
+   */
+  async mask(frame: Frame, background?: Background): Promise<FrameMask> {
+    const previous = this.lastAlpha;
+    const blur = background?.kind === 'blur' ? background : undefined;
+    const mask = await this.masker.mask(
+      frame,
+      blur && previous
+        ? (grid) => this.compositor.prepareBlur(frame, grid, previous, blur.radius)
+        : undefined,
+    );
+    // The smoother's planes live two frames: valid while the next frame's model runs.
+    this.lastAlpha = mask.alpha;
+    return mask;
   }
 
   composite(frame: Frame, mask: FrameMask, options: CompositeOptions): Promise<Frame> {

@@ -32,6 +32,15 @@ export interface FrameMask extends SmoothedMask {
   skipped: boolean;
 }
 
+/** A frame shrunk to the mask grid (interleaved RGB 0..255), before its mask is known. */
+export interface GridFrame {
+  gridRgb: Float32Array;
+  width: number;
+  height: number;
+  /** Where it moved since the previous frame, in [0, 1] (undefined without temporal smoothing). */
+  motion?: Float32Array;
+}
+
 export interface FrameEstimate {
   /** Mask grid size (the frame's aspect, long side ~256). */
   width: number;
@@ -116,12 +125,16 @@ export class PersonMasker {
     this.smoother.update(settings);
   }
 
-  /** The smoothed mask of this frame (call once per frame, in order: it keeps temporal state). */
-  async mask(frame: Frame): Promise<FrameMask> {
+  /**
+   * The smoothed mask of this frame (call once per frame, in order: it keeps temporal state).
+   * `whileInferring` gets the frame's grid once the model has started on it (or skipped it).
+   */
+  async mask(frame: Frame, whileInferring?: (grid: GridFrame) => void): Promise<FrameMask> {
     // The motion map needs only the guide: it is made on this thread while the model runs on its own.
-    const estimate = await this.estimate(frame, (guide, width, height) =>
-      this.smoother.prepare(guide, width, height),
-    );
+    const estimate = await this.estimate(frame, (guide, width, height, gridRgb) => {
+      const motion = this.smoother.prepare(guide, width, height);
+      whileInferring?.({ gridRgb, width, height, motion });
+    });
     const t0 = performance.now();
     const smoothed = this.smoother.step(
       estimate.probability,
@@ -146,7 +159,7 @@ export class PersonMasker {
   async estimate(
     frame: Frame,
     /** Runs once the model has been started on this frame (or skipped), before its result is awaited. */
-    whileInferring?: (guide: Float32Array, width: number, height: number) => void,
+    whileInferring?: (guide: Float32Array, width: number, height: number, gridRgb: Float32Array) => void,
   ): Promise<FrameEstimate> {
     const t0 = performance.now();
     const rgba = this.pixels.frame(frame);
@@ -183,7 +196,7 @@ export class PersonMasker {
       guide,
       maySkip,
       // The motion map needs only the guide: made on this thread while the model runs elsewhere.
-      whileInferring: () => whileInferring?.(guide, b.grid.width, b.grid.height),
+      whileInferring: () => whileInferring?.(guide, b.grid.width, b.grid.height, b.gridRgb),
     };
     const { inferred, inferMs } = this.pooledModel
       ? await this.inPool(this.pooledModel, model)

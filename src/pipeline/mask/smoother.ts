@@ -62,11 +62,13 @@ export class MaskSmoother {
 
   /**
    * Makes the next step's motion map ahead of step() (it needs only the guide): the masker calls it
-   * while the model runs. step() with the same guide plane uses it; any step() forgets it.
+   * while the model runs. step() with the same guide plane uses it; any step() forgets it. Returns
+   * it (undefined without temporal smoothing or a previous frame).
    */
-  prepare(guide: Float32Array, width: number, height: number): void {
+  prepare(guide: Float32Array, width: number, height: number): Float32Array | undefined {
     this.prepared =
       this.settings.temporalSmoothing > 0 ? { guide, motion: this.motion(guide, width, height) } : undefined;
+    return this.prepared?.motion;
   }
 
   /** Motion of `guide` against the previous frame's (undefined without one of the same size). */
