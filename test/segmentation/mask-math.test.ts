@@ -8,6 +8,8 @@ import { ScratchPlanes } from '../../src/pipeline/mask/scratch.ts';
 import { finishMask, MaskSmoother } from '../../src/pipeline/mask/smoother.ts';
 import { binaryIou, meanAbsDiff } from '../../src/pipeline/mask/stability.ts';
 import {
+  emaThenThreshold,
+  f32AtLeast,
   hysteresisThreshold,
   motionAdaptiveEma,
   motionMap,
@@ -160,6 +162,71 @@ describe('temporal steps', () => {
     expect(out[0]).toBeCloseTo(stillRate(0.7), 5);
     expect(out[1]).toBeCloseTo(1, 5);
     expect(stillRate(0)).toBe(1);
+  });
+
+  it('EMA then hysteresis in WebAssembly gives the same planes as the JavaScript steps, bit for bit', () => {
+    const simd = loadPixelSimd();
+    expect(simd).toBeDefined();
+    const n = 1001; // not a multiple of 4: the padded tail must not leak into the results
+    // Values on and one f32 step either side of every threshold, and random ones.
+    const f32Near = (v: number) => [
+      Math.fround(v),
+      f32AtLeast(v),
+      Math.fround(Math.fround(v) * (1 - 2 ** -23)),
+    ];
+    const special = [0.5, 0.58, 0.42, 0.3, 0.7, 0.05, -0.03, 0.13].flatMap(f32Near);
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const planeOf = (f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
+    for (let trial = 0; trial < 40; trial++) {
+      const current = planeOf((i) => (i % 3 === 0 ? special[(i + trial) % special.length] : random()));
+      const previous = planeOf(() => random());
+      const motion = planeOf((i) => (i % 5 === 0 ? 0 : i % 7 === 0 ? 1 : random()));
+      const previousBinary = Uint8Array.from({ length: n }, () => (random() < 0.5 ? 1 : 0));
+      const settings = {
+        temporalSmoothing: [0, 0.7, 1, 0.35][trial % 4],
+        threshold: [0.5, 0.3, 0.05, 0.13][trial % 4],
+        band: [0.08, 0, 0.08, 0.12][(trial >> 2) % 4],
+      };
+      const withEma = trial % 3 !== 0;
+      const keep = trial % 2 === 0;
+      const run = (engine?: typeof simd) =>
+        emaThenThreshold(
+          {
+            previous: withEma ? previous : undefined,
+            current,
+            motion: withEma ? motion : undefined,
+            previousBinary: keep ? previousBinary : undefined,
+            smoothedOut: new Float32Array(n),
+            binaryOut: new Uint8Array(n),
+          },
+          settings,
+          engine,
+        );
+      const js = run();
+      const wasm = run(simd);
+      expect(Buffer.compare(Buffer.from(wasm.smoothed.buffer), Buffer.from(js.smoothed.buffer))).toBe(0);
+      expect(Buffer.compare(wasm.binary, js.binary)).toBe(0);
+      expect(wasm.smoothed === current).toBe(!withEma);
+    }
+  });
+
+  it('f32AtLeast is the smallest f32 at or above a number', () => {
+    for (const v of [0.58, 0.42, -0.03, 0.5, 0, 1e-40, -1e-40, 0.1]) {
+      const f = f32AtLeast(v);
+      expect(Math.fround(f)).toBe(f);
+      expect(f).toBeGreaterThanOrEqual(v);
+      // One f32 step below is below v.
+      const below = new Float32Array([f]);
+      const word = new Int32Array(below.buffer);
+      if (f > 0) word[0] -= 1;
+      else if (f < 0) word[0] += 1;
+      else below[0] = -1e-45;
+      expect(below[0]).toBeLessThan(v);
+    }
   });
 
   it('motion map is 0 for identical guides and saturates for a big change', () => {

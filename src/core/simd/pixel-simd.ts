@@ -29,6 +29,21 @@ export interface PixelSimd {
     radius: number,
     epsilon: number,
   ): void;
+  /** The mask's EMA then hysteresis in one pass (mask/temporal.ts emaThenThreshold; flags: 1 EMA, 2 previous binary). */
+  emaThreshold(
+    smoothed: number,
+    previous: number,
+    current: number,
+    motion: number,
+    base: number,
+    binary: number,
+    previousBinary: number,
+    on: number,
+    off: number,
+    threshold: number,
+    n: number,
+    flags: number,
+  ): void;
   /** out = box mean of float plane src with radius r (edges: the pixels that exist); tmp: one more plane. */
   boxMean(out: number, src: number, tmp: number, width: number, height: number, radius: number): void;
   /** One output row of an area average (rows [y0, y1) of src, column footprints x0s/x1s; 16-bit column sums, so y1 - y0 <= 257). */

@@ -327,3 +327,69 @@ export function areaRow(
     v128.store(out + (<usize>ox) * 12, mean);
   }
 }
+
+/**
+ * The mask's temporal step in one pass (mask/temporal.ts: motionAdaptiveEma, then hysteresisThreshold),
+ * the same numbers bit for bit: the EMA in f64 like the JavaScript, and the thresholds `on`, `off`,
+ * `threshold` given as the f32 values that compare with an f32 the way their f64 values do.
+ * smoothed = previous + (base + (1 - base) * motion) * (current - previous) (flags & 1; else smoothed
+ * is current); binary = 1 at or above max(on, threshold), 0 below off, else the previous binary
+ * (flags & 2) or smoothed >= threshold. n: a multiple of 4 (planes padded).
+ */
+export function emaThreshold(
+  smoothed: usize,
+  previous: usize,
+  current: usize,
+  motion: usize,
+  base: f64,
+  binary: usize,
+  previousBinary: usize,
+  on: f32,
+  off: f32,
+  threshold: f32,
+  n: i32,
+  flags: i32,
+): void {
+  const ema = (flags & 1) != 0;
+  const keep = (flags & 2) != 0;
+  const vbase = f64x2.splat(base);
+  const vgain = f64x2.splat(1 - base);
+  const von = f32x4.splat(on);
+  const voff = f32x4.splat(off);
+  const vthreshold = f32x4.splat(threshold);
+  const one = i32x4.splat(1);
+  for (let i = 0; i < n; i += 4) {
+    const o = (<usize>i) << 2;
+    let p = v128.load(current + o);
+    if (ema) {
+      const prev = v128.load(previous + o);
+      const m = v128.load(motion + o);
+      const lo = emaLanes(prev, p, m, vbase, vgain);
+      const hi = emaLanes(
+        v128.shuffle<i32>(prev, prev, 2, 3, 2, 3),
+        v128.shuffle<i32>(p, p, 2, 3, 2, 3),
+        v128.shuffle<i32>(m, m, 2, 3, 2, 3),
+        vbase,
+        vgain,
+      );
+      p = v128.shuffle<i32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+      v128.store(smoothed + o, p);
+    }
+    const above = f32x4.ge(p, vthreshold);
+    const middle = keep
+      ? i32x4.ne(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(previousBinary + i))), i32x4.splat(0))
+      : above;
+    const set = v128.and(f32x4.ge(p, von), above);
+    const clear = f32x4.lt(p, voff);
+    const bits = v128.and(v128.or(set, v128.andnot(middle, clear)), one);
+    v128.store32_lane(binary + i, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(bits, bits), i16x8.splat(0)), 0);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function emaLanes(prev: v128, current: v128, motion: v128, base: v128, gain: v128): v128 {
+  const p = f64x2.promote_low_f32x4(prev);
+  const rate = f64x2.add(base, f64x2.mul(gain, f64x2.promote_low_f32x4(motion)));
+  return f64x2.add(p, f64x2.mul(rate, f64x2.sub(f64x2.promote_low_f32x4(current), p)));
+}

@@ -4,7 +4,7 @@ import { boxMeanInto } from './box-filter.ts';
 import { type GuidedCoefficients, guidedCoefficients } from './guided.ts';
 import { removeSmallIslands } from './islands.ts';
 import { PlaneRing, ScratchPlanes } from './scratch.ts';
-import { hysteresisThreshold, motionAdaptiveEma, motionMap } from './temporal.ts';
+import { emaThenThreshold, motionMap } from './temporal.ts';
 
 /** Guided-filter window radius (grid pixels) and regulariser: fitted on the IoU images (README). */
 export const GUIDED_RADIUS = 2;
@@ -80,7 +80,6 @@ export class MaskSmoother {
   step(probability: Float32Array, guide: Float32Array, width: number, height: number): SmoothedMask {
     const s = this.settings;
     const sameSize = this.probability?.length === probability.length;
-    let smoothed = probability;
     const prepared = this.prepared?.guide === guide ? this.prepared : undefined;
     this.prepared = undefined;
     const motion =
@@ -89,22 +88,22 @@ export class MaskSmoother {
           ? prepared.motion
           : this.motion(guide, width, height)
         : undefined;
-    if (this.probability && motion) {
-      smoothed = motionAdaptiveEma(
-        this.probability,
-        probability,
-        motion,
-        s.temporalSmoothing,
-        this.emaPlanes.next(probability.length),
-      );
-    }
     const n = width * height;
-    const binary = hysteresisThreshold(
-      smoothed,
-      sameSize ? this.binary : undefined,
-      s.threshold,
-      s.temporalSmoothing > 0 ? s.hysteresis : 0,
-      this.binaries.next(n),
+    const { smoothed, binary } = emaThenThreshold(
+      {
+        previous: this.probability,
+        current: probability,
+        motion,
+        previousBinary: sameSize ? this.binary : undefined,
+        smoothedOut: this.emaPlanes.next(probability.length),
+        binaryOut: this.binaries.next(n),
+      },
+      {
+        temporalSmoothing: s.temporalSmoothing,
+        threshold: s.threshold,
+        band: s.temporalSmoothing > 0 ? s.hysteresis : 0,
+      },
+      this.simd,
     );
     this.probability = smoothed;
     this.binary = binary;
