@@ -32,6 +32,7 @@ describe('WebAssembly SIMD pixel kernels', () => {
   for (const [width, height, background] of [
     [1283, 37, { width: 129, height: 11 }], // blur-background: a small plane stretched
     [318, 181, { width: 318, height: 181 }], // a style painting at frame size
+    [31, 17, { width: 9, height: 5 }], // a frame smaller than the mask grid: grid rows skipped
   ] as const) {
     it(`composite ${width}x${height} over a ${background.width}x${background.height} image: the JavaScript kernel's pixels within one level`, () => {
       const j = compositeJob(width, height, background);

@@ -15,8 +15,16 @@ export interface PixelSimd {
   lerpRun(out: number, top: number, bottom: number, xs: number, xe: number, q: number, orMask: number): void;
   /** Horizontal stretch of one row: out[x] = lerp(src[first[x]], src[second[x]], q[x] / 128) (i32 tables). */
   stretchRow(out: number, src: number, first: number, second: number, q: number, n: number): void;
-  /** The same for a float row: out[x] = a + (b - a) * weight[x] (i32 index tables, f32 weights). */
-  stretchFloatRow(out: number, src: number, first: number, second: number, weight: number, n: number): void;
+  /** The same for a float row, columns [xs, xe): out[x] = a + (b - a) * weight[x] (i32 index tables, f32 weights). */
+  stretchFloatRow(
+    out: number,
+    src: number,
+    first: number,
+    second: number,
+    weight: number,
+    xs: number,
+    xe: number,
+  ): void;
   /** Guided-filter coefficients A, B of mask P with guide I (planes padded to 4 floats; `work`: 5 planes). */
   guided(
     guide: number,

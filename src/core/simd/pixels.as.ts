@@ -151,12 +151,20 @@ export function stretchRow(out: usize, src: usize, first: usize, second: usize, 
 }
 
 /**
- * Horizontal linear stretch of one float row: out[x] = a + (b - a) * w[x], a = src[first[x]],
- * b = src[second[x]] (i32 indices, f32 weights). In f64 like the JavaScript loop it replaces (StretchedRows),
- * so both give the same floats.
+ * Horizontal linear stretch of one float row, columns [xs, xe): out[x] = a + (b - a) * w[x],
+ * a = src[first[x]], b = src[second[x]] (i32 indices, f32 weights). In f64 like the JavaScript loop it
+ * replaces (StretchedRows), so both give the same floats.
  */
-export function stretchFloatRow(out: usize, src: usize, first: usize, second: usize, weight: usize, n: i32): void {
-  for (let x = 0; x < n; x++) {
+export function stretchFloatRow(
+  out: usize,
+  src: usize,
+  first: usize,
+  second: usize,
+  weight: usize,
+  xs: i32,
+  xe: i32,
+): void {
+  for (let x = xs; x < xe; x++) {
     const o = (<usize>x) << 2;
     const a = <f64>load<f32>(src + ((<usize>load<i32>(first + o)) << 2));
     const b = <f64>load<f32>(src + ((<usize>load<i32>(second + o)) << 2));

@@ -52,7 +52,8 @@ export class SimdCompositeSources {
     const image = stretch ? layout.take(background.width * background.height * 4) : 0;
     const buffer = simdMemory(simd, layout.size);
     this.bytes = new Uint8Array(buffer);
-    const { a, b } = coefficients.fill(simd, job.coeffA, job.coeffB, plan.gx);
+    // The coefficients are read at mixed pixels only: each row is stretched over just their columns.
+    const { a, b } = coefficients.fill(simd, job.coeffA, job.coeffB, plan.gx, (r) => plan.mixedColumns(r));
     this.coeffA = a;
     this.coeffB = b;
     this.backgroundRow = backgroundRows[0];

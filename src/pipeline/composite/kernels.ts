@@ -267,11 +267,24 @@ export class RunPlan {
   private readonly settledRows: Uint8Array;
   private readonly spanStart: Int32Array;
   private readonly byRows = new Map<number, Int32Array>();
+  /** Per grid row, the frame rows [first, last] that read it, then (mixedColumns) its mixed columns. */
+  private readonly readers: Int32Array;
+  private readonly mixed: Int32Array;
 
   constructor(private readonly job: CompositeJob) {
-    const { width, height, gridWidth } = job;
+    const { width, height, gridWidth, gridHeight } = job;
     this.gx = new Taps(gridWidth, width);
-    this.gy = new Taps(job.gridHeight, height);
+    this.gy = new Taps(gridHeight, height);
+    this.readers = new Int32Array(gridHeight * 2).fill(-1);
+    const read = (r: number, y: number) => {
+      if (this.readers[r * 2] < 0) this.readers[r * 2] = y;
+      this.readers[r * 2 + 1] = y;
+    };
+    for (let y = 0; y < height; y++) {
+      read(this.gy.i0[y], y);
+      read(this.gy.i1[y], y);
+    }
+    this.mixed = new Int32Array(gridHeight * 2).fill(-1);
     this.settled = new Uint8Array(job.coeffA.length);
     this.settledRows = new Uint8Array(job.gridHeight);
     // Pixels [spanStart[c], spanStart[c + 1]) lie between grid columns c and c + 1.
@@ -294,6 +307,30 @@ export class RunPlan {
       this.byRows.set(key, runs);
     }
     return runs;
+  }
+
+  /**
+   * The frame columns [xs, xe) of the mixed runs of every frame row that reads grid row `r` (empty:
+   * [0, 0)): where a coefficient row stretched to frame width is read.
+   */
+  mixedColumns(r: number): readonly [number, number] {
+    if (this.mixed[r * 2] < 0) {
+      let xs = this.job.width;
+      let xe = 0;
+      const first = this.readers[r * 2];
+      const last = this.readers[r * 2 + 1];
+      for (let y = first; first >= 0 && y <= last; y++) {
+        const runs = this.runs(y);
+        for (let i = 0; i < runs.length; i += 3)
+          if (runs[i + 2] === 2) {
+            xs = Math.min(xs, runs[i]);
+            xe = Math.max(xe, runs[i + 1]);
+          }
+      }
+      this.mixed[r * 2] = xe > xs ? xs : 0;
+      this.mixed[r * 2 + 1] = xe > xs ? xe : 0;
+    }
+    return [this.mixed[r * 2], this.mixed[r * 2 + 1]];
   }
 
   private settle(row: number): void {

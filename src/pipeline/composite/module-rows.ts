@@ -65,8 +65,17 @@ export class ModuleCoefficients {
     this.slots = [0, 1, 2, 3].map(() => layout.take(width * 4));
   }
 
-  /** Copies the planes and taps in (the module's memory must be grown already); returns A's and B's rows. */
-  fill(simd: PixelSimd, a: Float32Array, b: Float32Array, gx: ColumnTaps): { a: ModuleRows; b: ModuleRows } {
+  /**
+   * Copies the planes and taps in (the module's memory must be grown already); returns A's and B's rows.
+   * `columns(r)`: the frame columns [xs, xe) a row is read at (default: all of them).
+   */
+  fill(
+    simd: PixelSimd,
+    a: Float32Array,
+    b: Float32Array,
+    gx: ColumnTaps,
+    columns: (r: number) => readonly [number, number] = () => [0, this.width],
+  ): { a: ModuleRows; b: ModuleRows } {
     const { buffer } = simd.memory;
     const [first, second, weight] = this.tables;
     new Int32Array(buffer, first, this.width).set(gx.i0);
@@ -76,9 +85,10 @@ export class ModuleCoefficients {
     new Float32Array(buffer, this.planes[1], b.length).set(b);
     const rowBytes = this.gridWidth * 4;
     const rows = (plane: number, slots: [number, number]) =>
-      new ModuleRows(slots, (r, at) =>
-        simd.stretchFloatRow(at, plane + r * rowBytes, first, second, weight, this.width),
-      );
+      new ModuleRows(slots, (r, at) => {
+        const [xs, xe] = columns(r);
+        simd.stretchFloatRow(at, plane + r * rowBytes, first, second, weight, xs, xe);
+      });
     const [s0, s1, s2, s3] = this.slots;
     return { a: rows(this.planes[0], [s0, s1]), b: rows(this.planes[1], [s2, s3]) };
   }
