@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MaskSettings } from '../../src/config/schema.ts';
 import { loadPixelSimd } from '../../src/core/simd/pixel-simd.ts';
-import { boxBlur } from '../../src/pipeline/mask/box-filter.ts';
+import { boxBlur, boxMeanInto } from '../../src/pipeline/mask/box-filter.ts';
 import { guidedCoefficients } from '../../src/pipeline/mask/guided.ts';
 import { removeSmallIslands } from '../../src/pipeline/mask/islands.ts';
 import { ScratchPlanes } from '../../src/pipeline/mask/scratch.ts';
-import { finishMask, MaskSmoother } from '../../src/pipeline/mask/smoother.ts';
+import { finishMask, GUIDED_EPSILON, GUIDED_RADIUS, MaskSmoother } from '../../src/pipeline/mask/smoother.ts';
 import { binaryIou, meanAbsDiff } from '../../src/pipeline/mask/stability.ts';
 import {
   emaThenThreshold,
@@ -314,6 +314,53 @@ describe('MaskSmoother', () => {
     }
     expect(changeOff).toBeGreaterThan(0);
     expect(changeOn).toBeLessThan(changeOff * 0.5);
+  });
+
+  it('finishMask in one WebAssembly call gives the floats of its steps run one by one (SIMD box means, guided filter), and the JavaScript ones to 1e-5', () => {
+    const simd = loadPixelSimd();
+    expect(simd).toBeDefined();
+    for (const [w, h, smoothContour, feather] of [
+      [37, 23, 0.5, 0.3],
+      [64, 36, 1, 0],
+      [31, 17, 0, 0.5],
+      [256, 144, 0.5, 0.3],
+    ]) {
+      const settings = { smoothContour, feather };
+      // A blob with a ragged edge and specks (islands, contour and feather all have work).
+      const binary = Uint8Array.from({ length: w * h }, (_, i) => {
+        const [x, y] = [i % w, Math.floor(i / w)];
+        const d = Math.hypot(x - w / 2, (y - h / 2) * 1.5) + 2 * Math.sin(x * 1.7 + y * 0.9);
+        return d < Math.min(w, h) / 2.5 || (x * 7 + y * 13) % 29 === 0 ? 1 : 0;
+      });
+      const guide = plane(w, h, (x, y) => ((x * 3 + y * 5) % 11) / 11);
+      const fused = finishMask(binary.slice(), guide, w, h, settings, new ScratchPlanes(), simd);
+      // The same steps one by one: islands, majority, feather in SIMD box means, then the guided filter.
+      const n = w * h;
+      const scratch = new ScratchPlanes();
+      const mask = binary.slice();
+      removeSmallIslands(mask, w, h, Math.round(smoothContour * 0.01 * n), scratch);
+      let work = Float32Array.from(mask);
+      const contour = Math.round(smoothContour * 2);
+      if (contour > 0)
+        work = boxMeanInto(work, w, h, contour, new Float32Array(n), scratch, simd).map((m) =>
+          m >= 0.5 ? 1 : 0,
+        );
+      const featherRadius = Math.round(feather * 4);
+      const alpha =
+        featherRadius > 0 ? boxMeanInto(work, w, h, featherRadius, new Float32Array(n), scratch, simd) : work;
+      const steps = guidedCoefficients(guide, alpha, w, h, GUIDED_RADIUS, GUIDED_EPSILON, scratch, simd);
+      expect(fused.alpha).toEqual(alpha);
+      expect(fused.coefficients.a).toEqual(steps.a);
+      expect(fused.coefficients.b).toEqual(steps.b);
+      const js = finishMask(binary.slice(), guide, w, h, settings);
+      const pairs = [
+        [fused.alpha, js.alpha],
+        [fused.coefficients.a, js.coefficients.a],
+        [fused.coefficients.b, js.coefficients.b],
+      ];
+      const worst = Math.max(...pairs.map(([x, y]) => Math.max(...x.map((v, k) => Math.abs(v - y[k])))));
+      expect(worst).toBeLessThan(1e-5);
+    }
   });
 
   it('hands out its result planes in turn (no fresh planes per frame) with the same values as fresh ones', () => {

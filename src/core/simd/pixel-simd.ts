@@ -52,6 +52,21 @@ export interface PixelSimd {
     n: number,
     flags: number,
   ): void;
+  /** finishMask after the islands: binary (u8) -> majority -> feather -> alpha -> guided A, B (`work`: 8 planes). */
+  finishTail(
+    binary: number,
+    guide: number,
+    alpha: number,
+    outA: number,
+    outB: number,
+    work: number,
+    width: number,
+    height: number,
+    contourRadius: number,
+    featherRadius: number,
+    guidedRadius: number,
+    epsilon: number,
+  ): void;
   /** out = box mean of float plane src with radius r (edges: the pixels that exist); tmp: one more plane. */
   boxMean(out: number, src: number, tmp: number, width: number, height: number, radius: number): void;
   /** One output row of an area average (rows [y0, y1) of src, column footprints x0s/x1s; 16-bit column sums, so y1 - y0 <= 257). */

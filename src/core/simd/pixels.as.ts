@@ -401,3 +401,48 @@ function emaLanes(prev: v128, current: v128, motion: v128, base: v128, gain: v12
   const rate = f64x2.add(base, f64x2.mul(gain, f64x2.promote_low_f32x4(motion)));
   return f64x2.add(p, f64x2.mul(rate, f64x2.sub(f64x2.promote_low_f32x4(current), p)));
 }
+
+/**
+ * The mask's per-frame tail after island removal (mask/smoother.ts finishMask, the same steps on the
+ * same kernels, so the same floats): the binary plane (u8) to floats; the majority filter (box mean of
+ * radius contourR, then >= 0.5) when contourR > 0; the feather (box mean of radius featherR) when
+ * featherR > 0, giving `alpha`; then guided() of alpha with `guide` into outA, outB. `binary` is read
+ * in whole words: its plane is padded to a multiple of 4 bytes. `work`: eight planes.
+ */
+export function finishTail(
+  binary: usize,
+  guide: usize,
+  alpha: usize,
+  outA: usize,
+  outB: usize,
+  work: usize,
+  width: i32,
+  height: i32,
+  contourR: i32,
+  featherR: i32,
+  guidedR: i32,
+  eps: f32,
+): void {
+  const n = width * height;
+  const plane = (<usize>((n + 3) & ~3)) << 2;
+  const mask = work;
+  const tmp = work + plane;
+  const mean = work + 2 * plane;
+  for (let i = 0; i < n; i += 4)
+    v128.store(
+      mask + ((<usize>i) << 2),
+      f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(binary + i)))),
+    );
+  if (contourR > 0) {
+    boxMean(mean, mask, tmp, width, height, contourR);
+    const half = f32x4.splat(0.5);
+    const one = f32x4.splat(1);
+    for (let i = 0; i < n; i += 4) {
+      const o = (<usize>i) << 2;
+      v128.store(mask + o, v128.and(f32x4.ge(v128.load(mean + o), half), one));
+    }
+  }
+  if (featherR > 0) boxMean(alpha, mask, tmp, width, height, featherR);
+  else memory.copy(alpha, mask, plane);
+  guided(guide, alpha, outA, outB, work + 3 * plane, width, height, guidedR, eps);
+}

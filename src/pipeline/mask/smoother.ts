@@ -1,5 +1,5 @@
 import type { MaskSettings } from '../../config/schema.ts';
-import { loadPixelSimd, type PixelSimd } from '../../core/simd/pixel-simd.ts';
+import { loadPixelSimd, type PixelSimd, SIMD_HEAP_BASE, simdMemory } from '../../core/simd/pixel-simd.ts';
 import { boxMeanInto } from './box-filter.ts';
 import { type GuidedCoefficients, guidedCoefficients } from './guided.ts';
 import { removeSmallIslands } from './islands.ts';
@@ -135,25 +135,21 @@ export function finishMask(
   const n = width * height;
   const minArea = Math.round(settings.smoothContour * 0.01 * n);
   removeSmallIslands(binary, width, height, minArea, scratch);
+  const contourRadius = Math.round(settings.smoothContour * 2);
+  const featherRadius = Math.round(settings.feather * 4);
+  if (simd) {
+    const radii = { contour: contourRadius, feather: featherRadius };
+    return finishInSimd(binary, guide, width, height, radii, simd, out ?? freshResults(n));
+  }
   const alpha = out?.alpha ?? new Float32Array(n);
   const work = scratch.float('finish.alpha', n);
   for (let i = 0; i < n; i++) work[i] = binary[i];
-  const contourRadius = Math.round(settings.smoothContour * 2);
   if (contourRadius > 0) {
     // Majority filter: a jagged contour becomes the boundary of the local mean.
-    const mean = boxMeanInto(
-      work,
-      width,
-      height,
-      contourRadius,
-      scratch.float('finish.mean', n),
-      scratch,
-      simd,
-    );
+    const mean = boxMeanInto(work, width, height, contourRadius, scratch.float('finish.mean', n), scratch);
     for (let i = 0; i < n; i++) work[i] = mean[i] >= 0.5 ? 1 : 0;
   }
-  const featherRadius = Math.round(settings.feather * 4);
-  if (featherRadius > 0) boxMeanInto(work, width, height, featherRadius, alpha, scratch, simd);
+  if (featherRadius > 0) boxMeanInto(work, width, height, featherRadius, alpha, scratch);
   else alpha.set(work);
   const coefficients = guidedCoefficients(
     guide,
@@ -163,8 +159,54 @@ export function finishMask(
     GUIDED_RADIUS,
     GUIDED_EPSILON,
     scratch,
-    simd,
+    undefined,
     out,
   );
   return { width, height, alpha, coefficients };
+}
+
+const freshResults = (n: number) => ({
+  alpha: new Float32Array(n),
+  a: new Float32Array(n),
+  b: new Float32Array(n),
+});
+
+/**
+ * finishMask's steps after the islands in one WebAssembly call (finishTail: the same kernels as box
+ * means and guidedCoefficients with `simd`, without copying planes in and out between them).
+ */
+function finishInSimd(
+  binary: Uint8Array,
+  guide: Float32Array,
+  width: number,
+  height: number,
+  radii: { contour: number; feather: number },
+  simd: PixelSimd,
+  out: { alpha: Float32Array; a: Float32Array; b: Float32Array },
+): SmoothedMask {
+  const n = width * height;
+  const plane = ((n + 3) & ~3) * 4;
+  const at = (i: number) => SIMD_HEAP_BASE + i * plane;
+  const memory = simdMemory(simd, at(13));
+  // The binary plane is read four bytes at a time: its padding is zeroed.
+  new Uint8Array(memory, at(0), plane).fill(0).set(binary.subarray(0, n));
+  new Float32Array(memory, at(1), n).set(guide.subarray(0, n));
+  simd.finishTail(
+    at(0),
+    at(1),
+    at(2),
+    at(3),
+    at(4),
+    at(5),
+    width,
+    height,
+    radii.contour,
+    radii.feather,
+    GUIDED_RADIUS,
+    GUIDED_EPSILON,
+  );
+  out.alpha.set(new Float32Array(memory, at(2), n));
+  out.a.set(new Float32Array(memory, at(3), n));
+  out.b.set(new Float32Array(memory, at(4), n));
+  return { width, height, alpha: out.alpha, coefficients: { width, height, a: out.a, b: out.b } };
 }
