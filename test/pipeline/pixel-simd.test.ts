@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { loadPixelSimd } from '../../src/core/simd/pixel-simd.ts';
+import { deeplabv3 } from '../../src/inference/segmenters/deeplabv3.ts';
+import { selfie } from '../../src/inference/segmenters/selfie.ts';
+import { sinet } from '../../src/inference/segmenters/sinet.ts';
+import { encodeInput } from '../../src/inference/segmenters/spec.ts';
 import { resizeRgba } from '../../src/inference/stylizer/preprocess.ts';
 import { compositeRowsSimd, simdCompositeApplies } from '../../src/pipeline/composite/composite-simd.ts';
 import { compositeRows } from '../../src/pipeline/composite/kernels.ts';
 import { PixelPool } from '../../src/pipeline/composite/pool.ts';
-import { areaAverageRows, areaAverageRowsSimd } from '../../src/pipeline/composite/resample.ts';
+import { type AreaJob, areaAverageRows, areaAverageRowsSimd } from '../../src/pipeline/composite/resample.ts';
 import { boxBlur, boxBlurSimd } from '../../src/pipeline/mask/box-filter.ts';
 import { guidedCoefficients } from '../../src/pipeline/mask/guided.ts';
+import { regionInputEncoding } from '../../src/pipeline/mask/person-masker.ts';
 import { compositeJob, noise } from '../helpers/composite-jobs.ts';
 
 function compare(expected: Uint8Array, actual: Uint8Array): { maxDiff: number; differing: number } {
@@ -138,6 +143,48 @@ describe('WebAssembly SIMD pixel kernels', () => {
       expect(worst, `${outWidth}x${outHeight}`).toBeLessThan(1e-3);
       expect(Math.max(...js) - Math.min(...js)).toBeGreaterThan(10); // not a flat picture
     }
+  });
+
+  it('area average that writes a model input: encodeInput of the plain shrink, bit for bit (SIMD and JavaScript)', () => {
+    const [width, height] = [203, 121];
+    const rgba = noise(width * height * 4, 5);
+    const [outWidth, outHeight] = [37, 23];
+    const job = {
+      rgba,
+      width,
+      height,
+      srcX: 0,
+      srcY: 0,
+      srcWidth: width,
+      srcHeight: height,
+      outWidth,
+      outHeight,
+    };
+    for (const spec of [selfie, deeplabv3]) {
+      const small = { ...spec, inputWidth: outWidth, inputHeight: outHeight };
+      const dst = { x: 0, y: 0, width: outWidth, height: outHeight };
+      const encode = regionInputEncoding(small, dst);
+      expect(encode).toBeDefined();
+      for (const shrink of [
+        (j: AreaJob) => areaAverageRows(j, 0, outHeight),
+        (j: AreaJob) => {
+          areaAverageRowsSimd(j, 0, 11, simd!);
+          areaAverageRowsSimd(j, 11, outHeight, simd!);
+        },
+      ]) {
+        const plain = new Float32Array(outWidth * outHeight * 3);
+        const encoded = new Float32Array(plain.length);
+        shrink({ ...job, out: plain });
+        shrink({ ...job, out: encoded, encode });
+        const expected = encodeInput(small, plain, dst);
+        expect(Buffer.compare(Buffer.from(encoded.buffer), Buffer.from(expected.buffer))).toBe(0);
+      }
+    }
+    // Models whose input the shrink cannot write as it is: channels first, BGR, per-channel means, a letterbox.
+    expect(
+      regionInputEncoding(sinet, { x: 0, y: 0, width: sinet.inputWidth, height: sinet.inputHeight }),
+    ).toBeUndefined();
+    expect(regionInputEncoding(selfie, { x: 0, y: 16, width: 256, height: 224 })).toBeUndefined();
   });
 
   it('area average: footprints of 256 white rows (the 16-bit column sums at their limit) and of 300 (JavaScript)', () => {

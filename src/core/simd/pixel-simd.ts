@@ -69,7 +69,7 @@ export interface PixelSimd {
   ): void;
   /** out = box mean of float plane src with radius r (edges: the pixels that exist); tmp: one more plane. */
   boxMean(out: number, src: number, tmp: number, width: number, height: number, radius: number): void;
-  /** One output row of an area average (rows [y0, y1) of src, column footprints x0s/x1s; 16-bit column sums, so y1 - y0 <= 257). */
+  /** One output row of an area average (rows [y0, y1) of src, column footprints x0s/x1s; 16-bit column sums, so y1 - y0 <= 257), optionally encoded ((mean - subtract) * multiply). */
   areaRow(
     out: number,
     src: number,
@@ -80,6 +80,9 @@ export interface PixelSimd {
     x1s: number,
     outWidth: number,
     columns: number,
+    encode: number,
+    subtract: number,
+    multiply: number,
   ): void;
   /** out[x] = src[x] with alpha 255. */
   opaqueRun(out: number, src: number, xs: number, xe: number): void;

@@ -284,6 +284,8 @@ export function guided(
  * footprints): rows [y0, y1) of `src` (width pixels each) are summed per column four channels at a time
  * into `columns` (u16x4 per pixel: y1 - y0 <= 257), then each output pixel sums its columns [x0s[ox], x1s[ox]) and
  * divides. `out` gets outWidth RGB triples plus one float of slack (each pixel is stored as 4 lanes).
+ * With `encode`, each mean m is stored as (m - subtract) * multiply, in f64 then rounded to f32 (a
+ * model's input normalisation, as inference/segmenters/spec.ts encodes it).
  */
 export function areaRow(
   out: usize,
@@ -295,6 +297,9 @@ export function areaRow(
   x1s: usize,
   outWidth: i32,
   columns: usize,
+  encode: i32,
+  subtract: f64,
+  multiply: f64,
 ): void {
   // Column sums in 16-bit lanes (a footprint of at most 257 rows fits), two pixels per vector: half
   // the memory traffic of 32-bit sums. The first row is stored, the others added.
@@ -331,7 +336,13 @@ export function areaRow(
     let sum = i32x4.splat(0);
     for (let x = x0; x < x1; x++)
       sum = i32x4.add(sum, i32x4.extend_low_i16x8_u(v128.load64_zero(columns + ((<usize>x) << 3))));
-    const mean = f32x4.mul(f32x4.convert_i32x4_s(sum), f32x4.splat(<f32>1.0 / (rows * <f32>(x1 - x0))));
+    let mean = f32x4.mul(f32x4.convert_i32x4_s(sum), f32x4.splat(<f32>1.0 / (rows * <f32>(x1 - x0))));
+    if (encode) {
+      const lo = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(mean), f64x2.splat(subtract)), f64x2.splat(multiply));
+      const high = f64x2.promote_low_f32x4(v128.shuffle<i32>(mean, mean, 2, 3, 2, 3));
+      const hi = f64x2.mul(f64x2.sub(high, f64x2.splat(subtract)), f64x2.splat(multiply));
+      mean = v128.shuffle<i32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+    }
     v128.store(out + (<usize>ox) * 12, mean);
   }
 }

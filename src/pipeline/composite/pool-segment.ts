@@ -24,8 +24,9 @@ export interface SegmenterLoad {
 /** One frame's step: gate, then (unless skipped) encode + run + person probability. */
 export interface SegmentStep {
   key: string;
-  /** The model region, area-averaged RGB [0, 255] (dst's size). */
+  /** The model region, area-averaged RGB [0, 255] (dst's size), or the model's input itself (regionIsInput). */
   region: Float32Array;
+  regionIsInput: boolean;
   dst: { x: number; y: number; width: number; height: number };
   /** The mask grid's RGB; its luma is written to `guide`. */
   gridRgb: Float32Array;
@@ -89,7 +90,8 @@ export async function runSegmentStep(step: SegmentStep, started?: () => void): P
     return { inferred: false, inferMs: 0 };
   started?.();
   const start = performance.now();
-  encodeInput(model.spec, step.region, step.dst, model.input);
+  if (step.regionIsInput) model.input.set(step.region);
+  else encodeInput(model.spec, step.region, step.dst, model.input);
   const outputs = await model.runOrt(model.session, {
     [model.inputName]: { data: model.input, dims: model.dims },
   });

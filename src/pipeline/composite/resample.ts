@@ -19,6 +19,11 @@ export interface AreaJob {
   out: Float32Array;
   outWidth: number;
   outHeight: number;
+  /**
+   * Write a model's input instead of RGB [0, 255]: each mean m as (m - subtract) * multiply (rounded
+   * to f32 like m itself), the normalisation encodeInput applies, so the model reads `out` as it is.
+   */
+  encode?: { subtract: number; multiply: number };
 }
 
 /** Several shrinks of one frame as one pool job (one hand-off instead of one each). */
@@ -47,7 +52,7 @@ export function shrinkRows(
  * its footprint) — no aliasing when shrinking 5x; when enlarging, the nearest pixel is used instead.
  */
 export function areaAverageRows(job: AreaJob, rowStart: number, rowEnd: number): void {
-  const { rgba, width, height, out, outWidth, outHeight } = job;
+  const { rgba, width, height, out, outWidth, outHeight, encode } = job;
   const stepX = job.srcWidth / outWidth;
   const stepY = job.srcHeight / outHeight;
   const x0s = new Int32Array(outWidth);
@@ -105,6 +110,7 @@ export function areaAverageRows(job: AreaJob, rowStart: number, rowEnd: number):
       out[o] = r * inv;
       out[o + 1] = g * inv;
       out[o + 2] = b * inv;
+      if (encode) for (let c = o; c < o + 3; c++) out[c] = (out[c] - encode.subtract) * encode.multiply;
     }
   }
 }
@@ -142,7 +148,21 @@ export function areaAverageRowsSimd(job: AreaJob, rowStart: number, rowEnd: numb
   const row = new Float32Array(memory, outRow, rowFloats);
   for (let oy = rowStart; oy < rowEnd; oy++) {
     const [y0, y1] = rowFootprint(oy);
-    simd.areaRow(outRow, source, width, y0 - first, y1 - first, x0s, x1s, outWidth, columns);
+    const { encode } = job;
+    simd.areaRow(
+      outRow,
+      source,
+      width,
+      y0 - first,
+      y1 - first,
+      x0s,
+      x1s,
+      outWidth,
+      columns,
+      encode ? 1 : 0,
+      encode?.subtract ?? 0,
+      encode?.multiply ?? 1,
+    );
     out.set(row, oy * rowFloats);
   }
 }

@@ -10,8 +10,9 @@ import {
   modelPlaneToGrid,
 } from '../../inference/segmenters/fit.ts';
 import type { Segmenter } from '../../inference/segmenters/segmenter.ts';
+import type { SegmenterSpec } from '../../inference/segmenters/spec.ts';
 import type { PixelPool } from '../composite/pool.ts';
-import type { AreaJobs } from '../composite/resample.ts';
+import type { AreaJob, AreaJobs } from '../composite/resample.ts';
 import type { SharedPixels } from '../composite/shared-frame.ts';
 import { PlaneRing } from './scratch.ts';
 import { MaskSmoother, type SmoothedMask } from './smoother.ts';
@@ -76,6 +77,11 @@ interface SizedBuffers {
   region: Float32Array;
   /** The model sees the whole frame at the grid's size (selfie-landscape on 16:9): one shrink serves both. */
   gridIsRegion: boolean;
+  /**
+   * The region's shrink writes the model's input itself (regionInputEncoding): the pool's worker only
+   * copies it into its tensor instead of encoding it.
+   */
+  regionEncoding?: { subtract: number; multiply: number };
   gridRgb: Float32Array;
   /** The last inferred frame's guide (the skip gate compares against it). */
   inferredGuide: Float32Array;
@@ -178,7 +184,9 @@ export class PersonMasker {
       outHeight,
     });
     const whole = { x: 0, y: 0, width: frame.width, height: frame.height };
-    const shrinks = [shrink(src, b.region, dst.width, dst.height)];
+    const shrinks: AreaJob[] = [
+      { ...shrink(src, b.region, dst.width, dst.height), encode: b.regionEncoding },
+    ];
     if (!b.gridIsRegion) shrinks.push(shrink(whole, b.gridRgb, b.grid.width, b.grid.height));
     const rows = dst.height + (b.gridIsRegion ? 0 : b.grid.height);
     const gridPixels = b.grid.width * b.grid.height;
@@ -246,6 +254,7 @@ export class PersonMasker {
       {
         key,
         region: b.region,
+        regionIsInput: b.regionEncoding !== undefined,
         dst: b.geometry.dst,
         gridRgb: b.gridRgb,
         guide,
@@ -321,6 +330,8 @@ export class PersonMasker {
       dst.height === grid.height;
     const region = sharedFloat32(dst.width * dst.height * 3);
     this.buffers = {
+      regionEncoding:
+        this.pooledModel && !gridIsRegion ? regionInputEncoding(this.segmenter.spec, dst) : undefined,
       key,
       geometry,
       grid,
@@ -335,4 +346,22 @@ export class PersonMasker {
     this.reset();
     return this.buffers;
   }
+}
+
+/**
+ * The normalisation a region shrink can apply itself, so that its output is the model's input as it
+ * is: channel-last RGB, one mean and scale for all channels, the region filling the input (no pad).
+ */
+export function regionInputEncoding(
+  spec: SegmenterSpec,
+  dst: { x: number; y: number; width: number; height: number },
+): { subtract: number; multiply: number } | undefined {
+  const [m0, m1, m2] = spec.mean;
+  const [k0, k1, k2] = spec.scale;
+  const fills =
+    dst.x === 0 && dst.y === 0 && dst.width === spec.inputWidth && dst.height === spec.inputHeight;
+  const uniform = m0 === m1 && m1 === m2 && k0 === k1 && k1 === k2;
+  return spec.layout === 'nhwc' && spec.channelOrder === 'rgb' && uniform && fills
+    ? { subtract: m0, multiply: k0 }
+    : undefined;
 }
