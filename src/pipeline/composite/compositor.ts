@@ -38,10 +38,11 @@ export class Compositor {
   private coeffs: { a: Float32Array; b: Float32Array } | undefined;
   private blurPlane: Uint8Array | undefined;
   /** A blurred background made ahead of composite() (prepareBlur), and what it was made for. */
-  private blursMadeAhead = 0;
   private preparedBlur:
     | { frame: Frame; gridRgb: Float32Array; radius: number; plane: ImagePlane }
     | undefined;
+  /** Composites that used a prepared blur (stats). */
+  private blursMadeAhead = 0;
   private readonly timing = new RollingWindow();
   private readonly scratch = new ScratchPlanes();
 

@@ -146,9 +146,9 @@ export function areaAverageRowsSimd(job: AreaJob, rowStart: number, rowEnd: numb
     [starts[ox], ends[ox]] = footprint(job.srcX + ox * stepX, stepX, width);
   new Uint8Array(memory).set(rgba.subarray(first * width * 4, last * width * 4), source);
   const row = new Float32Array(memory, outRow, rowFloats);
+  const { encode } = job;
   for (let oy = rowStart; oy < rowEnd; oy++) {
     const [y0, y1] = rowFootprint(oy);
-    const { encode } = job;
     simd.areaRow(
       outRow,
       source,
