@@ -132,6 +132,21 @@ export function loadPixelSimd(env: NodeJS.ProcessEnv = process.env): PixelSimd |
   }
 }
 
+/**
+ * `count` planes of `n` floats laid out in the module's memory from SIMD_HEAP_BASE, each padded to a
+ * multiple of 4 floats (the kernels run four lanes at a time): the memory, grown to hold them (make
+ * views after this call), and plane i's byte offset.
+ */
+export function simdPlanes(
+  simd: PixelSimd,
+  n: number,
+  count: number,
+): { memory: ArrayBuffer; at: (i: number) => number } {
+  const plane = ((n + 3) & ~3) * 4;
+  const at = (i: number) => SIMD_HEAP_BASE + i * plane;
+  return { memory: simdMemory(simd, at(count)), at };
+}
+
 /** The module's memory, grown to at least `bytes` (views made before a grow are stale: make them after). */
 export function simdMemory(simd: PixelSimd, bytes: number): ArrayBuffer {
   const { memory } = simd;

@@ -1,4 +1,4 @@
-import { type PixelSimd, SIMD_HEAP_BASE, simdMemory } from '../../core/simd/pixel-simd.ts';
+import { type PixelSimd, simdPlanes } from '../../core/simd/pixel-simd.ts';
 import type { ScratchPlanes } from './scratch.ts';
 
 /**
@@ -84,9 +84,8 @@ export function boxBlurSimd(
   simd: PixelSimd,
 ): void {
   const n = width * height;
-  const plane = ((n + 3) & ~3) * 4;
-  const memory = simdMemory(simd, SIMD_HEAP_BASE + 3 * plane);
-  const [a, b, tmp] = [0, 1, 2].map((i) => SIMD_HEAP_BASE + i * plane);
+  const { memory, at } = simdPlanes(simd, n, 3);
+  const [a, b, tmp] = [0, 1, 2].map(at);
   const r = Math.max(0, Math.floor(radius));
   sources.forEach((source, i) => {
     new Float32Array(memory, a, n).set(source.subarray(0, n));

@@ -1,4 +1,4 @@
-import { type PixelSimd, SIMD_HEAP_BASE, simdMemory } from '../../core/simd/pixel-simd.ts';
+import { type PixelSimd, simdPlanes } from '../../core/simd/pixel-simd.ts';
 import { boxBlur } from './box-filter.ts';
 import { ScratchPlanes } from './scratch.ts';
 
@@ -74,9 +74,7 @@ function guidedInSimd(
   out: { a: Float32Array; b: Float32Array },
 ): GuidedCoefficients {
   const n = width * height;
-  const plane = ((n + 3) & ~3) * 4;
-  const at = (i: number) => SIMD_HEAP_BASE + i * plane;
-  const memory = simdMemory(simd, at(9));
+  const { memory, at } = simdPlanes(simd, n, 9);
   new Float32Array(memory, at(0), n).set(guide.subarray(0, n));
   new Float32Array(memory, at(1), n).set(mask.subarray(0, n));
   simd.guided(at(0), at(1), at(2), at(3), at(4), width, height, radius, epsilon);

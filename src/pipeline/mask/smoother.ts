@@ -1,5 +1,5 @@
 import type { MaskSettings } from '../../config/schema.ts';
-import { loadPixelSimd, type PixelSimd, SIMD_HEAP_BASE, simdMemory } from '../../core/simd/pixel-simd.ts';
+import { loadPixelSimd, type PixelSimd, simdPlanes } from '../../core/simd/pixel-simd.ts';
 import { boxMeanInto } from './box-filter.ts';
 import { type GuidedCoefficients, guidedCoefficients } from './guided.ts';
 import { removeSmallIslands } from './islands.ts';
@@ -185,11 +185,9 @@ function finishInSimd(
   out: { alpha: Float32Array; a: Float32Array; b: Float32Array },
 ): SmoothedMask {
   const n = width * height;
-  const plane = ((n + 3) & ~3) * 4;
-  const at = (i: number) => SIMD_HEAP_BASE + i * plane;
-  const memory = simdMemory(simd, at(13));
+  const { memory, at } = simdPlanes(simd, n, 13);
   // The binary plane is read four bytes at a time: its padding is zeroed.
-  new Uint8Array(memory, at(0), plane).fill(0).set(binary.subarray(0, n));
+  new Uint8Array(memory, at(0), at(1) - at(0)).fill(0).set(binary.subarray(0, n));
   new Float32Array(memory, at(1), n).set(guide.subarray(0, n));
   simd.finishTail(
     at(0),

@@ -1,4 +1,4 @@
-import { type PixelSimd, SIMD_HEAP_BASE, simdMemory } from '../../core/simd/pixel-simd.ts';
+import { type PixelSimd, simdPlanes } from '../../core/simd/pixel-simd.ts';
 import { lumaOf } from '../composite/resample.ts';
 import { boxMeanInto } from './box-filter.ts';
 import { ScratchPlanes } from './scratch.ts';
@@ -107,9 +107,7 @@ export function emaThenThreshold(
     return { smoothed, binary };
   }
   const n = current.length;
-  const plane = ((n + 3) & ~3) * 4;
-  const at = (i: number) => SIMD_HEAP_BASE + i * plane;
-  const memory = simdMemory(simd, at(6));
+  const { memory, at } = simdPlanes(simd, n, 6);
   const floats = (i: number) => new Float32Array(memory, at(i), n);
   floats(2).set(current);
   if (ema) {
