@@ -81,6 +81,39 @@ describe('the segmentation model in the pixel workers (CPU)', () => {
     }
   });
 
+  it('disposed while frames are on their way, the pool closes its sessions before its workers end', async () => {
+    const [frame] = await collectFrames(media('video', 'woman_plain_backdrop_720x720.mp4'), {
+      width: 640,
+      height: 360,
+      maxFrames: 1,
+    });
+    for (let round = 0; round < 3; round++) {
+      const people = await PersonPipeline.create({
+        model: 'selfie',
+        mask: MaskSettings.parse({ skipSimilarFrames: false }),
+        modelsDir: MODELS_DIR,
+        workers: 2,
+      });
+      const workers = (people as unknown as { pool: { workers: { postMessage: (m: unknown) => void }[] } })
+        .pool.workers;
+      const sent = workers.map((worker) => vi.spyOn(worker, 'postMessage'));
+      // Frames in flight (shrink or model) when dispose comes, at a different moment each round.
+      const frames = [0, 1, 2].map(() =>
+        people.mask({ ...frame, data: frame.data.slice() }).then(
+          () => 'done',
+          (error: Error) => error.message,
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, round * 3));
+      await people.dispose();
+      for (const spy of sent)
+        expect(
+          spy.mock.calls.some(([message]) => (message as { op?: string }).op === 'release-segmenters'),
+        ).toBe(true);
+      for (const outcome of await Promise.all(frames)) expect(outcome).toMatch(/^done$|pixel pool disposed/);
+    }
+  });
+
   it('a model the workers cannot open is a one-line error, and the pool keeps working', async () => {
     const pool = await PixelPool.create(2);
     try {

@@ -3,7 +3,13 @@ import { loadPixelSimd } from '../../core/simd/pixel-simd.ts';
 import { BandClaims, bandRows } from './band-claims.ts';
 import { compositeRowsSimd, SimdCompositeSources, simdCompositeApplies } from './composite-simd.ts';
 import { type CompositeJob, CompositeSources, compositeRows, RunPlan } from './kernels.ts';
-import { loadSegmenter, runSegmentStep, type SegmenterLoad, type SegmentStep } from './pool-segment.ts';
+import {
+  loadSegmenter,
+  releaseSegmenters,
+  runSegmentStep,
+  type SegmenterLoad,
+  type SegmentStep,
+} from './pool-segment.ts';
 import { type AreaJob, type AreaJobs, areaAverageRows, areaAverageRowsSimd, shrinkRows } from './resample.ts';
 
 const simd = loadPixelSimd();
@@ -50,9 +56,9 @@ interface BandedRequest {
 
 /** Sent to every worker once, answered by each with { control: id }. */
 interface ControlRequest {
-  op: 'load-segmenter';
+  op: 'load-segmenter' | 'release-segmenters';
   control: number;
-  load: SegmenterLoad;
+  load?: SegmenterLoad;
 }
 
 const claims = BandClaims.attach((workerData as { claims: Int32Array }).claims);
@@ -61,7 +67,10 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 parentPort?.on('message', (request: BandedRequest | ControlRequest) => {
   if ('op' in request) {
-    loadSegmenter(request.load).then(
+    (request.op === 'load-segmenter' && request.load
+      ? loadSegmenter(request.load)
+      : releaseSegmenters()
+    ).then(
       () => post({ control: request.control }),
       (error) => post({ control: request.control, error: messageOf(error) }),
     );

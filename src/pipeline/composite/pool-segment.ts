@@ -83,7 +83,29 @@ export async function loadSegmenter(load: SegmenterLoad): Promise<void> {
   });
 }
 
-export async function runSegmentStep(step: SegmentStep, started?: () => void): Promise<SegmentResult> {
+/** Steps whose run has not returned yet: a session is released only after them. */
+const inFlight = new Set<Promise<unknown>>();
+
+/**
+ * Closes this worker's sessions before it is terminated (an ORT session open at termination can abort
+ * the process), once the runs in flight have returned (releasing under a run aborts it too).
+ */
+export async function releaseSegmenters(): Promise<void> {
+  const sessions = [...loaded.values()].map((model) => model.session);
+  loaded.clear();
+  await Promise.allSettled([...inFlight]);
+  await Promise.allSettled(sessions.map((session) => session.release()));
+}
+
+export function runSegmentStep(step: SegmentStep, started?: () => void): Promise<SegmentResult> {
+  const run = segmentStep(step, started);
+  inFlight.add(run);
+  const forget = () => inFlight.delete(run);
+  run.then(forget, forget);
+  return run;
+}
+
+async function segmentStep(step: SegmentStep, started?: () => void): Promise<SegmentResult> {
   const model = loaded.get(step.key);
   if (!model) throw new Error(`segmentation model '${step.key}' is not loaded in this worker`);
   if (skipsModel(step.gridRgb, step.guide, step.inferredGuide, step.maySkip, step.minPsnr))

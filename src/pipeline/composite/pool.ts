@@ -33,6 +33,9 @@ interface KernelJobs {
 /** Jobs in flight at once (the masker runs two shrinks together); more wait for a slot. */
 const SLOTS = 8;
 
+/** How long dispose() waits for the workers to close their sessions. */
+const RELEASE_TIMEOUT_MS = 3000;
+
 interface WorkerMessage {
   id?: number;
   done?: boolean;
@@ -171,7 +174,7 @@ export class PixelPool {
   }
 
   /** One control request to every worker, answered by each (any error rejects). */
-  private async control(op: 'load-segmenter', load: SegmenterLoad): Promise<void> {
+  private async control(op: 'load-segmenter' | 'release-segmenters', load?: SegmenterLoad): Promise<void> {
     if (this.broken) throw this.broken;
     const control = this.nextControl++;
     const answers = new Promise<WorkerMessage[]>((done) => this.controls.set(control, { answers: [], done }));
@@ -181,7 +184,20 @@ export class PixelPool {
   }
 
   async dispose(): Promise<void> {
+    if (this.disposed) return;
     this.disposed = true;
+    // Sessions are closed before their workers end (as runtime.ts does for its session worker): a
+    // worker terminated with an ORT session open can abort the whole process. A worker busy with a
+    // frame answers after it; one that does not answer in time is terminated anyway.
+    if (this.segmenters.size > 0 && !this.broken) {
+      this.segmenters.clear();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, RELEASE_TIMEOUT_MS);
+      });
+      await Promise.race([this.control('release-segmenters').catch(() => {}), late]);
+      clearTimeout(timer);
+    }
     this.fail(new Error('pixel pool disposed'));
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
