@@ -8,6 +8,12 @@ export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const module of testModules) {
+      // Its process died under it (vitest says only "Worker exited unexpectedly"): name the file.
+      if (!['passed', 'failed', 'skipped'].includes(module.state())) {
+        process.stdout.write(`did not finish (its test process exited): ${module.moduleId}\n`);
+        counts.failed++;
+        continue;
+      }
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') counts.passed++;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { describe, expect, it, vi } from 'vitest';
 import { MaskSettings } from '../../src/config/schema.ts';
 import { silentLogger } from '../../src/core/log.ts';
@@ -94,9 +95,9 @@ describe('the segmentation model in the pixel workers (CPU)', () => {
         modelsDir: MODELS_DIR,
         workers: 2,
       });
-      const workers = (people as unknown as { pool: { workers: { postMessage: (m: unknown) => void }[] } })
-        .pool.workers;
+      const workers = (people as unknown as { pool: { workers: Worker[] } }).pool.workers;
       const sent = workers.map((worker) => vi.spyOn(worker, 'postMessage'));
+      const exitCodes = workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve)));
       // Frames in flight (shrink or model) when dispose comes, at a different moment each round.
       const frames = [0, 1, 2].map(() =>
         people.mask({ ...frame, data: frame.data.slice() }).then(
@@ -107,10 +108,31 @@ describe('the segmentation model in the pixel workers (CPU)', () => {
       await new Promise((resolve) => setTimeout(resolve, round * 3));
       await people.dispose();
       for (const spy of sent)
-        expect(
-          spy.mock.calls.some(([message]) => (message as { op?: string }).op === 'release-segmenters'),
-        ).toBe(true);
+        expect(spy.mock.calls.some(([message]) => (message as { op?: string }).op === 'close')).toBe(true);
+      // Code 0: each thread ended by itself after closing its sessions (terminate() gives 1).
+      expect(await Promise.all(exitCodes)).toEqual([0, 0]);
       for (const outcome of await Promise.all(frames)) expect(outcome).toMatch(/^done$|pixel pool disposed/);
+    }
+  });
+
+  it('disposed while the workers are still opening the model, the pool waits for the loads before they end', async () => {
+    const { onnx } = await loadOnnx('selfie', { modelsDir: MODELS_DIR });
+    const model = typeof onnx === 'string' ? readFileSync(onnx) : onnx;
+    for (const delayMs of [0, 5, 30]) {
+      const pool = await PixelPool.create(2);
+      const workers = (pool as unknown as { workers: Worker[] }).workers;
+      const exitCodes = workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve)));
+      const loading = pool
+        .loadSegmenter({ key: 'selfie', spec: 'selfie', threads: 1, label: 'selfie', model })
+        .then(
+          () => 'loaded',
+          (error: Error) => error.message,
+        );
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      // Terminating a thread inside ORT's session creation would abort this whole test process.
+      await pool.dispose();
+      expect(await Promise.all(exitCodes)).toEqual([0, 0]);
+      expect(await loading).toMatch(/^loaded$|pixel pool disposed/);
     }
   });
 

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { DeviceName } from '../../config/schema.ts';
+import { endWorker } from '../../core/worker-exit.ts';
 import type { StyleModelBytes } from './models.ts';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.ts';
 
@@ -163,16 +164,18 @@ export class StylizerWorker {
     this.pending.clear();
   }
 
-  /** Graceful: the worker finishes its current tile, releases its sessions and exits (terminate after 3 s). */
+  /**
+   * Graceful: the worker finishes its current tile (or session load), releases its sessions and
+   * exits; terminated only if it has not after a long wait (core/worker-exit.ts says why).
+   */
   async stop(): Promise<void> {
     if (this.exited) return;
     this.cancelStylizations();
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.postMessage({ id: this.nextId++, kind: 'stop' } satisfies WorkerRequest);
+    const stopping = endWorker(this.worker, () =>
+      this.worker.postMessage({ id: this.nextId++, kind: 'stop' } satisfies WorkerRequest),
+    );
     this.failAll(new StylizeCancelledError('stylizer worker stopped'));
-    const timer = setTimeout(() => void this.worker.terminate(), 3000);
-    await exited;
-    clearTimeout(timer);
+    await stopping;
   }
 }
 

@@ -4,8 +4,8 @@ import { BandClaims, bandRows } from './band-claims.ts';
 import { compositeRowsSimd, SimdCompositeSources, simdCompositeApplies } from './composite-simd.ts';
 import { type CompositeJob, CompositeSources, compositeRows, RunPlan } from './kernels.ts';
 import {
+  closeSegmenters,
   loadSegmenter,
-  releaseSegmenters,
   runSegmentStep,
   type SegmenterLoad,
   type SegmentStep,
@@ -56,21 +56,27 @@ interface BandedRequest {
 
 /** Sent to every worker once, answered by each with { control: id }. */
 interface ControlRequest {
-  op: 'load-segmenter' | 'release-segmenters';
+  op: 'load-segmenter';
   control: number;
-  load?: SegmenterLoad;
+  load: SegmenterLoad;
+}
+
+/** The pool is done: close the ORT sessions after the calls in flight, then let this thread end. */
+interface CloseRequest {
+  op: 'close';
 }
 
 const claims = BandClaims.attach((workerData as { claims: Int32Array }).claims);
 const post = (message: unknown) => parentPort?.postMessage(message);
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-parentPort?.on('message', (request: BandedRequest | ControlRequest) => {
+parentPort?.on('message', (request: BandedRequest | ControlRequest | CloseRequest) => {
   if ('op' in request) {
-    (request.op === 'load-segmenter' && request.load
-      ? loadSegmenter(request.load)
-      : releaseSegmenters()
-    ).then(
+    if (request.op === 'close') {
+      void closeSegmenters().finally(() => parentPort?.close());
+      return;
+    }
+    loadSegmenter(request.load).then(
       () => post({ control: request.control }),
       (error) => post({ control: request.control, error: messageOf(error) }),
     );

@@ -60,7 +60,11 @@ interface Loaded {
 
 const loaded = new Map<string, Loaded>();
 
-export async function loadSegmenter(load: SegmenterLoad): Promise<void> {
+export function loadSegmenter(load: SegmenterLoad): Promise<void> {
+  return track(openSegmenter(load));
+}
+
+async function openSegmenter(load: SegmenterLoad): Promise<void> {
   if (loaded.has(load.key)) return;
   const spec = SEGMENTERS[load.spec];
   if (!spec) throw new Error(`unknown segmentation model '${load.spec}'`);
@@ -83,26 +87,29 @@ export async function loadSegmenter(load: SegmenterLoad): Promise<void> {
   });
 }
 
-/** Steps whose run has not returned yet: a session is released only after them. */
+/** ORT calls that have not returned yet (session loads, runs): sessions are closed only after them. */
 const inFlight = new Set<Promise<unknown>>();
 
+function track<T>(call: Promise<T>): Promise<T> {
+  inFlight.add(call);
+  const forget = () => inFlight.delete(call);
+  call.then(forget, forget);
+  return call;
+}
+
 /**
- * Closes this worker's sessions before it is terminated (an ORT session open at termination can abort
- * the process), once the runs in flight have returned (releasing under a run aborts it too).
+ * Closes this worker's sessions once every load and run in flight has returned, before its thread
+ * ends: a thread terminated inside an ORT call aborts the whole process.
  */
-export async function releaseSegmenters(): Promise<void> {
+export async function closeSegmenters(): Promise<void> {
+  while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   const sessions = [...loaded.values()].map((model) => model.session);
   loaded.clear();
-  await Promise.allSettled([...inFlight]);
   await Promise.allSettled(sessions.map((session) => session.release()));
 }
 
 export function runSegmentStep(step: SegmentStep, started?: () => void): Promise<SegmentResult> {
-  const run = segmentStep(step, started);
-  inFlight.add(run);
-  const forget = () => inFlight.delete(run);
-  run.then(forget, forget);
-  return run;
+  return track(segmentStep(step, started));
 }
 
 async function segmentStep(step: SegmentStep, started?: () => void): Promise<SegmentResult> {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { endWorker } from '../../core/worker-exit.ts';
 import { BandClaims, bandCount, nextTag } from './band-claims.ts';
 import type { CompositeJob } from './kernels.ts';
 import type { SegmenterLoad, SegmentResult, SegmentStep } from './pool-segment.ts';
@@ -32,9 +33,6 @@ interface KernelJobs {
 
 /** Jobs in flight at once (the masker runs two shrinks together); more wait for a slot. */
 const SLOTS = 8;
-
-/** How long dispose() waits for the workers to close their sessions. */
-const RELEASE_TIMEOUT_MS = 3000;
 
 interface WorkerMessage {
   id?: number;
@@ -153,6 +151,7 @@ export class PixelPool {
     onStarted?: () => void,
   ): Promise<unknown> {
     if (this.broken) throw this.broken;
+    if (this.disposed) throw new Error('pixel pool disposed');
     const slot = await this.takeSlot();
     this.tag = nextTag(this.tag);
     this.claims.open(slot, this.tag);
@@ -174,8 +173,9 @@ export class PixelPool {
   }
 
   /** One control request to every worker, answered by each (any error rejects). */
-  private async control(op: 'load-segmenter' | 'release-segmenters', load?: SegmenterLoad): Promise<void> {
+  private async control(op: 'load-segmenter', load: SegmenterLoad): Promise<void> {
     if (this.broken) throw this.broken;
+    if (this.disposed) throw new Error('pixel pool disposed');
     const control = this.nextControl++;
     const answers = new Promise<WorkerMessage[]>((done) => this.controls.set(control, { answers: [], done }));
     for (const worker of this.workers) worker.postMessage({ op, control, load });
@@ -183,23 +183,21 @@ export class PixelPool {
     if (failed) throw new Error(`pixel worker: ${failed.error}`);
   }
 
+  /**
+   * Jobs already in the workers finish (their answers still arrive); none start. Each worker closes
+   * its ORT sessions after its loads and runs in flight and ends by itself: terminating a thread
+   * inside an ORT call aborts the whole process (core/worker-exit.ts).
+   */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    // Sessions are closed before their workers end (as runtime.ts does for its session worker): a
-    // worker terminated with an ORT session open can abort the whole process. A worker busy with a
-    // frame answers after it; one that does not answer in time is terminated anyway.
-    if (this.segmenters.size > 0 && !this.broken) {
-      this.segmenters.clear();
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, RELEASE_TIMEOUT_MS);
-      });
-      await Promise.race([this.control('release-segmenters').catch(() => {}), late]);
-      clearTimeout(timer);
-    }
-    this.fail(new Error('pixel pool disposed'));
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
+    this.segmenters.clear();
+    const disposed = new Error('pixel pool disposed');
+    for (const waiter of this.slotWaiters.splice(0)) waiter.reject(disposed);
+    await Promise.all(
+      this.workers.map((worker) => endWorker(worker, () => worker.postMessage({ op: 'close' }))),
+    );
+    this.fail(disposed);
   }
 
   private onMessage(message: WorkerMessage): void {
