@@ -69,6 +69,8 @@ export class Daemon extends SafeEmitter {
   private statsTimer: NodeJS.Timeout | undefined;
   private ffmpegPath: string | undefined;
   private effectSwitch: Promise<unknown> = Promise.resolve();
+  /** Effects being created for a switch: stop() waits for them (their workers must end too). */
+  private readonly effectsInMaking = new Set<Promise<unknown>>();
   /** Style models, library and current style: shared by the style effects across effect switches. */
   readonly styles: StyleService;
 
@@ -165,6 +167,7 @@ export class Daemon extends SafeEmitter {
     const scheduler = this.scheduler;
     if (scheduler) {
       await scheduler.stop();
+      await Promise.allSettled([...this.effectsInMaking]);
       await this.effectSwitch;
       await Promise.all(scheduler.sinks.map((sink) => this.stopSink(sink)));
       await scheduler.currentEffect
@@ -263,13 +266,25 @@ export class Daemon extends SafeEmitter {
         background: command.background ?? this.currentConfig.effect.background,
       },
     };
-    let effect: Effect;
+    const making = createEffect(command.name, { config: next, log: this.log, style: this.styles }).then(
+      async (made) => {
+        if (this.state !== 'stopping' && this.state !== 'stopped') return made;
+        // The daemon stopped while this effect loaded: nothing will swap it in, so it ends here.
+        await made.dispose().catch((e) => this.log.warn(`effect dispose: ${describeError(e)}`));
+        return undefined;
+      },
+    );
+    this.effectsInMaking.add(making);
+    let effect: Effect | undefined;
     try {
-      effect = await createEffect(command.name, { config: next, log: this.log, style: this.styles });
+      effect = await making;
     } catch (error) {
       const code = isStylecastError(error) && error.key === 'UNKNOWN_EFFECT' ? 'bad_request' : 'unavailable';
       throw new CommandError(code, describeError(error));
+    } finally {
+      this.effectsInMaking.delete(making);
     }
+    if (!effect) throw new CommandError('unavailable', 'the daemon is stopping');
     this.currentConfig = next;
     const swapped = this.scheduler
       .swapEffect(effect)

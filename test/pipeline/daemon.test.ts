@@ -12,6 +12,7 @@ import type { FrameSink, SinkStats } from '../../src/core/lifecycle.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { Daemon } from '../../src/daemon.ts';
 import { EFFECT_FACTORIES } from '../../src/pipeline/effects/index.ts';
+import { MODELS_DIR } from '../helpers/shared.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'stylecast-daemon-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -128,6 +129,41 @@ describe('Daemon (real ffmpeg, test pattern)', () => {
       expect(source.framesRead).toBeGreaterThan(60);
       expect(source.buffersAllocated).toBeLessThanOrEqual(12);
     } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('an effect still loading when the daemon stops is disposed (its workers end), and the switch says why', async () => {
+    const config = validateConfig({
+      input: { source: 'test', width: 320, height: 240, fps: 30 },
+      effect: { name: 'none' },
+      inference: { modelsDir: MODELS_DIR },
+    });
+    const daemon = new Daemon({ config, log: silentLogger() });
+    const real = EFFECT_FACTORIES['blur-background']!;
+    let disposed = 0;
+    // The real effect (model in its pixel workers), finished after stop() has begun.
+    EFFECT_FACTORIES['blur-background'] = async (context) => {
+      const effect = await real(context);
+      await sleep(400);
+      const dispose = effect.dispose.bind(effect);
+      effect.dispose = async () => {
+        disposed++;
+        await dispose();
+      };
+      return effect;
+    };
+    try {
+      await daemon.start();
+      const switching = daemon.bus.execute({ command: 'effect', name: 'blur-background' }).catch((e) => e);
+      await sleep(50);
+      await daemon.stop();
+      expect(disposed).toBe(1);
+      const outcome = await switching;
+      expect(outcome).toBeInstanceOf(CommandError);
+      expect((outcome as CommandError).message).toMatch(/stopping/);
+    } finally {
+      EFFECT_FACTORIES['blur-background'] = real;
       await daemon.stop();
     }
   });
