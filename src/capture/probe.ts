@@ -58,6 +58,11 @@ export function probeVideo(path: string, options: { countFrames?: boolean } = {}
     execFile(ffprobe, [...args, path], { maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       const info = error ? undefined : parseProbe(JSON.parse(stdout) as ProbeJson);
       if (info) return resolve(info);
+      // Ctrl-C in a terminal signals ffprobe too: that says nothing about the file.
+      if (error?.signal)
+        return reject(
+          new StylecastError('INTERRUPTED', `reading ${path} was interrupted (ffprobe got ${error.signal})`),
+        );
       const reason = String(stderr).trim().split('\n').at(-1) || 'no video stream';
       reject(
         new StylecastError(

@@ -65,6 +65,12 @@ export async function renderFile(o: RenderOptions): Promise<RenderResult> {
   const effect: Effect = o.effectExplicit
     ? await createEffect(config.effect.name, { config, log: o.log })
     : await createEffectWithFallback(config.effect.name, { config, log: o.log });
+  if (o.signal?.aborted) {
+    // Stopped while the models loaded: no frame yet, so no file either.
+    await source.stop();
+    await effect.dispose();
+    throw new StylecastError('INTERRUPTED', `before the first frame; ${o.output} was not written`);
+  }
   const recorder = new Recorder({
     path: o.output,
     width,
@@ -98,12 +104,15 @@ export async function renderFile(o: RenderOptions): Promise<RenderResult> {
     const ended = new Promise<void>((resolve, reject) => {
       source.on('end', resolve);
       source.on('error', reject);
-      o.signal?.addEventListener('abort', () => {
+      const stop = () => {
         aborted = true;
         resolve();
-      });
+      };
+      // Ctrl-C while the models loaded counts too (an abort event fired before now is not repeated).
+      if (o.signal?.aborted) stop();
+      else o.signal?.addEventListener('abort', stop);
     });
-    await source.start();
+    if (!aborted) await source.start();
     o.onStart?.({ ...info, effect: effect.name });
     await ended;
     if (aborted) await source.stop();

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.ts';
-import { StylecastError } from '../../core/errors.ts';
+import { isStylecastError, StylecastError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log.ts';
 import { renderFile } from '../../pipeline/render.ts';
 import { resolutionFlag } from './flags.ts';
@@ -106,6 +106,12 @@ async function renderCommand(input: string, output: string, flags: RenderFlags):
       `${result.aborted ? 'stopped early, wrote' : 'wrote'} ${output}: ${result.frames} frames in ${result.seconds.toFixed(1)} s (${result.fps.toFixed(1)} fps, effect ${result.effect})\n`,
     );
     if (result.aborted) process.exitCode = 130;
+  } catch (error) {
+    // Ctrl-C before the first frame (it signals ffprobe too; the models were loading): a stop, not a
+    // failure of the file.
+    if (!isStylecastError(error) || error.key !== 'INTERRUPTED') throw error;
+    process.stdout.write(`render stopped: ${error.message}\n`);
+    process.exitCode = 130;
   } finally {
     if (barStarted) bar.stop();
     process.off('SIGINT', onSignal);
