@@ -230,6 +230,11 @@ export function boxMean(out: usize, src: usize, tmp: usize, width: i32, height: 
   boxV(out, tmp, width, height, r);
 }
 
+/** Bytes of one float plane of n values, padded to a multiple of 4 floats (the loops run 4 at a time). */
+function paddedPlaneBytes(n: i32): usize {
+  return (<usize>((n + 3) & ~3)) << 2;
+}
+
 /**
  * The fast guided filter's coefficients (mask/guided.ts, same steps): guide I and mask P in, A and B
  * out; `work` holds five more planes. Every plane is width * height floats padded to a multiple of 4.
@@ -246,8 +251,7 @@ export function guided(
   eps: f32,
 ): void {
   const n = width * height;
-  // Planes are padded to a multiple of 4 floats: the element-wise loops below run 4 at a time.
-  const plane = (<usize>((n + 3) & ~3)) << 2;
+  const plane = paddedPlaneBytes(n);
   const tmp = work;
   const meanI = work + plane;
   const meanP = work + 2 * plane;
@@ -435,7 +439,7 @@ export function finishTail(
   eps: f32,
 ): void {
   const n = width * height;
-  const plane = (<usize>((n + 3) & ~3)) << 2;
+  const plane = paddedPlaneBytes(n);
   const mask = work;
   const tmp = work + plane;
   const mean = work + 2 * plane;
