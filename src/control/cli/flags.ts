@@ -1,4 +1,5 @@
 import { StylecastError } from '../../core/errors.ts';
+import { segmenterSpec } from '../../inference/segmenters/index.ts';
 
 /** Flag parsers shared by the CLI commands: bad values are one-line StylecastErrors. */
 
@@ -45,4 +46,13 @@ export function resolutionFlag(name: '--width' | '--height') {
     }
     return value;
   };
+}
+
+/** A setting in [0, 1] (mask controls). */
+export const unitFlag = (name: string) => numberFlag(name, { min: 0, max: 1 });
+
+/** `--model`: an unknown name is the model error (with the names to choose from), not a schema dump. */
+export function segmentationModelFlag(text: string): string {
+  segmenterSpec(text);
+  return text;
 }

@@ -4,12 +4,10 @@ import { loadConfig } from '../../config/load.ts';
 import { isStylecastError, StylecastError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log.ts';
 import { renderFile } from '../../pipeline/render.ts';
+import { addEffectOptions, type EffectFlags, effectConfigFlags } from './effect-flags.ts';
 import { resolutionFlag } from './flags.ts';
 
-interface RenderFlags {
-  effect?: string;
-  style?: string;
-  model?: string;
+interface RenderFlags extends EffectFlags {
   config?: string;
   width?: number;
   height?: number;
@@ -19,17 +17,12 @@ interface RenderFlags {
 }
 
 export function registerRender(program: Command): void {
-  program
+  const render = program
     .command('render')
     .description('process a video file offline, as fast as possible (same frames and duration as the input)')
     .argument('<input>', 'input video file')
-    .argument('<output>', 'output file: .mkv/.mp4 (H.264), .webm/.mov (keeps a transparent background)')
-    .option(
-      '-e, --effect <name>',
-      'effect: none, blur-background, style-background, … (default: from config)',
-    )
-    .option('-s, --style <name>', 'style name or image for the style effects')
-    .option('-m, --model <name>', 'segmentation model: selfie, selfie-landscape, deeplabv3, …')
+    .argument('<output>', 'output file: .mkv/.mp4 (H.264), .webm/.mov (keeps a transparent background)');
+  addEffectOptions(render, 'effect: none, blur-background, style-background, … (default: from config)')
     .option('-c, --config <file>', 'JSON config file (flags win over it)')
     .option('--width <px>', 'output width (default: the input width)', resolutionFlag('--width'))
     .option('--height <px>', 'output height (default: the input height)', resolutionFlag('--height'))
@@ -53,9 +46,7 @@ async function renderCommand(input: string, output: string, flags: RenderFlags):
   const config = loadConfig({
     file: flags.config,
     flags: {
-      effect: { name: flags.effect },
-      style: { name: flags.style },
-      segmentation: { model: flags.model },
+      ...effectConfigFlags(flags),
       inference: { device: flags.device },
       record: { encoder: flags.encoder },
     },

@@ -4,13 +4,12 @@ import { loadConfig } from '../../config/load.ts';
 import { describeError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log.ts';
 import { Daemon, type DaemonStats } from '../../daemon.ts';
+import { addEffectOptions, type EffectFlags, effectConfigFlags } from './effect-flags.ts';
 import { collect, numberFlag, resolutionFlag } from './flags.ts';
 import { RUN_ADDONS, type RunAddonHandle } from './run-addons.ts';
 
-interface RunFlags {
+interface RunFlags extends EffectFlags {
   input?: string;
-  effect?: string;
-  style?: string;
   obs?: boolean;
   port?: number;
   record?: string;
@@ -27,12 +26,11 @@ interface RunFlags {
 }
 
 export function registerRun(program: Command): void {
-  program
+  const run = program
     .command('run')
     .description('run the live pipeline until Ctrl-C (default input: the first camera, else a test pattern)')
-    .option('-i, --input <source>', 'a file, URL (rtsp/srt/http), camera, camera:NAME, test, or auto')
-    .option('-e, --effect <name>', 'effect: none, blur-background, style-background, … (see README)')
-    .option('-s, --style <name>', 'style name or image for the style effects')
+    .option('-i, --input <source>', 'a file, URL (rtsp/srt/http), camera, camera:NAME, test, or auto');
+  addEffectOptions(run, 'effect: none, blur-background, style-background, … (see README)')
     .option('--obs', 'require OBS: warn until it answers (default: use it when it answers)')
     .option('--no-obs', 'do not connect to OBS')
     .option('-p, --port <port>', 'HTTP API / preview port', numberFlag('--port', { min: 0, max: 65535 }))
@@ -65,10 +63,9 @@ export function registerRun(program: Command): void {
 
 function configFlags(f: RunFlags): Record<string, unknown> {
   return {
+    ...effectConfigFlags(f),
     input: { source: f.input, width: f.width, height: f.height, fps: f.fps, loop: f.loop },
-    effect: { name: f.effect },
     inference: { device: f.device },
-    style: { name: f.style },
     obs: { enabled: f.obs === undefined ? undefined : f.obs },
     api: { port: f.port },
     record: { path: f.record, encoder: f.encoder },

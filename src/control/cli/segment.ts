@@ -6,9 +6,9 @@ import { loadConfig } from '../../config/load.ts';
 import { SEGMENTATION_MODELS } from '../../config/schema.ts';
 import { StylecastError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log.ts';
-import { segmenterSpec } from '../../inference/segmenters/index.ts';
 import { segmentRgba } from '../../pipeline/mask/segment-image.ts';
 import { readImageRgba } from '../../pipeline/style/image.ts';
+import { segmentationModelFlag, unitFlag } from './flags.ts';
 
 /** `stylecast segment <image> --out <mask.png> [--model NAME]`: one image -> 8-bit greyscale person mask. */
 export function registerSegment(program: Command): void {
@@ -17,8 +17,12 @@ export function registerSegment(program: Command): void {
     .description('write the person mask of one image as an 8-bit greyscale PNG (255 = person)')
     .argument('<image>', 'input image (JPEG, PNG, WebP)')
     .requiredOption('-o, --out <mask.png>', 'output PNG path')
-    .option('-m, --model <name>', `segmentation model (${SEGMENTATION_MODELS.join(', ')})`)
-    .option('--threshold <0..1>', 'person probability threshold', parseUnit)
+    .option(
+      '-m, --model <name>',
+      `segmentation model (${SEGMENTATION_MODELS.join(', ')})`,
+      segmentationModelFlag,
+    )
+    .option('--threshold <0..1>', 'person probability threshold', unitFlag('--threshold'))
     .option('--models-dir <dir>', 'folder with the model files')
     .action(async (image: string, flags: SegmentFlags) => {
       await runSegment(image, flags);
@@ -34,7 +38,6 @@ interface SegmentFlags {
 
 async function runSegment(image: string, flags: SegmentFlags): Promise<void> {
   const log = createLogger();
-  if (flags.model) segmenterSpec(flags.model); // unknown name: the model error, not a schema dump
   if (!existsSync(dirname(resolve(flags.out))))
     throw new StylecastError(
       'OUTPUT_FAILED',
@@ -70,11 +73,4 @@ async function runSegment(image: string, flags: SegmentFlags): Promise<void> {
     );
   }
   log.info(`wrote ${flags.out} (${mask.width}x${mask.height}, model ${config.segmentation.model})`);
-}
-
-function parseUnit(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1)
-    throw new StylecastError('BAD_ARGUMENT', `--threshold must be a number in [0, 1], got '${value}'`);
-  return n;
 }
