@@ -64,6 +64,25 @@ describe('WebAssembly SIMD pixel kernels', () => {
     });
   }
 
+  it("a colour background as a 1x1 image (the compositor's SIMD path): the JavaScript kernel's colour blend within one level", () => {
+    const rgba = [0, 177, 64, 255] as const;
+    const j = compositeJob(1283, 37, { width: 1, height: 1 });
+    const asImage = {
+      ...j,
+      background: { kind: 'image' as const, data: new Uint8Array(rgba), width: 1, height: 1 },
+    };
+    expect(simdCompositeApplies(asImage)).toBe(true);
+    compositeRows({ ...j, background: { kind: 'color', rgba } }, 0, j.height);
+    const out = new Uint8Array(j.out.length);
+    compositeRowsSimd({ ...asImage, out }, 0, 20, simd!);
+    compositeRowsSimd({ ...asImage, out }, 20, j.height, simd!);
+    const { maxDiff, differing } = compare(j.out, out);
+    expect(maxDiff).toBeLessThanOrEqual(1);
+    expect(differing / out.length).toBeLessThan(0.001);
+    // Background pixels are the colour itself, opaque.
+    expect([...out.subarray(0, 4)]).toEqual([...rgba]);
+  });
+
   it('other modes and layers stay with the JavaScript kernel', () => {
     const j = compositeJob(64, 36, { width: 16, height: 9 });
     expect(simdCompositeApplies({ ...j, mode: 'transparent' })).toBe(false);

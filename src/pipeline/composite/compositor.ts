@@ -45,6 +45,8 @@ export class Compositor {
   private blursMadeAhead = 0;
   private readonly timing = new RollingWindow();
   private readonly scratch = new ScratchPlanes();
+  /** The last colour background as a 1x1 image, and its colour. */
+  private colourImage: { rgba: string; plane: ImagePlane } | undefined;
 
   constructor(
     private readonly pool: PixelPool,
@@ -59,7 +61,11 @@ export class Compositor {
     const inPlace = options.reuseInput === true && isShared(frame.data);
     if (!inPlace && this.out?.length !== rgba.length) this.out = sharedUint8(rgba.length);
     const out = inPlace ? frame.data : (this.out as Uint8Array);
-    const background = this.resolveBackground(frame, mask, options.background);
+    let background = this.resolveBackground(frame, mask, options.background);
+    // A colour is a 1x1 image stretched over the frame: the SIMD kernel's path (blend over an image),
+    // where the JavaScript kernel would fill and blend every pixel itself.
+    if (background.kind === 'color' && options.mode === 'blend' && this.pool.simd)
+      background = { kind: 'image', ...this.colourAsImage(background.rgba) };
     // Coefficients go to the workers through shared memory too (no structured-clone copy per worker).
     const n = mask.coefficients.a.length;
     if (this.coeffs?.a.length !== n) this.coeffs = { a: sharedFloat32(n), b: sharedFloat32(n) };
@@ -123,6 +129,16 @@ export class Compositor {
     if (ahead) this.blursMadeAhead++;
     const plane = ahead ? prepared.plane : this.blur(frame, mask, mask.alpha, background.radius);
     return { kind: 'image', data: plane.data, width: plane.width, height: plane.height };
+  }
+
+  private colourAsImage(rgba: readonly [number, number, number, number]): ImagePlane {
+    const key = rgba.join(',');
+    if (this.colourImage?.rgba !== key) {
+      const data = sharedUint8(4);
+      data.set(rgba);
+      this.colourImage = { rgba: key, plane: { data, width: 1, height: 1 } };
+    }
+    return this.colourImage.plane;
   }
 
   /** The frame's grid blurred by `radius` frame pixels, person pixels (by `alpha`) left out. */
