@@ -83,9 +83,28 @@ describe('WebAssembly SIMD pixel kernels', () => {
     expect([...out.subarray(0, 4)]).toEqual([...rgba]);
   });
 
+  it("transparent (alpha out): the JavaScript kernel's colours and alpha within one level", () => {
+    const j = { ...compositeJob(1283, 37, { width: 129, height: 11 }), mode: 'transparent' as const };
+    expect(simdCompositeApplies(j)).toBe(true);
+    compositeRows(j, 0, j.height);
+    const out = new Uint8Array(j.out.length);
+    compositeRowsSimd({ ...j, out }, 0, 20, simd!);
+    compositeRowsSimd({ ...j, out }, 20, j.height, simd!);
+    const { maxDiff, differing } = compare(j.out, out);
+    expect(maxDiff).toBeLessThanOrEqual(1);
+    expect(differing / out.length).toBeLessThan(0.001);
+    // The colours are the frame's everywhere; alpha runs from 0 (background) through mixed to the frame's.
+    const alphas = new Set<number>();
+    for (let i = 0; i < out.length; i += 4) {
+      expect(out[i + 1]).toBe(j.frame[i + 1]);
+      alphas.add(out[i + 3] === 0 ? 0 : out[i + 3] === j.frame[i + 3] ? 1 : 2);
+    }
+    expect([...alphas].sort()).toEqual([0, 1, 2]);
+  });
+
   it('other modes and layers stay with the JavaScript kernel', () => {
     const j = compositeJob(64, 36, { width: 16, height: 9 });
-    expect(simdCompositeApplies({ ...j, mode: 'transparent' })).toBe(false);
+    expect(simdCompositeApplies({ ...j, mode: 'mask' })).toBe(false);
     expect(simdCompositeApplies({ ...j, background: { kind: 'color', rgba: [0, 0, 0, 255] } })).toBe(false);
     expect(simdCompositeApplies({ ...j, foreground: { kind: 'color', rgba: [0, 0, 0, 255] } })).toBe(false);
   });

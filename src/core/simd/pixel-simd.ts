@@ -84,8 +84,8 @@ export interface PixelSimd {
     subtract: number,
     multiply: number,
   ): void;
-  /** out[x] = src[x] with alpha 255. */
-  opaqueRun(out: number, src: number, xs: number, xe: number): void;
+  /** out[x] = (src[x] & andMask) | orMask: a settled run (int32 masks). */
+  copyRun(out: number, src: number, xs: number, xe: number, andMask: number, orMask: number): void;
   /** Alpha from guided coefficients (rows a0/a1, b0/b1 lerped by wy) and the frame's luma; blend over lerp(top, bottom). */
   mixedRun(
     out: number,
@@ -101,10 +101,25 @@ export interface PixelSimd {
     xs: number,
     xe: number,
   ): void;
+  /** The frame's colours with alpha = round(alpha from the coefficients (as mixedRun) * the frame's alpha). */
+  alphaOutRun(
+    out: number,
+    frame: number,
+    a0: number,
+    a1: number,
+    b0: number,
+    b1: number,
+    wy: number,
+    xs: number,
+    xe: number,
+  ): void;
 }
 
 /** Alpha 255 in a little-endian RGBA word (as an int32). */
 export const OPAQUE_MASK = 0xff000000 | 0;
+/** The colour bits of a little-endian RGBA word; and all bits (int32 masks for copyRun). */
+export const RGB_MASK = 0x00ffffff;
+export const ALL_BITS = -1;
 
 /** Where callers' buffers start: the first 64 KiB are the module's own (statics, stack). */
 export const SIMD_HEAP_BASE = 65536;

@@ -46,17 +46,18 @@ export function lerpRun(out: usize, top: usize, bottom: usize, xs: i32, xe: i32,
   }
 }
 
-/** out[x] = src[x], opaque, for x in [xs, xe). */
-export function opaqueRun(out: usize, src: usize, xs: i32, xe: i32): void {
-  const opaque = i32x4.splat(OPAQUE);
+/** out[x] = (src[x] & andMask) | orMask, for x in [xs, xe): a settled run (opaque, or alpha 0). */
+export function copyRun(out: usize, src: usize, xs: i32, xe: i32, andMask: u32, orMask: u32): void {
+  const and = i32x4.splat(andMask);
+  const or = i32x4.splat(orMask);
   let x = xs;
   for (; x + 4 <= xe; x += 4) {
     const o = (<usize>x) << 2;
-    v128.store(out + o, v128.or(v128.load(src + o), opaque));
+    v128.store(out + o, v128.or(v128.and(v128.load(src + o), and), or));
   }
   for (; x < xe; x++) {
     const o = (<usize>x) << 2;
-    store<u32>(out + o, load<u32>(src + o) | OPAQUE);
+    store<u32>(out + o, (load<u32>(src + o) & andMask) | orMask);
   }
 }
 
@@ -67,6 +68,30 @@ function alphaScalar(px: u32, a: f32, b: f32): f32 {
     (<f32>(px & 255) * 0.299 + <f32>((px >> 8) & 255) * 0.587 + <f32>((px >> 16) & 255) * 0.114) * (1.0 / 255.0);
   const q = a * luma + b;
   return q < 0 ? 0 : q > 1 ? 1 : q;
+}
+
+const BYTE = i32x4.splat(255);
+
+/** Channel c (0, 8, 16, 24) of four packed pixels as floats. */
+// @ts-ignore: decorator
+@inline
+function channel4(px: v128, c: i32): v128 {
+  return f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(px, c), BYTE));
+}
+
+/** Alpha of four pixels: clamp(A * luma + B), A and B lerped between two coefficient rows by vy. */
+// @ts-ignore: decorator
+@inline
+function alpha4(f: v128, a0: usize, a1: usize, b0: usize, b1: usize, o: usize, vy: v128): v128 {
+  const luma = f32x4.add(
+    f32x4.add(f32x4.mul(channel4(f, 0), f32x4.splat(0.299 / 255.0)), f32x4.mul(channel4(f, 8), f32x4.splat(0.587 / 255.0))),
+    f32x4.mul(channel4(f, 16), f32x4.splat(0.114 / 255.0)),
+  );
+  const va0 = v128.load(a0 + o);
+  const vb0 = v128.load(b0 + o);
+  const a = f32x4.add(va0, f32x4.mul(f32x4.sub(v128.load(a1 + o), va0), vy));
+  const b = f32x4.add(vb0, f32x4.mul(f32x4.sub(v128.load(b1 + o), vb0), vy));
+  return f32x4.min(f32x4.splat(1), f32x4.max(f32x4.splat(0), f32x4.add(f32x4.mul(a, luma), b)));
 }
 
 /**
@@ -90,31 +115,20 @@ export function mixedRun(
   const wq = i16x8.splat(<i16>q);
   const wp = i16x8.splat(<i16>(128 - q));
   const opaque = i32x4.splat(OPAQUE);
-  const byte = i32x4.splat(255);
   const vy = f32x4.splat(wy);
-  const kr = f32x4.splat(0.299 / 255.0);
-  const kg = f32x4.splat(0.587 / 255.0);
-  const kb = f32x4.splat(0.114 / 255.0);
-  const zero = f32x4.splat(0);
-  const one = f32x4.splat(1);
   const half = f32x4.splat(0.5);
   let x = xs;
   for (; x + 4 <= xe; x += 4) {
     const o = (<usize>x) << 2;
     const f = v128.load(frame + o);
-    const fr = f32x4.convert_i32x4_u(v128.and(f, byte));
-    const fg = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(f, 8), byte));
-    const fb = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(f, 16), byte));
-    const luma = f32x4.add(f32x4.add(f32x4.mul(fr, kr), f32x4.mul(fg, kg)), f32x4.mul(fb, kb));
-    const va0 = v128.load(a0 + o);
-    const vb0 = v128.load(b0 + o);
-    const a = f32x4.add(va0, f32x4.mul(f32x4.sub(v128.load(a1 + o), va0), vy));
-    const b = f32x4.add(vb0, f32x4.mul(f32x4.sub(v128.load(b1 + o), vb0), vy));
-    const alpha = f32x4.min(one, f32x4.max(zero, f32x4.add(f32x4.mul(a, luma), b)));
+    const fr = channel4(f, 0);
+    const fg = channel4(f, 8);
+    const fb = channel4(f, 16);
+    const alpha = alpha4(f, a0, a1, b0, b1, o, vy);
     const g = lerp4(v128.load(top + o), v128.load(bottom + o), wq, wp);
-    const gr = f32x4.convert_i32x4_u(v128.and(g, byte));
-    const gg = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(g, 8), byte));
-    const gb = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(g, 16), byte));
+    const gr = channel4(g, 0);
+    const gg = channel4(g, 8);
+    const gb = channel4(g, 16);
     const r = i32x4.trunc_sat_f32x4_u(f32x4.add(f32x4.add(gr, f32x4.mul(f32x4.sub(fr, gr), alpha)), half));
     const gn = i32x4.trunc_sat_f32x4_u(f32x4.add(f32x4.add(gg, f32x4.mul(f32x4.sub(fg, gg), alpha)), half));
     const bl = i32x4.trunc_sat_f32x4_u(f32x4.add(f32x4.add(gb, f32x4.mul(f32x4.sub(fb, gb), alpha)), half));
@@ -134,6 +148,41 @@ export function mixedRun(
       res |= (<u32>(gc + (fc - gc) * alpha + 0.5)) << c;
     }
     store<u32>(out + o, res);
+  }
+}
+
+/**
+ * transparent-background's mixed pixels: the frame's colours, alpha = round(clamp(A * luma + B) * the
+ * frame's alpha) (straight, not premultiplied).
+ */
+export function alphaOutRun(
+  out: usize,
+  frame: usize,
+  a0: usize,
+  a1: usize,
+  b0: usize,
+  b1: usize,
+  wy: f32,
+  xs: i32,
+  xe: i32,
+): void {
+  const vy = f32x4.splat(wy);
+  const half = f32x4.splat(0.5);
+  const rgb = i32x4.splat(0xffffff);
+  let x = xs;
+  for (; x + 4 <= xe; x += 4) {
+    const o = (<usize>x) << 2;
+    const f = v128.load(frame + o);
+    const a = i32x4.trunc_sat_f32x4_u(f32x4.add(f32x4.mul(alpha4(f, a0, a1, b0, b1, o, vy), channel4(f, 24)), half));
+    v128.store(out + o, v128.or(v128.and(f, rgb), i32x4.shl(a, 24)));
+  }
+  for (; x < xe; x++) {
+    const o = (<usize>x) << 2;
+    const px = load<u32>(frame + o);
+    const la0 = load<f32>(a0 + o);
+    const lb0 = load<f32>(b0 + o);
+    const alpha = alphaScalar(px, la0 + (load<f32>(a1 + o) - la0) * wy, lb0 + (load<f32>(b1 + o) - lb0) * wy);
+    store<u32>(out + o, (px & 0xffffff) | ((<u32>(alpha * <f32>(px >> 24) + 0.5)) << 24));
   }
 }
 

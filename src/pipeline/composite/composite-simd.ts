@@ -1,5 +1,5 @@
 import { fixedWeight, fixedWeights } from '../../core/packed-rgba.ts';
-import { OPAQUE_MASK, type PixelSimd, simdMemory } from '../../core/simd/pixel-simd.ts';
+import { ALL_BITS, OPAQUE_MASK, type PixelSimd, RGB_MASK, simdMemory } from '../../core/simd/pixel-simd.ts';
 import { type CompositeJob, RunPlan, Taps } from './kernels.ts';
 import { ModuleCoefficients, ModuleLayout, ModuleRows } from './module-rows.ts';
 
@@ -10,7 +10,8 @@ import { ModuleCoefficients, ModuleLayout, ModuleRows } from './module-rows.ts';
  */
 
 export function simdCompositeApplies(job: CompositeJob): boolean {
-  return job.mode === 'blend' && job.foreground.kind === 'frame' && job.background.kind === 'image';
+  if (job.foreground.kind !== 'frame') return false;
+  return job.mode === 'transparent' || (job.mode === 'blend' && job.background.kind === 'image');
 }
 
 /**
@@ -20,6 +21,8 @@ export function simdCompositeApplies(job: CompositeJob): boolean {
  * and the job's small planes themselves (coefficients, background image), copied in once per job.
  */
 const BLOCK_ROWS = 16;
+
+const NO_BACKGROUND = { data: new Uint8Array(4), width: 1, height: 1 };
 
 /**
  * The module memory's layout and row caches for one job, built once: a pool worker keeps it across
@@ -38,10 +41,11 @@ export class SimdCompositeSources {
 
   constructor(job: CompositeJob, simd: PixelSimd, plan: RunPlan) {
     const { width, height, gridWidth, gridHeight } = job;
-    const background = job.background;
+    // transparent-background shows no background: a 1x1 stand-in needs no memory and is never read.
+    const background = job.mode === 'blend' ? job.background : { kind: 'image' as const, ...NO_BACKGROUND };
     if (background.kind !== 'image') throw new Error('compositeRowsSimd: the background must be an image');
     const stride = width * 4;
-    const stretch = background.width !== width || background.height !== height;
+    const stretch = job.mode === 'blend' && (background.width !== width || background.height !== height);
     const layout = new ModuleLayout();
     this.stride = stride;
     this.outBlock = layout.take(BLOCK_ROWS * stride);
@@ -86,7 +90,9 @@ export function compositeRowsSimd(
 ): void {
   const { frame } = job;
   const background = job.background;
-  if (background.kind !== 'image') throw new Error('compositeRowsSimd: the background must be an image');
+  const transparent = job.mode === 'transparent';
+  if (!transparent && background.kind !== 'image')
+    throw new Error('compositeRowsSimd: the background must be an image');
   const { bytes, stride, outBlock, frameBlock, coeffA, coeffB, stretched } = sources;
   const { gy } = plan;
   for (let blockStart = rowStart; blockStart < rowEnd; blockStart += BLOCK_ROWS) {
@@ -110,15 +116,21 @@ export function compositeRowsSimd(
         const xe = runs[run + 1];
         const k = runs[run + 2];
         if (k === 1) {
-          simd.opaqueRun(out, frameRow, xs, xe);
+          // Blend: the person, opaque; transparent: the frame as it is.
+          simd.copyRun(out, frameRow, xs, xe, ALL_BITS, transparent ? 0 : OPAQUE_MASK);
           continue;
         }
-        if (top < 0) {
+        if (transparent && k === 0) {
+          // Straight alpha: the colour stays, alpha 0 (what a mixed pixel gives when settled).
+          simd.copyRun(out, frameRow, xs, xe, RGB_MASK, 0);
+          continue;
+        }
+        if (!transparent && top < 0) {
           if (stretched) {
             top = stretched.rows.row(stretched.ty.i0[y]);
             bottom = stretched.rows.row(stretched.ty.i1[y]);
             q = fixedWeight(stretched.ty.w[y]);
-          } else {
+          } else if (background.kind === 'image') {
             top = bottom = sources.backgroundRow;
             bytes.set(background.data.subarray(y * stride, (y + 1) * stride), top);
           }
@@ -133,7 +145,8 @@ export function compositeRowsSimd(
           b0 = coeffB.row(gy.i0[y]);
           b1 = coeffB.row(gy.i1[y]);
         }
-        simd.mixedRun(out, frameRow, top, bottom, q, a0, a1, b0, b1, gy.w[y], xs, xe);
+        if (transparent) simd.alphaOutRun(out, frameRow, a0, a1, b0, b1, gy.w[y], xs, xe);
+        else simd.mixedRun(out, frameRow, top, bottom, q, a0, a1, b0, b1, gy.w[y], xs, xe);
       }
     }
     job.out.set(bytes.subarray(outBlock, outBlock + (last - first)), first);

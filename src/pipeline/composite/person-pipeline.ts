@@ -178,7 +178,7 @@ async function loadIntoPool(
 
 /**
  * Runs synthetic frames through a throwaway masker and compositor on the pipeline's own pool and
- * session (the SIMD blend over a blurred background, and the JavaScript kernel's alpha-out mode).
+ * session (the SIMD blend over a blurred background, and the alpha-out mode of transparent-background).
  */
 async function warmUp(
   segmenter: Segmenter,
