@@ -102,6 +102,29 @@ describe('WebAssembly SIMD pixel kernels', () => {
     expect([...alphas].sort()).toEqual([0, 1, 2]);
   });
 
+  it("style-person (a painting over the frame where the person is): the JavaScript kernel's pixels within one level", () => {
+    // The JavaScript kernel stretches a foreground in floats and a background in 7-bit fixed point (as
+    // the module does for either): a stretched painting's own pixels differ by up to a level there.
+    for (const [painting, levels, share] of [
+      [{ width: 129, height: 11 }, 2, 0.1],
+      [{ width: 1283, height: 37 }, 1, 0.001],
+    ] as const) {
+      const j = compositeJob(1283, 37, painting);
+      const swapped = { ...j, foreground: j.background, background: { kind: 'frame' as const } };
+      expect(simdCompositeApplies(swapped)).toBe(true);
+      compositeRows(swapped, 0, j.height);
+      const out = new Uint8Array(j.out.length);
+      compositeRowsSimd({ ...swapped, out }, 0, 20, simd!);
+      compositeRowsSimd({ ...swapped, out }, 20, j.height, simd!);
+      const { maxDiff, differing } = compare(j.out, out);
+      expect(maxDiff).toBeLessThanOrEqual(levels);
+      expect(differing / out.length).toBeLessThan(share);
+      // Outside the person the frame itself, opaque.
+      expect([...out.subarray(0, 3)]).toEqual([...j.frame.subarray(0, 3)]);
+      expect(out[3]).toBe(255);
+    }
+  });
+
   it('other modes and layers stay with the JavaScript kernel', () => {
     const j = compositeJob(64, 36, { width: 16, height: 9 });
     expect(simdCompositeApplies({ ...j, mode: 'mask' })).toBe(false);

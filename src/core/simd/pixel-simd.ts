@@ -86,7 +86,10 @@ export interface PixelSimd {
   ): void;
   /** out[x] = (src[x] & andMask) | orMask: a settled run (int32 masks). */
   copyRun(out: number, src: number, xs: number, xe: number, andMask: number, orMask: number): void;
-  /** Alpha from guided coefficients (rows a0/a1, b0/b1 lerped by wy) and the frame's luma; blend over lerp(top, bottom). */
+  /**
+   * Alpha from guided coefficients (rows a0/a1, b0/b1 lerped by wy) and the frame's luma; the frame
+   * blended over lerp(top, bottom) by alpha (invert 0) or by 1 - alpha (invert 1: the image over the frame).
+   */
   mixedRun(
     out: number,
     frame: number,
@@ -100,6 +103,7 @@ export interface PixelSimd {
     wy: number,
     xs: number,
     xe: number,
+    invert: number,
   ): void;
   /** The frame's colours with alpha = round(alpha from the coefficients (as mixedRun) * the frame's alpha). */
   alphaOutRun(

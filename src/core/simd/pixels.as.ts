@@ -96,7 +96,8 @@ function alpha4(f: v128, a0: usize, a1: usize, b0: usize, b1: usize, o: usize, v
 
 /**
  * The mixed pixels: alpha = clamp(A * luma + B) with A, B lerped between two stretched coefficient rows
- * by wy; background = lerp(top, bottom, q / 128); out = background + (frame - background) * alpha.
+ * by wy; image = lerp(top, bottom, q / 128); out = image + (frame - image) * alpha. invert 1 uses
+ * 1 - alpha: the image shows where the person is (style-person), the frame around them.
  */
 export function mixedRun(
   out: usize,
@@ -111,12 +112,14 @@ export function mixedRun(
   wy: f32,
   xs: i32,
   xe: i32,
+  invert: f32,
 ): void {
   const wq = i16x8.splat(<i16>q);
   const wp = i16x8.splat(<i16>(128 - q));
   const opaque = i32x4.splat(OPAQUE);
   const vy = f32x4.splat(wy);
   const half = f32x4.splat(0.5);
+  const inv = f32x4.splat(invert);
   let x = xs;
   for (; x + 4 <= xe; x += 4) {
     const o = (<usize>x) << 2;
@@ -124,7 +127,7 @@ export function mixedRun(
     const fr = channel4(f, 0);
     const fg = channel4(f, 8);
     const fb = channel4(f, 16);
-    const alpha = alpha4(f, a0, a1, b0, b1, o, vy);
+    const alpha = f32x4.abs(f32x4.sub(inv, alpha4(f, a0, a1, b0, b1, o, vy)));
     const g = lerp4(v128.load(top + o), v128.load(bottom + o), wq, wp);
     const gr = channel4(g, 0);
     const gg = channel4(g, 8);
@@ -139,7 +142,9 @@ export function mixedRun(
     const px = load<u32>(frame + o);
     const la0 = load<f32>(a0 + o);
     const lb0 = load<f32>(b0 + o);
-    const alpha = alphaScalar(px, la0 + (load<f32>(a1 + o) - la0) * wy, lb0 + (load<f32>(b1 + o) - lb0) * wy);
+    const alpha = Mathf.abs(
+      invert - alphaScalar(px, la0 + (load<f32>(a1 + o) - la0) * wy, lb0 + (load<f32>(b1 + o) - lb0) * wy),
+    );
     const g = lerpScalar(load<u32>(top + o), load<u32>(bottom + o), q);
     let res: u32 = OPAQUE;
     for (let c: u32 = 0; c < 24; c += 8) {

@@ -1,28 +1,43 @@
 import { fixedWeight, fixedWeights } from '../../core/packed-rgba.ts';
 import { ALL_BITS, OPAQUE_MASK, type PixelSimd, RGB_MASK, simdMemory } from '../../core/simd/pixel-simd.ts';
-import { type CompositeJob, RunPlan, Taps } from './kernels.ts';
+import { type CompositeJob, type ImagePlane, RunPlan, Taps } from './kernels.ts';
 import { ModuleCoefficients, ModuleLayout, ModuleRows } from './module-rows.ts';
 
 /**
- * The compositor's hot case — the frame blended over an image (blur-background's small blurred plane,
- * a style painting) — with its per-pixel loops in WebAssembly SIMD (core/simd). Real 720p frame and
- * mask, one core: 6.7 -> 3.7 ms. Any other layer or mode stays with compositeRows.
+ * The compositor's cases — the frame blended over an image (blur-background's small blurred plane, a
+ * style painting, a replacement image or colour), an image over the frame (style-person) and the
+ * frame with the mask as alpha (transparent-background) — with their per-pixel loops in WebAssembly
+ * SIMD (core/simd). Real 720p frame and mask, one core: 6.7 -> 3.7 ms. Other layers and the mask
+ * view stay with compositeRows.
  */
 
 export function simdCompositeApplies(job: CompositeJob): boolean {
-  if (job.foreground.kind !== 'frame') return false;
-  return job.mode === 'transparent' || (job.mode === 'blend' && job.background.kind === 'image');
+  const { mode, foreground, background } = job;
+  if (mode === 'transparent') return foreground.kind === 'frame';
+  if (mode !== 'blend') return false;
+  return (
+    (foreground.kind === 'frame' && background.kind === 'image') ||
+    (foreground.kind === 'image' && background.kind === 'frame')
+  );
+}
+
+/** The layer that is not the frame (a blend's image, either way round), or a 1x1 stand-in. */
+function imageLayer(job: CompositeJob): ImagePlane {
+  if (job.mode === 'blend' && job.background.kind === 'image') return job.background;
+  if (job.mode === 'blend' && job.foreground.kind === 'image') return job.foreground;
+  // transparent-background shows no other layer: the stand-in needs no memory and is never read.
+  return NO_IMAGE;
 }
 
 /**
  * Layout of the module's memory, after SIMD_HEAP_BASE: a block of output rows and the same block of
  * frame rows (copied in and out a block at a time: one copy per row cost more than the lerps), six
- * stretched rows (two of the background, two each of the coefficients A and B), the stretch tables,
- * and the job's small planes themselves (coefficients, background image), copied in once per job.
+ * stretched rows (two of the image layer, two each of the coefficients A and B), the stretch tables,
+ * and the job's small planes themselves (coefficients, a small image), copied in once per job.
  */
 const BLOCK_ROWS = 16;
 
-const NO_BACKGROUND = { data: new Uint8Array(4), width: 1, height: 1 };
+const NO_IMAGE: ImagePlane = { data: new Uint8Array(4), width: 1, height: 1 };
 
 /**
  * The module memory's layout and row caches for one job, built once: a pool worker keeps it across
@@ -36,16 +51,14 @@ export class SimdCompositeSources {
   readonly coeffA: ModuleRows;
   readonly coeffB: ModuleRows;
   readonly stretched: { rows: ModuleRows; ty: Taps } | undefined;
-  /** Where a frame-sized background row is copied (when the background needs no stretch). */
+  /** Where a frame-sized image's row is copied (when the image needs no stretch). */
   readonly backgroundRow: number;
 
   constructor(job: CompositeJob, simd: PixelSimd, plan: RunPlan) {
     const { width, height, gridWidth, gridHeight } = job;
-    // transparent-background shows no background: a 1x1 stand-in needs no memory and is never read.
-    const background = job.mode === 'blend' ? job.background : { kind: 'image' as const, ...NO_BACKGROUND };
-    if (background.kind !== 'image') throw new Error('compositeRowsSimd: the background must be an image');
+    const background = imageLayer(job);
     const stride = width * 4;
-    const stretch = job.mode === 'blend' && (background.width !== width || background.height !== height);
+    const stretch = background !== NO_IMAGE && (background.width !== width || background.height !== height);
     const layout = new ModuleLayout();
     this.stride = stride;
     this.outBlock = layout.take(BLOCK_ROWS * stride);
@@ -89,10 +102,11 @@ export function compositeRowsSimd(
   sources = new SimdCompositeSources(job, simd, plan),
 ): void {
   const { frame } = job;
-  const background = job.background;
+  const image = imageLayer(job);
   const transparent = job.mode === 'transparent';
-  if (!transparent && background.kind !== 'image')
-    throw new Error('compositeRowsSimd: the background must be an image');
+  // style-person: the painting is the foreground, so the frame shows where alpha is settled at 0.
+  const swapped = job.mode === 'blend' && job.foreground.kind === 'image';
+  const frameClass = swapped ? 0 : 1;
   const { bytes, stride, outBlock, frameBlock, coeffA, coeffB, stretched } = sources;
   const { gy } = plan;
   for (let blockStart = rowStart; blockStart < rowEnd; blockStart += BLOCK_ROWS) {
@@ -115,8 +129,8 @@ export function compositeRowsSimd(
         const xs = runs[run];
         const xe = runs[run + 1];
         const k = runs[run + 2];
-        if (k === 1) {
-          // Blend: the person, opaque; transparent: the frame as it is.
+        if (k === frameClass) {
+          // Blend: the frame, opaque; transparent: the frame as it is.
           simd.copyRun(out, frameRow, xs, xe, ALL_BITS, transparent ? 0 : OPAQUE_MASK);
           continue;
         }
@@ -130,12 +144,12 @@ export function compositeRowsSimd(
             top = stretched.rows.row(stretched.ty.i0[y]);
             bottom = stretched.rows.row(stretched.ty.i1[y]);
             q = fixedWeight(stretched.ty.w[y]);
-          } else if (background.kind === 'image') {
+          } else {
             top = bottom = sources.backgroundRow;
-            bytes.set(background.data.subarray(y * stride, (y + 1) * stride), top);
+            bytes.set(image.data.subarray(y * stride, (y + 1) * stride), top);
           }
         }
-        if (k === 0) {
+        if (k !== 2) {
           simd.lerpRun(out, top, bottom, xs, xe, q, OPAQUE_MASK);
           continue;
         }
@@ -146,7 +160,7 @@ export function compositeRowsSimd(
           b1 = coeffB.row(gy.i1[y]);
         }
         if (transparent) simd.alphaOutRun(out, frameRow, a0, a1, b0, b1, gy.w[y], xs, xe);
-        else simd.mixedRun(out, frameRow, top, bottom, q, a0, a1, b0, b1, gy.w[y], xs, xe);
+        else simd.mixedRun(out, frameRow, top, bottom, q, a0, a1, b0, b1, gy.w[y], xs, xe, swapped ? 1 : 0);
       }
     }
     job.out.set(bytes.subarray(outBlock, outBlock + (last - first)), first);
