@@ -6,7 +6,7 @@ import { sinet } from '../../src/inference/segmenters/sinet.ts';
 import { encodeInput } from '../../src/inference/segmenters/spec.ts';
 import { resizeRgba } from '../../src/inference/stylizer/preprocess.ts';
 import { compositeRowsSimd, simdCompositeApplies } from '../../src/pipeline/composite/composite-simd.ts';
-import { compositeRows } from '../../src/pipeline/composite/kernels.ts';
+import { type CompositeJob, compositeRows } from '../../src/pipeline/composite/kernels.ts';
 import { PixelPool } from '../../src/pipeline/composite/pool.ts';
 import { type AreaJob, areaAverageRows, areaAverageRowsSimd } from '../../src/pipeline/composite/resample.ts';
 import { boxBlur, boxBlurSimd } from '../../src/pipeline/mask/box-filter.ts';
@@ -27,6 +27,26 @@ function compare(expected: Uint8Array, actual: Uint8Array): { maxDiff: number; d
 
 const simd = loadPixelSimd();
 
+/**
+ * The SIMD kernel's output for `job` (in two bands, split at row `split`) against the JavaScript
+ * kernel's for `reference` (default: the same job): at most `levels` apart, in under `share` of bytes.
+ */
+function expectSimdMatches(
+  job: CompositeJob,
+  { reference = job, split = Math.floor(job.height / 2), levels = 1, share = 0.001 } = {},
+): Uint8Array {
+  expect(simdCompositeApplies(job)).toBe(true);
+  const expected = new Uint8Array(job.out.length);
+  compositeRows({ ...reference, out: expected }, 0, reference.height);
+  const out = new Uint8Array(job.out.length);
+  compositeRowsSimd({ ...job, out }, 0, split, simd!);
+  compositeRowsSimd({ ...job, out }, split, job.height, simd!);
+  const { maxDiff, differing } = compare(expected, out);
+  expect(maxDiff).toBeLessThanOrEqual(levels);
+  expect(differing / out.length).toBeLessThan(share);
+  return out;
+}
+
 describe('WebAssembly SIMD pixel kernels', () => {
   it('are built by npm ci and load (STYLECAST_SIMD=0 turns them off)', () => {
     expect(simd, 'src/core/simd/pixels.wasm missing: run npm run build:simd').toBeDefined();
@@ -41,16 +61,7 @@ describe('WebAssembly SIMD pixel kernels', () => {
   ] as const) {
     it(`composite ${width}x${height} over a ${background.width}x${background.height} image: the JavaScript kernel's pixels within one level`, () => {
       const j = compositeJob(width, height, background);
-      expect(simdCompositeApplies(j)).toBe(true);
-      compositeRows(j, 0, height);
-      const expected = j.out.slice();
-      const out = new Uint8Array(j.out.length);
-      const half = Math.floor(height / 2);
-      compositeRowsSimd({ ...j, out }, 0, half, simd!);
-      compositeRowsSimd({ ...j, out }, half, height, simd!);
-      const { maxDiff, differing } = compare(expected, out);
-      expect(maxDiff).toBeLessThanOrEqual(1);
-      expect(differing / out.length).toBeLessThan(0.001);
+      const out = expectSimdMatches(j);
       // All three kinds of pixel were there: person (the frame), background (the image), edges (between).
       const frame = j.frame;
       let person = 0;
@@ -71,28 +82,17 @@ describe('WebAssembly SIMD pixel kernels', () => {
       ...j,
       background: { kind: 'image' as const, data: new Uint8Array(rgba), width: 1, height: 1 },
     };
-    expect(simdCompositeApplies(asImage)).toBe(true);
-    compositeRows({ ...j, background: { kind: 'color', rgba } }, 0, j.height);
-    const out = new Uint8Array(j.out.length);
-    compositeRowsSimd({ ...asImage, out }, 0, 20, simd!);
-    compositeRowsSimd({ ...asImage, out }, 20, j.height, simd!);
-    const { maxDiff, differing } = compare(j.out, out);
-    expect(maxDiff).toBeLessThanOrEqual(1);
-    expect(differing / out.length).toBeLessThan(0.001);
+    const out = expectSimdMatches(asImage, {
+      reference: { ...j, background: { kind: 'color', rgba } },
+      split: 20,
+    });
     // Background pixels are the colour itself, opaque.
     expect([...out.subarray(0, 4)]).toEqual([...rgba]);
   });
 
   it("transparent (alpha out): the JavaScript kernel's colours and alpha within one level", () => {
     const j = { ...compositeJob(1283, 37, { width: 129, height: 11 }), mode: 'transparent' as const };
-    expect(simdCompositeApplies(j)).toBe(true);
-    compositeRows(j, 0, j.height);
-    const out = new Uint8Array(j.out.length);
-    compositeRowsSimd({ ...j, out }, 0, 20, simd!);
-    compositeRowsSimd({ ...j, out }, 20, j.height, simd!);
-    const { maxDiff, differing } = compare(j.out, out);
-    expect(maxDiff).toBeLessThanOrEqual(1);
-    expect(differing / out.length).toBeLessThan(0.001);
+    const out = expectSimdMatches(j, { split: 20 });
     // The colours are the frame's everywhere; alpha runs from 0 (background) through mixed to the frame's.
     const alphas = new Set<number>();
     for (let i = 0; i < out.length; i += 4) {
@@ -111,14 +111,7 @@ describe('WebAssembly SIMD pixel kernels', () => {
     ] as const) {
       const j = compositeJob(1283, 37, painting);
       const swapped = { ...j, foreground: j.background, background: { kind: 'frame' as const } };
-      expect(simdCompositeApplies(swapped)).toBe(true);
-      compositeRows(swapped, 0, j.height);
-      const out = new Uint8Array(j.out.length);
-      compositeRowsSimd({ ...swapped, out }, 0, 20, simd!);
-      compositeRowsSimd({ ...swapped, out }, 20, j.height, simd!);
-      const { maxDiff, differing } = compare(j.out, out);
-      expect(maxDiff).toBeLessThanOrEqual(levels);
-      expect(differing / out.length).toBeLessThan(share);
+      const out = expectSimdMatches(swapped, { split: 20, levels, share });
       // Outside the person the frame itself, opaque.
       expect([...out.subarray(0, 3)]).toEqual([...j.frame.subarray(0, 3)]);
       expect(out[3]).toBe(255);
