@@ -118,9 +118,20 @@ describe('WebAssembly SIMD pixel kernels', () => {
     }
   });
 
-  it('other modes and layers stay with the JavaScript kernel', () => {
+  it("the mask view (grey mask, opaque): the JavaScript kernel's pixels within one level", () => {
+    const j = { ...compositeJob(1283, 37, { width: 129, height: 11 }), mode: 'mask' as const };
+    const out = expectSimdMatches(j, { split: 20 });
+    const greys = new Set<number>();
+    for (let i = 0; i < out.length; i += 4) {
+      expect(out[i + 1]).toBe(out[i]);
+      expect(out[i + 3]).toBe(255);
+      greys.add(out[i] === 0 ? 0 : out[i] === 255 ? 1 : 2);
+    }
+    expect([...greys].sort()).toEqual([0, 1, 2]);
+  });
+
+  it('other layers stay with the JavaScript kernel', () => {
     const j = compositeJob(64, 36, { width: 16, height: 9 });
-    expect(simdCompositeApplies({ ...j, mode: 'mask' })).toBe(false);
     expect(simdCompositeApplies({ ...j, background: { kind: 'color', rgba: [0, 0, 0, 255] } })).toBe(false);
     expect(simdCompositeApplies({ ...j, foreground: { kind: 'color', rgba: [0, 0, 0, 255] } })).toBe(false);
   });

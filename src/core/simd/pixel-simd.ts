@@ -105,8 +105,11 @@ export interface PixelSimd {
     xe: number,
     invert: number,
   ): void;
-  /** The frame's colours with alpha = round(alpha from the coefficients (as mixedRun) * the frame's alpha). */
-  alphaOutRun(
+  /**
+   * The mixed pixels of the alpha modes (alpha as mixedRun's): grey 0, the frame's colours with alpha =
+   * round(alpha * the frame's alpha) (transparent-background); grey 1, round(alpha * 255) as opaque grey (mask view).
+   */
+  alphaRun(
     out: number,
     frame: number,
     a0: number,
@@ -116,6 +119,7 @@ export interface PixelSimd {
     wy: number,
     xs: number,
     xe: number,
+    grey: number,
   ): void;
 }
 

@@ -157,10 +157,11 @@ export function mixedRun(
 }
 
 /**
- * transparent-background's mixed pixels: the frame's colours, alpha = round(clamp(A * luma + B) * the
- * frame's alpha) (straight, not premultiplied).
+ * The mask as pixels, for the mixed runs of two modes: grey 0 (transparent-background) keeps the
+ * frame's colours with alpha = round(clamp(A * luma + B) * the frame's alpha) (straight, not
+ * premultiplied); grey 1 (the mask view) writes m = round(alpha * 255) as an opaque grey.
  */
-export function alphaOutRun(
+export function alphaRun(
   out: usize,
   frame: usize,
   a0: usize,
@@ -170,16 +171,23 @@ export function alphaOutRun(
   wy: f32,
   xs: i32,
   xe: i32,
+  grey: i32,
 ): void {
   const vy = f32x4.splat(wy);
   const half = f32x4.splat(0.5);
   const rgb = i32x4.splat(0xffffff);
+  const opaque = i32x4.splat(OPAQUE);
+  const full = f32x4.splat(255);
   let x = xs;
   for (; x + 4 <= xe; x += 4) {
     const o = (<usize>x) << 2;
     const f = v128.load(frame + o);
-    const a = i32x4.trunc_sat_f32x4_u(f32x4.add(f32x4.mul(alpha4(f, a0, a1, b0, b1, o, vy), channel4(f, 24)), half));
-    v128.store(out + o, v128.or(v128.and(f, rgb), i32x4.shl(a, 24)));
+    const alpha = alpha4(f, a0, a1, b0, b1, o, vy);
+    const m = i32x4.trunc_sat_f32x4_u(f32x4.add(f32x4.mul(alpha, grey ? full : channel4(f, 24)), half));
+    const px = grey
+      ? v128.or(v128.or(m, i32x4.shl(m, 8)), v128.or(i32x4.shl(m, 16), opaque))
+      : v128.or(v128.and(f, rgb), i32x4.shl(m, 24));
+    v128.store(out + o, px);
   }
   for (; x < xe; x++) {
     const o = (<usize>x) << 2;
@@ -187,7 +195,8 @@ export function alphaOutRun(
     const la0 = load<f32>(a0 + o);
     const lb0 = load<f32>(b0 + o);
     const alpha = alphaScalar(px, la0 + (load<f32>(a1 + o) - la0) * wy, lb0 + (load<f32>(b1 + o) - lb0) * wy);
-    store<u32>(out + o, (px & 0xffffff) | ((<u32>(alpha * <f32>(px >> 24) + 0.5)) << 24));
+    const m = <u32>(alpha * (grey ? 255.0 : <f32>(px >> 24)) + 0.5);
+    store<u32>(out + o, grey ? m | (m << 8) | (m << 16) | OPAQUE : (px & 0xffffff) | (m << 24));
   }
 }
 
