@@ -26,7 +26,7 @@ export function simdCompositeApplies(job: CompositeJob): boolean {
 function imageLayer(job: CompositeJob): ImagePlane {
   if (job.mode === 'blend' && job.background.kind === 'image') return job.background;
   if (job.mode === 'blend' && job.foreground.kind === 'image') return job.foreground;
-  // transparent-background shows no other layer: the stand-in needs no memory and is never read.
+  // transparent-background and the mask view show no other layer: the stand-in is never read.
   return NO_IMAGE;
 }
 
@@ -156,7 +156,8 @@ export function compositeRowsSimd(
             bytes.set(image.data.subarray(y * stride, (y + 1) * stride), top);
           }
         }
-        if (k !== 2 && !maskView) {
+        if (k !== 2) {
+          // The image's class: the painting or the background, opaque.
           simd.lerpRun(out, top, bottom, xs, xe, q, OPAQUE_MASK);
           continue;
         }
