@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDaemon, sleep, startDaemon, tempDir } from '../helpers/daemon-process.ts';
-import { freePort, type ObsInstance, startObs } from '../helpers/obs.ts';
+import { freePort, type ObsInstance, obsEnv, startObs } from '../helpers/obs.ts';
 
 /**
  * OBS faults against a real `stylecast run --obs` and a real OBS Studio under Xvfb: OBS never
@@ -86,7 +86,7 @@ describe('OBS killed, restarted, and sent bad CustomEvents', () => {
     obs = await startObs();
     daemon = await startDaemon({
       args: [...ARGS, '--config', await configWithFreeStreamPort(dir.path)],
-      env: { OBS_WEBSOCKET_URL: obs.url, OBS_WEBSOCKET_PASSWORD: obs.password },
+      env: obsEnv(obs),
     });
     // First start only (not what this suite claims): OBS's software renderer under a loaded full test
     // run has taken over 10 s to show the source's first frame.

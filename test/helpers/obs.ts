@@ -45,6 +45,12 @@ export interface ObsInstance {
   stop(): Promise<void>;
 }
 
+/** The environment that points stylecast at this OBS (obs-websocket URL and password). */
+export const obsEnv = (obs: Pick<ObsInstance, 'url' | 'password'>): Record<string, string> => ({
+  OBS_WEBSOCKET_URL: obs.url,
+  OBS_WEBSOCKET_PASSWORD: obs.password,
+});
+
 /** A TCP port nobody listens on right now. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

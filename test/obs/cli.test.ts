@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type ObsInstance, startObs } from '../helpers/obs.ts';
+import { freePort, type ObsInstance, obsEnv, startObs } from '../helpers/obs.ts';
 import { REPO } from '../helpers/shared.ts';
 
 // `stylecast obs install|status|uninstall` as a user runs it, against a real OBS under Xvfb.
@@ -27,7 +27,7 @@ describe('stylecast obs (CLI) against real OBS', () => {
 
   beforeAll(async () => {
     obs = await startObs();
-    env = { OBS_WEBSOCKET_URL: obs.url, OBS_WEBSOCKET_PASSWORD: obs.password };
+    env = obsEnv(obs);
   });
   afterAll(async () => obs?.stop());
 
@@ -112,10 +112,7 @@ describe('OBS without obs-websocket', () => {
   it('says OBS runs but its WebSocket server does not answer', async () => {
     const obs = await startObs({ websocket: false });
     try {
-      const r = await stylecast(['obs', 'install'], {
-        OBS_WEBSOCKET_URL: obs.url,
-        OBS_WEBSOCKET_PASSWORD: obs.password,
-      });
+      const r = await stylecast(['obs', 'install'], obsEnv(obs));
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(
         new RegExp(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customEventFor } from '../../src/control/obs/custom-event.ts';
 import { probeDuration, type RunningDaemon, startDaemon } from '../helpers/daemon-process.ts';
-import { freePort, type ObsInstance, screenshotRgba, startObs, waitFor } from '../helpers/obs.ts';
+import { freePort, type ObsInstance, obsEnv, screenshotRgba, startObs, waitFor } from '../helpers/obs.ts';
 import { MODELS_DIR, media } from '../helpers/shared.ts';
 
 // `stylecast run --obs` as a streamer starts it, on a real clip, against real OBS under Xvfb.
@@ -67,8 +67,7 @@ describe('stylecast run --obs with real OBS', () => {
       env: {
         STYLECAST_MODELS: MODELS_DIR,
         STYLECAST_CONFIG: config,
-        OBS_WEBSOCKET_URL: obs.url,
-        OBS_WEBSOCKET_PASSWORD: obs.password,
+        ...obsEnv(obs),
       },
     });
   });

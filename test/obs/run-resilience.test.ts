@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeDuration, type RunningDaemon, startDaemon } from '../helpers/daemon-process.ts';
-import { freePort, type ObsInstance, pixelAt, screenshotRgba, startObs, waitFor } from '../helpers/obs.ts';
+import {
+  freePort,
+  type ObsInstance,
+  obsEnv,
+  pixelAt,
+  screenshotRgba,
+  startObs,
+  waitFor,
+} from '../helpers/obs.ts';
 
 // `stylecast run` when OBS is missing, misconfigured or late: it says so in one line and keeps running.
 let dir: string;
@@ -49,7 +57,7 @@ describe('stylecast run keeps running when OBS is not usable', () => {
     const secret = 'not-the-Password-123';
     const run = await startRun(
       ['--obs', '--output', `file:${out}`, '--duration', '4'],
-      { OBS_WEBSOCKET_URL: obs.url, OBS_WEBSOCKET_PASSWORD: secret },
+      obsEnv({ url: obs.url, password: secret }),
       { obs: { streamPort: await freePort() } },
     );
     const { code } = await run.exited;
@@ -85,11 +93,7 @@ describe('daemon started before OBS', () => {
   it('keeps trying, installs its source and streams once OBS comes up', async () => {
     const obs = await startObs();
     await obs.kill();
-    const run = await startRun(
-      ['--obs'],
-      { OBS_WEBSOCKET_URL: obs.url, OBS_WEBSOCKET_PASSWORD: obs.password },
-      { obs: { streamPort: await freePort() } },
-    );
+    const run = await startRun(['--obs'], obsEnv(obs), { obs: { streamPort: await freePort() } });
     try {
       await new Promise((r) => setTimeout(r, 2500));
       expect(run.proc.exitCode, run.output()).toBeNull();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customEventFor } from '../../src/control/obs/custom-event.ts';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon-process.ts';
-import { freePort, type ObsInstance, screenshotRgba, startObs, waitFor } from '../helpers/obs.ts';
+import { freePort, type ObsInstance, obsEnv, screenshotRgba, startObs, waitFor } from '../helpers/obs.ts';
 import { MODELS_DIR, media, STYLES_DIR } from '../helpers/shared.ts';
 
 // The style itself switched from a second obs-websocket client, with the real style engine (style-frame:
@@ -48,8 +48,7 @@ describe('style switch by CustomEvent in `stylecast run`', () => {
         STYLECAST_MODELS: MODELS_DIR,
         STYLECAST_STYLES: STYLES_DIR,
         STYLECAST_CONFIG: config,
-        OBS_WEBSOCKET_URL: obs.url,
-        OBS_WEBSOCKET_PASSWORD: obs.password,
+        ...obsEnv(obs),
       },
     });
   });
