@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { StatusSchema } from '../../src/control/api/target.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 import { REPO } from '../helpers/shared.ts';
 import { type Harness, startHarness } from './harness.ts';
 
@@ -17,18 +18,7 @@ const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   h = await startHarness({ statsIntervalMs: 250 });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(`${m.type()}: ${m.text()}`);

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OBSWebSocket } from 'obs-websocket-js/json';
 import sharp from 'sharp';
+import { CommandBus } from '../../src/control/commands.ts';
+import { ObsIntegration } from '../../src/control/obs/integration.ts';
 import { type Frame, solidFrame } from '../../src/core/frame.ts';
 import { clock32, drawTimecode } from '../../src/output/timecode.ts';
 
@@ -52,6 +54,38 @@ export const obsEnv = (obs: Pick<ObsInstance, 'url' | 'password'>): Record<strin
 });
 
 /** A TCP port nobody listens on right now. */
+/**
+ * stylecast's OBS side against a test OBS, started: it installs `sourceName` (a Media Source reading
+ * `streamPort`) in the scene 'stylecast' and turns CustomEvents into commands on `bus`.
+ */
+export async function startObsIntegration(
+  obs: Pick<ObsInstance, 'url' | 'password'>,
+  options: {
+    sourceName: string;
+    streamPort: number;
+    bus?: CommandBus;
+    sceneStyles?: Record<string, string>;
+    backoff?: { initialMs: number; maxMs: number };
+  },
+): Promise<ObsIntegration> {
+  const integration = new ObsIntegration(
+    {
+      url: obs.url,
+      password: obs.password,
+      scene: 'stylecast',
+      sourceName: options.sourceName,
+      streamPort: options.streamPort,
+      sceneStyles: options.sceneStyles ?? {},
+      install: true,
+    },
+    options.bus ?? new CommandBus(),
+    undefined,
+    options.backoff ? { backoff: options.backoff } : {},
+  );
+  await integration.start();
+  return integration;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -1,20 +1,12 @@
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solidFrame } from '../../src/core/frame.ts';
 import { BrowserSink, PAGE_PATH } from '../../src/output/browser-sink.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 import { startDaemon } from '../helpers/daemon-process.ts';
 import { freePort } from '../helpers/obs.ts';
 
 // The browser-source page in real headless Chromium (Debian's OBS has no browser source to test with).
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 type PageStats = { received: number; drawn: number; lastSeq: number; connected: boolean };
 
@@ -28,7 +20,7 @@ describe('browser-source sink in headless Chromium', () => {
     sink = new BrowserSink({ maxBufferedBytes: 640 * 360 * 4 });
     await sink.start();
     port = await sink.listen(0);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${port}${PAGE_PATH}`);
     await page.waitForFunction(() => (window as unknown as { stylecast: PageStats }).stylecast.connected);
@@ -124,7 +116,7 @@ describe('the page on the daemon API port, in `stylecast run`', () => {
       env: { STYLECAST_CONFIG: '' },
       waitReady: false,
     });
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     try {
       await expect
         .poll(() => daemon.output(), { timeout: 20_000 })

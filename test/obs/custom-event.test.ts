@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandBus } from '../../src/control/commands.ts';
 import { customEventFor } from '../../src/control/obs/custom-event.ts';
-import { ObsIntegration } from '../../src/control/obs/integration.ts';
+import type { ObsIntegration } from '../../src/control/obs/integration.ts';
 import { ObsSink } from '../../src/output/obs-sink.ts';
 import {
   freePort,
@@ -13,6 +13,7 @@ import {
   screenshotRgba,
   stampedFrame,
   startObs,
+  startObsIntegration,
   waitFor,
 } from '../helpers/obs.ts';
 
@@ -47,19 +48,12 @@ describe('commands from OBS CustomEvents', () => {
     bus.handle('record', (c) => {
       daemonRecorderCalls.push(c.action);
     });
-    integration = new ObsIntegration(
-      {
-        url: obs.url,
-        password: obs.password,
-        scene: 'stylecast',
-        sourceName: SOURCE,
-        streamPort: port,
-        sceneStyles: { 'Scream scene': 'the-scream' },
-        install: true,
-      },
+    integration = await startObsIntegration(obs, {
+      sourceName: SOURCE,
+      streamPort: port,
       bus,
-    );
-    await integration.start();
+      sceneStyles: { 'Scream scene': 'the-scream' },
+    });
     sink = new ObsSink({ port });
     await sink.start();
     let seq = 0;

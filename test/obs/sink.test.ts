@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandBus } from '../../src/control/commands.ts';
 import { installObsSource } from '../../src/control/obs/install.ts';
-import { ObsIntegration } from '../../src/control/obs/integration.ts';
+import type { ObsIntegration } from '../../src/control/obs/integration.ts';
 import { ObsSink } from '../../src/output/obs-sink.ts';
 import { ageOf, readTimecode } from '../../src/output/timecode.ts';
 import {
@@ -11,6 +10,7 @@ import {
   screenshotRgba,
   stampedFrame,
   startObs,
+  startObsIntegration,
   waitFor,
 } from '../helpers/obs.ts';
 
@@ -28,21 +28,11 @@ describe('OBS sink into a real OBS', () => {
   beforeAll(async () => {
     obs = await startObs();
     const port = await freePort();
-    integration = new ObsIntegration(
-      {
-        url: obs.url,
-        password: obs.password,
-        scene: 'stylecast',
-        sourceName: SOURCE,
-        streamPort: port,
-        sceneStyles: {},
-        install: true,
-      },
-      new CommandBus(),
-      undefined,
-      { backoff: { initialMs: 200, maxMs: 1000 } },
-    );
-    await integration.start();
+    integration = await startObsIntegration(obs, {
+      sourceName: SOURCE,
+      streamPort: port,
+      backoff: { initialMs: 200, maxMs: 1000 },
+    });
     sink = new ObsSink({ port, idleAfterMs: 300, backoff: { initialMs: 100, maxMs: 500 } });
     await sink.start();
     let seq = 0;
@@ -166,21 +156,11 @@ describe('daemon started before OBS', () => {
       // Start OBS, but stop it at once: the daemon must come first, knowing only URL and password.
       obs = await startObs();
       await obs.kill();
-      integration = new ObsIntegration(
-        {
-          url: obs.url,
-          password: obs.password,
-          scene: 'stylecast',
-          sourceName: SOURCE,
-          streamPort: port,
-          sceneStyles: {},
-          install: true,
-        },
-        new CommandBus(),
-        undefined,
-        { backoff: { initialMs: 200, maxMs: 800 } },
-      );
-      await integration.start();
+      integration = await startObsIntegration(obs, {
+        sourceName: SOURCE,
+        streamPort: port,
+        backoff: { initialMs: 200, maxMs: 800 },
+      });
       await new Promise((r) => setTimeout(r, 800));
       expect(integration.stats().bridge.state).toBe('reconnecting');
       await obs.relaunch();
