@@ -53,7 +53,6 @@ export const obsEnv = (obs: Pick<ObsInstance, 'url' | 'password'>): Record<strin
   OBS_WEBSOCKET_PASSWORD: obs.password,
 });
 
-/** A TCP port nobody listens on right now. */
 /**
  * stylecast's OBS side against a test OBS, started: it installs `sourceName` (a Media Source reading
  * `streamPort`) in the scene 'stylecast' and turns CustomEvents into commands on `bus`.
@@ -86,6 +85,7 @@ export async function startObsIntegration(
   return integration;
 }
 
+/** A TCP port nobody listens on right now. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
