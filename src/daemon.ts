@@ -3,7 +3,7 @@
  *
  * API (other parts integrate through this; keep it stable):
  *   const daemon = new Daemon({ config, log })          // config: the validated Config
- *   daemon.bus: CommandBus                               // the daemon handles 'effect' and 'record'
+ *   daemon.bus: CommandBus                               // the daemon handles 'effect', 'mask' and 'record'
  *   await daemon.start()                                 // opens input, effect, outputs; resolves at the first frame
  *   await daemon.stop()                                  // clean: finalizes recordings, disposes the effect
  *   await daemon.addSink(sink) / await daemon.removeSink(name)   // starts / stops the sink too
@@ -14,13 +14,14 @@
  *   daemon.on('frame', (f: Frame) => …)                  // every output frame (keep listeners cheap)
  *   daemon.on('end', () => …)                            // a file input without --loop reached its end
  *   daemon.config / daemon.updateConfig(fn)              // current settings; effect.update() is called
+ *   daemon.isRecording() / daemon.recordingStatus()      // any recorder sink writing; its real path, or why it failed
  *   daemon.effectName, daemon.inputDescription, daemon.onObsRecord (hook for record target obs/both)
  * Effects that fail to build fall back (EFFECT_FALLBACKS in pipeline/effect-fallback.ts) with one log line; the stream never stops for it.
  */
 import { createSource, type FfmpegSource } from './capture/index.ts';
-import type { Config } from './config/schema.ts';
+import { type Config, MaskSettings } from './config/schema.ts';
 import { CommandBus, CommandError, type CommandOf } from './control/commands.ts';
-import { describeError, isStylecastError } from './core/errors.ts';
+import { describeError, type ErrorKey, isStylecastError, StylecastError } from './core/errors.ts';
 import { findFfmpeg } from './core/ffmpeg.ts';
 import { copyOf, type Frame } from './core/frame.ts';
 import { type FrameSink, SafeEmitter, type SinkStats } from './core/lifecycle.ts';
@@ -54,6 +55,26 @@ export interface DaemonOptions {
 
 export const RECORDING_SINK = 'recording';
 
+/** What GET /api/v1/recording shows: `active` only while a recorder writes; a failed one says why. */
+export interface RecordingStatus {
+  active: boolean;
+  /** The file being written (or that was, when failed). */
+  path?: string;
+  startedAt?: string;
+  seconds?: number;
+  frames?: number;
+  state?: 'running' | 'failed';
+  error?: string;
+}
+
+const ASKERS_MISTAKES = new Set<ErrorKey>([
+  'UNKNOWN_EFFECT',
+  'BAD_ARGUMENT',
+  'BAD_IMAGE',
+  'INPUT_NOT_FOUND',
+  'INPUT_UNREADABLE',
+]);
+
 export class Daemon extends SafeEmitter {
   readonly bus = new CommandBus((error, event) =>
     this.log.error(`command listener '${String(event)}': ${error}`),
@@ -80,6 +101,7 @@ export class Daemon extends SafeEmitter {
     this.currentConfig = options.config;
     this.bus.handle('effect', (command) => this.switchEffect(command));
     this.bus.handle('record', (command) => this.record(command));
+    this.bus.handle('mask', (command) => this.setMask(command));
     this.styles = new StyleService(options.config, options.log);
     this.styles.registerCommands(this.bus);
   }
@@ -134,7 +156,21 @@ export class Daemon extends SafeEmitter {
     this.scheduler = scheduler;
     scheduler.on('frame', (frame: Frame) => this.safeEmit('frame', frame));
     scheduler.attach(source);
-    for (const sink of sinks) await this.addSink(sink).catch(() => {});
+    for (const sink of sinks) {
+      try {
+        await this.addSink(sink);
+      } catch (error) {
+        // Other outputs are optional; a recording asked for at start is not: running unrecorded
+        // while the user believes the show is being kept would lose it.
+        if (!(sink instanceof Recorder)) continue;
+        await this.stop();
+        throw new StylecastError(
+          'RECORDING',
+          `cannot record to ${sink.requestedPath}: ${describeError(error)}`,
+          'check that the folder can be created and written, or record somewhere else (--record PATH)',
+        );
+      }
+    }
     source.on('restart', ({ reason }) => this.setState('restarting', `input ${reason}`));
     source.on('frame', () => {
       if (this.state === 'restarting') this.setState('running');
@@ -279,20 +315,39 @@ export class Daemon extends SafeEmitter {
     try {
       effect = await making;
     } catch (error) {
-      const code = isStylecastError(error) && error.key === 'UNKNOWN_EFFECT' ? 'bad_request' : 'unavailable';
-      throw new CommandError(code, describeError(error));
+      // The asker's mistake (an unknown effect, a background that is no colour or image) keeps its
+      // code and hint; anything else (models missing, say) means the effect cannot run here now.
+      if (isStylecastError(error) && ASKERS_MISTAKES.has(error.key)) throw error;
+      throw new CommandError('unavailable', describeError(error));
     } finally {
       this.effectsInMaking.delete(making);
     }
     if (!effect) throw new CommandError('unavailable', 'the daemon is stopping');
     this.currentConfig = next;
-    const swapped = this.scheduler
-      .swapEffect(effect)
-      .then((old) => (old === effect ? undefined : old.dispose()));
-    this.effectSwitch = swapped.catch((e) => this.log.warn(`effect dispose: ${describeError(e)}`));
-    this.log.info(`effect: ${command.name}`);
+    const scheduler = this.scheduler;
+    // Resolves once the scheduler runs the new effect (at most one frame), with the effect it let go:
+    // the old one, or this one itself when a later switch replaced it before it ran.
+    const replaced = scheduler.swapEffect(effect);
+    const disposed = replaced
+      .then((old) => (old === scheduler.currentEffect ? undefined : old.dispose()))
+      .catch((e) => this.log.warn(`effect dispose: ${describeError(e)}`));
+    this.effectSwitch = Promise.all([this.effectSwitch, disposed]);
+    await replaced;
+    this.log.info(`effect: ${this.effectName}`);
     this.setState(this.state);
-    return { effect: command.name };
+    return { effect: this.effectName };
+  }
+
+  /** Mask settings changed live (panel sliders, `/mask/set`, OBS events): the running effect follows. */
+  private setMask(command: CommandOf<'mask'>): { mask: MaskSettings } {
+    this.updateConfig((config) => ({
+      ...config,
+      segmentation: {
+        ...config.segmentation,
+        mask: MaskSettings.parse({ ...config.segmentation.mask, ...command.settings }),
+      },
+    }));
+    return { mask: this.currentConfig.segmentation.mask };
   }
 
   private async record(command: CommandOf<'record'>): Promise<{ recording: boolean; path?: string }> {
@@ -301,13 +356,13 @@ export class Daemon extends SafeEmitter {
       await this.onObsRecord(command.action);
       if (command.target === 'obs') return { recording: this.isRecording() };
     }
+    // Any recorder counts (the Record button's, `--record`, a `file:` output): one show, one recording.
     const recording = this.isRecording();
     const want = command.action === 'toggle' ? !recording : command.action === 'start';
-    if (want === recording) return { recording };
-    if (!want) {
-      await this.removeSink(RECORDING_SINK);
-      return { recording: false };
-    }
+    if (want && recording) return { recording, path: this.recorders().find(isWriting)?.path };
+    // Stopping finalizes every recorder (a failed one waiting to go on too); starting replaces a failed one.
+    await Promise.all(this.recorders().map((r) => this.removeSink(r.name)));
+    if (!want) return { recording: false };
     const { record } = this.currentConfig;
     const stamp = new Date().toISOString().replace(/[:T]/g, '-').slice(0, 19);
     const path = record.path ?? `${record.dir ?? '.'}/stylecast-${stamp}.${record.container}`;
@@ -325,13 +380,42 @@ export class Daemon extends SafeEmitter {
       preset: record.preset,
       audioFrom: context.inputFile,
     });
-    await this.addSink(recorder);
-    this.log.info(`recording to ${path}`);
-    return { recording: true, path };
+    try {
+      await this.addSink(recorder);
+    } catch (error) {
+      throw new CommandError('unavailable', `cannot record to ${path}: ${describeError(error)}`);
+    }
+    // The recorder reserved a free name: another when `path` existed (two starts in one second).
+    this.log.info(`recording to ${recorder.path}`);
+    return { recording: true, path: recorder.path };
   }
 
-  private isRecording(): boolean {
-    return this.scheduler?.sinks.some((s) => s.name === RECORDING_SINK) ?? false;
+  /** True while any recorder sink writes (a failed one, waiting to go on, does not count). */
+  isRecording(): boolean {
+    return this.recorders().some(isWriting);
+  }
+
+  /** The recording as the API shows it: the writing recorder, else a failed one and why. */
+  recordingStatus(): RecordingStatus {
+    const recorders = this.recorders();
+    const recorder = recorders.find(isWriting) ?? recorders.find((r) => r.failureReason !== undefined);
+    if (!recorder) return { active: false };
+    const stats = recorder.stats();
+    const startedAt = recorder.startedAt ?? Date.now();
+    const error = recorder.failureReason;
+    return {
+      active: error === undefined,
+      path: recorder.outputPath,
+      startedAt: new Date(startedAt).toISOString(),
+      seconds: Math.round((Date.now() - startedAt) / 100) / 10,
+      frames: stats.written,
+      state: error === undefined ? 'running' : 'failed',
+      ...(error === undefined ? {} : { error }),
+    };
+  }
+
+  private recorders(): Recorder[] {
+    return (this.scheduler?.sinks ?? []).filter((s): s is Recorder => s instanceof Recorder);
   }
 
   private async stopSink(sink: FrameSink): Promise<void> {
@@ -347,6 +431,8 @@ export class Daemon extends SafeEmitter {
     this.safeEmit('state', { state, effect: this.effectName, detail });
   }
 }
+
+const isWriting = (r: Recorder) => r.stats().state === 'running';
 
 function emptyPipelineStats(): PipelineStats {
   const none = { p50: 0, p95: 0, count: 0 };

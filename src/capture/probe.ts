@@ -9,6 +9,8 @@ export interface VideoInfo {
   fps: number;
   /** Frames in the video stream (counted from the header, or duration x fps when absent). */
   frames: number;
+  /** True when the file states its frame count (not estimated from the duration). */
+  frameCountKnown: boolean;
   durationS: number;
   hasAudio: boolean;
 }
@@ -44,6 +46,7 @@ export function parseProbe(json: ProbeJson): VideoInfo | undefined {
     height: video.height,
     fps,
     frames: counted > 0 ? counted : Math.round(durationS * fps),
+    frameCountKnown: counted > 0,
     durationS,
     hasAudio: json.streams?.some((s) => s.codec_type === 'audio') ?? false,
   };

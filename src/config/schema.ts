@@ -23,6 +23,9 @@ export const DEVICES = ['auto', 'cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'web
 export const DeviceName = z.enum(DEVICES);
 export type DeviceName = z.infer<typeof DeviceName>;
 
+/** Recording encoders: libx264, or a hardware H.264 encoder (tried with a test encode, else libx264). */
+export const ENCODERS = ['libx264', 'h264_nvenc', 'h264_vaapi', 'h264_qsv', 'h264_videotoolbox'] as const;
+
 export const SEGMENTATION_MODELS = ['selfie', 'selfie-landscape', 'deeplabv3', 'sinet'] as const;
 export const SegmentationModelName = z.enum(SEGMENTATION_MODELS);
 
@@ -104,7 +107,10 @@ export const ConfigSchema = z
       .object({
         path: z.string().optional(),
         container: z.enum(['mkv', 'mp4']).default('mkv'),
-        encoder: z.string().default('libx264'),
+        // A typo must not turn into a silent libx264: unknown names are refused here, listing the known ones.
+        encoder: z
+          .enum(ENCODERS, { error: () => `unknown encoder; use one of ${ENCODERS.join(', ')}` })
+          .default('libx264'),
         crf: z.number().int().min(0).max(51).default(20),
         preset: z.string().default('veryfast'),
         dir: z.string().optional(),

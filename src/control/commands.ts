@@ -45,7 +45,11 @@ export const CommandSchema = z.discriminatedUnion('command', [
     })
     .strict(),
   z
-    .object({ command: z.literal('effect'), name: EffectName, background: z.string().max(4096).optional() })
+    .object({
+      command: z.literal('effect'),
+      name: EffectName,
+      background: z.string().min(1).max(4096).optional(),
+    })
     .strict(),
   z.object({ command: z.literal('mask'), settings: MaskPatch }).strict(),
   z

@@ -4,6 +4,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { Frame } from '../core/frame.ts';
 import type { FrameSink, SinkStats } from '../core/lifecycle.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
+import { answerAndClose } from '../core/socket-answer.ts';
 import { browserSourcePage } from './browser-page.ts';
 
 /**
@@ -18,6 +19,8 @@ import { browserSourcePage } from './browser-page.ts';
  */
 export const PAGE_PATH = '/obs/browser-source';
 export const FRAMES_PATH = '/obs/frames';
+/** OBS shows one page per Browser Source; a few more are previews. This only bounds abuse. */
+const MAX_CLIENTS = 32;
 
 export interface BrowserSinkOptions {
   logger?: Logger;
@@ -32,7 +35,9 @@ export interface BrowserSinkOptions {
 export class BrowserSink implements FrameSink {
   readonly name: string;
   readonly releasesFrames = true;
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  // Clients only receive: a message from one is not read, so anything over a few bytes closes it (1009)
+  // instead of ws's 100 MiB default being buffered.
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1024 });
   private readonly log: Logger;
   private server: Server | undefined;
   private written = 0;
@@ -76,7 +81,11 @@ export class BrowserSink implements FrameSink {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
     if (path !== FRAMES_PATH) return false;
     if (this.options.authorize && !this.options.authorize(request)) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n');
+      answerAndClose(socket, 'HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n');
+      return true;
+    }
+    if (this.wss.clients.size >= MAX_CLIENTS) {
+      answerAndClose(socket, 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n');
       return true;
     }
     this.wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {

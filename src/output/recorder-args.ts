@@ -51,6 +51,8 @@ export const keepsAlpha = (container: Container): boolean => container === 'webm
 export function buildRecorderArgs(o: RecorderArgsOptions): string[] {
   const container = containerFor(o.path);
   const keyint = Math.max(1, Math.round(o.fps));
+  // -y: a live recording writes into the empty file the Recorder created under a free name (it never
+  // replaces one); render's output is an explicit target, which it replaces (never its input).
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'];
   if (o.encoder === 'h264_vaapi') args.push('-vaapi_device', '/dev/dri/renderD128');
   args.push('-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${o.width}x${o.height}`, '-r', String(o.fps));
@@ -89,6 +91,13 @@ export function encoderProbeArgs(encoder: string): string[] {
     ...videoCodec('mkv', probe),
     ...['-f', 'null', '-'],
   ];
+}
+
+/** The video codec a recording ends up with (webm and mov pick theirs; an unknown encoder is refused by config). */
+export function videoCodecName(container: Container, encoder: string): string {
+  if (container === 'webm') return 'libvpx-vp9';
+  if (container === 'mov') return 'prores_ks';
+  return encoder;
 }
 
 function videoCodec(container: Container, o: RecorderArgsOptions): string[] {

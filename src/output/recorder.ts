@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, statSync, unlinkSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { dirname, extname } from 'node:path';
 import { describeError } from '../core/errors.ts';
 import { bytesPerFrame, type Frame } from '../core/frame.ts';
 import type { FrameLease } from '../core/frame-lease.ts';
@@ -12,8 +13,11 @@ import {
   containerFor,
   encoderProbeArgs,
   HARDWARE_ENCODERS,
+  keepsAlpha,
   type RecorderArgsOptions,
+  videoCodecName,
 } from './recorder-args.ts';
+import { reserveUniquePath } from './unique-path.ts';
 
 /**
  * A FrameSink that records to a file through an ffmpeg child reading raw RGBA on stdin.
@@ -22,6 +26,8 @@ import {
  * marks the recorder failed (one log line) and never throws into the pipeline; stop() closes stdin
  * so ffmpeg finalizes the file. A hardware encoder is tried first with a tiny encode; when it does
  * not work here (no GPU, no driver) the recorder says so in one line and uses libx264.
+ * Live recordings never replace a file: each file (the first and every .partN) is created with an
+ * exclusive open under a free name (rec.mkv, else rec-2.mkv …); render (`overwrite`) replaces its output.
  */
 
 export interface RecorderOptions extends Omit<RecorderArgsOptions, 'encoder' | 'crf' | 'preset' | 'timing'> {
@@ -33,7 +39,21 @@ export interface RecorderOptions extends Omit<RecorderArgsOptions, 'encoder' | '
   timing?: RecorderArgsOptions['timing'];
   maxQueuedFrames?: number;
   name?: string;
+  /** Replace an existing file at `path` (render: an explicit target). Live recordings never do. */
+  overwrite?: boolean;
+  /** Free bytes in a folder (tests inject it); default fs.statfs. */
+  freeSpace?: (dir: string) => Promise<number>;
+  /** After "No space left on device": how often to look, and how much must be free to go on. */
+  spaceCheckMs?: number;
+  minFreeBytes?: number;
 }
+
+/** Enough for a few minutes of 1080p H.264: resuming with less would only fill the disk again at once. */
+const MIN_FREE_BYTES = 64 * 1024 * 1024;
+/** "the encoder cannot keep up" is repeated at most this often, with the counts since. */
+const DROP_WARNING_MS = 30_000;
+/** Drops before the first such warning (a start-up hiccup of a frame or two is not worth a line). */
+const DROP_WARNING_MIN = 10;
 
 type RecorderState = SinkStats['state'];
 
@@ -43,13 +63,26 @@ const MAX_REPEATS = 8;
 export class Recorder implements BackpressureSink {
   readonly name: string;
   readonly releasesFrames = true;
-  readonly path: string;
+  /** The path asked for; `path` is the file actually written first (another name when that existed). */
+  readonly requestedPath: string;
+  private firstPath: string;
   private state: RecorderState = 'idle';
   private child: ChildProcess | undefined;
   private encoder: string;
   private written = 0;
+  /** Frames in the current part (`written` counts all parts). */
+  private partWritten = 0;
   private dropped = 0;
   private detail: string | undefined;
+  private failure: string | undefined;
+  private startedAtMs: number | undefined;
+  /** Drops because the encoder's pipe was full: warned about at most every DROP_WARNING_MS. */
+  private encoderDrops = 0;
+  private encoderDropsWarned = 0;
+  private dropWarnedAt = -Infinity;
+  private alphaChecked = false;
+  private alphaLooks = 0;
+  private spaceTimer: NodeJS.Timeout | undefined;
   private stderrTail: string[] = [];
   private readonly frameBytes: number;
   private exited: Promise<void> = Promise.resolve();
@@ -66,7 +99,8 @@ export class Recorder implements BackpressureSink {
 
   constructor(private readonly options: RecorderOptions) {
     containerFor(options.path); // unknown extension: a one-line error before anything starts
-    this.path = options.path;
+    this.requestedPath = options.path;
+    this.firstPath = options.path;
     this.currentPath = options.path;
     this.name = options.name ?? `file:${options.path}`;
     this.encoder = options.encoder ?? 'libx264';
@@ -76,6 +110,26 @@ export class Recorder implements BackpressureSink {
   /** After stop(): ffmpeg wrote the end of the file and exited with 0. */
   get finishedCleanly(): boolean {
     return this.exitOk;
+  }
+
+  /** The first file written (after start(): the name reserved, which differs when the asked one existed). */
+  get path(): string {
+    return this.firstPath;
+  }
+
+  /** The file being written now (a .partN after a crash). */
+  get outputPath(): string {
+    return this.currentPath;
+  }
+
+  /** Why the recorder is failed (undefined while it records or after a clean stop). */
+  get failureReason(): string | undefined {
+    return this.state === 'failed' ? this.failure : undefined;
+  }
+
+  /** When start() began writing (epoch ms). */
+  get startedAt(): number | undefined {
+    return this.startedAtMs;
   }
 
   /** The encoder actually used (after a hardware fallback). */
@@ -90,7 +144,18 @@ export class Recorder implements BackpressureSink {
 
   async start(): Promise<void> {
     if (this.state !== 'idle') return;
-    mkdirSync(dirname(this.path), { recursive: true });
+    try {
+      mkdirSync(dirname(this.requestedPath), { recursive: true });
+    } catch (error) {
+      // EEXIST/ENOTDIR from mkdir mean a file sits where a folder should be: say that plainly.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
+      throw new Error(`${dirname(this.requestedPath)} is not a folder: a file is in the way (${code})`);
+    }
+    // Throws (ENOTDIR, EACCES …) here, so the caller knows at once that this recording cannot start.
+    this.firstPath = this.options.overwrite ? this.requestedPath : this.reserve(this.requestedPath);
+    this.currentPath = this.firstPath;
+    this.startedAtMs = Date.now();
     const hardware = (HARDWARE_ENCODERS as readonly string[]).includes(this.encoder);
     if (hardware && containerFor(this.path) !== 'webm' && containerFor(this.path) !== 'mov') {
       const problem = await this.probeEncoder(this.encoder);
@@ -112,8 +177,10 @@ export class Recorder implements BackpressureSink {
     }
     if (stdin.writableLength >= (this.options.maxQueuedFrames ?? 2) * this.frameBytes) {
       this.dropped++;
+      this.noteEncoderDrop();
       return false;
     }
+    if (!this.alphaChecked) this.checkAlpha(frame);
     const copies = this.isLive ? this.pace(performance.now()) : 1;
     if (copies === 0) return true; // early by jitter: this slot of the constant-rate file is already filled
     // Repeats share the frame's memory (frames are immutable), so a repaid gap costs no copies.
@@ -122,7 +189,8 @@ export class Recorder implements BackpressureSink {
       const hold = lease?.hold();
       stdin.write(frame.data, () => hold?.release());
     }
-    this.written += copies; // frames in the file, repeats included
+    this.written += copies; // frames in the files, repeats included
+    this.partWritten += copies;
     this.slots += copies;
     return true;
   }
@@ -166,6 +234,7 @@ export class Recorder implements BackpressureSink {
   async stop(timeoutMs = 15_000): Promise<void> {
     if (this.state === 'stopped') return;
     clearTimeout(this.restartTimer);
+    clearTimeout(this.spaceTimer);
     const child = this.child;
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
@@ -174,7 +243,14 @@ export class Recorder implements BackpressureSink {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     await this.exited;
     clearTimeout(timer);
-    if (wasRunning) this.options.log.info(`recording finished: ${this.currentPath} (${this.written} frames)`);
+    if (!wasRunning) return;
+    if (!this.options.overwrite && this.keepOrRemoveEmpty() === 'nothing was written') {
+      // Stopped before ffmpeg wrote anything: the empty placeholder is gone, not left as a 0-byte "recording".
+      this.options.log.info(`recording stopped before its first frame: ${this.currentPath} not kept`);
+      return;
+    }
+    const total = this.part > 1 ? `; ${this.written} in all ${this.part} files` : '';
+    this.options.log.info(`recording finished: ${this.currentPath} (${this.partWritten} frames${total})`);
   }
 
   stats(): SinkStats {
@@ -183,8 +259,13 @@ export class Recorder implements BackpressureSink {
       state: this.state,
       written: this.written,
       dropped: this.dropped,
-      detail: this.detail ?? `${this.currentPath} (${this.encoder})`,
+      detail: this.detail ?? `${this.currentPath} (${this.codecName})`,
     };
+  }
+
+  /** The codec in the file: the alpha containers pick their own whatever `encoder` says. */
+  private get codecName(): string {
+    return videoCodecName(containerFor(this.requestedPath), this.encoder);
   }
 
   private spawnEncoder(): void {
@@ -204,6 +285,8 @@ export class Recorder implements BackpressureSink {
     });
     this.child = child;
     this.state = 'running';
+    this.failure = undefined;
+    this.partWritten = 0;
     this.encoderStartedAt = performance.now();
     this.slots = 0;
     this.pacedSince = undefined;
@@ -236,28 +319,114 @@ export class Recorder implements BackpressureSink {
       return;
     }
     this.markFailed(`ffmpeg ${signal ? `killed by ${signal}` : `exited with code ${code}`}`);
-    this.scheduleRestart();
+    if (this.stderrTail.some((line) => /No space left on device/i.test(line))) this.waitForSpace();
+    else this.scheduleRestart();
   }
 
   /**
    * Live only (render must fail loudly): a new encoder into the next part file after 1, 2, 4 … 10 s.
-   * Not after "No space left on device": a new file would fail the same way. State stays 'failed' until then.
+   * State stays 'failed' until then.
    */
   private scheduleRestart(): void {
-    if ((this.options.timing ?? 'wallclock') !== 'wallclock') return;
-    if (this.stderrTail.some((line) => /No space left on device/i.test(line))) return;
+    if (!this.isLive) return;
     if (performance.now() - this.encoderStartedAt > 30_000) this.crashes = 0;
     const delay = Math.min(10_000, 1000 * 2 ** this.crashes++);
-    const next = partPath(this.path, this.part + 1);
-    this.options.log.warn(`recording continues in ${next} in ${delay} ms`);
-    this.restartTimer = setTimeout(() => {
-      if (this.state !== 'failed') return;
-      this.part++;
-      this.currentPath = next;
-      this.detail = undefined;
-      this.spawnEncoder();
-    }, delay);
+    this.options.log.warn(`recording continues in ${partPath(this.firstPath, this.part + 1)} in ${delay} ms`);
+    this.restartTimer = setTimeout(() => this.continueInNextPart(), delay);
     this.restartTimer.unref();
+  }
+
+  /**
+   * After "No space left on device" a new file would fail at once: look at the free space every few
+   * seconds instead, and go on in the next part once there is room again (a show outlives a full disk).
+   */
+  private waitForSpace(): void {
+    if (!this.isLive) return;
+    const dir = dirname(this.currentPath);
+    const minFree = this.options.minFreeBytes ?? MIN_FREE_BYTES;
+    const every = this.options.spaceCheckMs ?? 5000;
+    const freeSpace = this.options.freeSpace ?? defaultFreeSpace;
+    this.options.log.warn(
+      `recording paused: the disk is full; it continues when ${megabytes(minFree)} are free in ${dir}`,
+    );
+    const check = async () => {
+      const free = await freeSpace(dir).catch(() => 0);
+      if (this.state !== 'failed') return;
+      if (free < minFree) {
+        this.spaceTimer = setTimeout(check, every);
+        this.spaceTimer.unref();
+        return;
+      }
+      this.options.log.info(
+        `disk has ${megabytes(free)} free again: recording continues in ${partPath(this.firstPath, this.part + 1)}`,
+      );
+      this.crashes = 0;
+      this.continueInNextPart();
+    };
+    this.spaceTimer = setTimeout(check, every);
+    this.spaceTimer.unref();
+  }
+
+  private continueInNextPart(): void {
+    if (this.state !== 'failed') return;
+    let next: string;
+    try {
+      next = this.reserve(partPath(this.firstPath, this.part + 1));
+    } catch (error) {
+      this.markFailed(`cannot create the next part: ${describeError(error)}`, false);
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') this.waitForSpace();
+      else this.scheduleRestart();
+      return;
+    }
+    this.part++;
+    this.currentPath = next;
+    this.detail = undefined;
+    this.spawnEncoder();
+  }
+
+  /** An exclusive create under a free name; says so when the name differs from the one asked for. */
+  private reserve(path: string): string {
+    const used = reserveUniquePath(path);
+    if (used !== path) this.options.log.warn(`${path} already exists: recording to ${used} instead`);
+    return used;
+  }
+
+  /** One line the first time the encoder's pipe is full for a while, then at most every 30 s with counts. */
+  private noteEncoderDrop(): void {
+    if (!this.isLive) return;
+    this.encoderDrops++;
+    const now = performance.now();
+    const since = this.encoderDrops - this.encoderDropsWarned;
+    if (since < DROP_WARNING_MIN || now - this.dropWarnedAt < DROP_WARNING_MS) return;
+    this.dropWarnedAt = now;
+    this.encoderDropsWarned = this.encoderDrops;
+    const ext = extname(this.requestedPath);
+    this.options.log.warn(
+      `recording ${this.currentPath}: the encoder (${this.codecName}) cannot keep up: ${since} frames dropped` +
+        `${since !== this.encoderDrops ? ` (${this.encoderDrops} in all)` : ''}, so the file runs short` +
+        ` (hint: ${ext === '.mov' ? 'use .mkv or .webm' : 'use a faster --preset, a hardware --encoder or a smaller size'})`,
+    );
+  }
+
+  /**
+   * Frames with transparency into a container without alpha lose it: one warning, the first time a
+   * sampled frame (one a second) shows some. Sampling every 16th pixel costs ~0.1 ms at 720p.
+   */
+  private checkAlpha(frame: Frame): void {
+    if (keepsAlpha(containerFor(this.requestedPath))) {
+      this.alphaChecked = true;
+      return;
+    }
+    if (this.alphaLooks++ % Math.max(1, Math.round(this.options.fps)) !== 0) return;
+    const data = frame.data;
+    for (let i = 3; i < data.length; i += 64) {
+      if (data[i] === 255) continue;
+      this.alphaChecked = true;
+      this.options.log.warn(
+        `recording ${this.currentPath}: the picture is transparent but ${extname(this.requestedPath)} has no alpha, so it is recorded opaque (hint: use .webm or .mov to keep the transparency)`,
+      );
+      return;
+    }
   }
 
   /** ffmpeg opens an encoder only at the first frame: try a tiny encode first. Undefined = usable. */
@@ -269,14 +438,44 @@ export class Recorder implements BackpressureSink {
     });
   }
 
-  private markFailed(reason: string): void {
+  private markFailed(reason: string, fromEncoder = true): void {
     if (this.state === 'stopped') return;
     this.state = 'failed';
-    const last = this.stderrTail.at(-1);
-    this.detail = `${this.path}: ${reason}${last ? ` (${last})` : ''}`;
-    this.options.log.error(`recording stopped: ${this.detail}; the file keeps what was written`);
+    const last = fromEncoder ? this.stderrTail.at(-1) : undefined;
+    this.failure = `${reason}${last ? ` (${last})` : ''}`;
+    this.detail = `${this.currentPath}: ${this.failure}`;
+    const kept = fromEncoder ? this.keepOrRemoveEmpty() : undefined;
+    this.options.log.error(`recording stopped: ${this.detail}${kept === undefined ? '' : `; ${kept}`}`);
+  }
+
+  /**
+   * What became of the part that died: the file keeps what was written, or, when ffmpeg wrote nothing
+   * (it never got to open it), the empty file reserved for it is removed rather than left as a trap.
+   */
+  private keepOrRemoveEmpty(): string {
+    const path = this.currentPath;
+    let size = -1;
+    try {
+      size = statSync(path).size;
+    } catch {
+      return 'nothing was written';
+    }
+    if (size > 0) return `the file keeps what was written (${this.partWritten} frames)`;
+    if (!this.options.overwrite) {
+      try {
+        unlinkSync(path);
+      } catch {}
+    }
+    return 'nothing was written';
   }
 }
+
+const defaultFreeSpace = async (dir: string): Promise<number> => {
+  const s = await statfs(dir);
+  return s.bavail * s.bsize;
+};
+
+const megabytes = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
 
 /** rec.mkv -> rec.part2.mkv */
 export function partPath(path: string, part: number): string {

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createSource } from '../capture/index.ts';
 import { probeVideo, type VideoInfo } from '../capture/probe.ts';
 import type { Config } from '../config/schema.ts';
@@ -47,6 +48,7 @@ export async function renderFile(o: RenderOptions): Promise<RenderResult> {
   if (!existsSync(o.input))
     throw new StylecastError('INPUT_NOT_FOUND', `input file ${o.input} does not exist`, 'check the path');
   containerFor(o.output);
+  refuseOverwritingInput(o.input, o.output);
   const ffmpeg = findFfmpeg();
   const info = await probeVideo(o.input);
   const width = o.size?.width ?? info.width - (info.width % 2);
@@ -82,6 +84,7 @@ export async function renderFile(o: RenderOptions): Promise<RenderResult> {
     crf: config.record.crf,
     preset: config.record.preset,
     timing: 'constant',
+    overwrite: true, // an explicit CLI target (never the input: refused above)
     maxQueuedFrames: 4,
     audioFrom: info.hasAudio ? { path: o.input, loop: false } : undefined,
   });
@@ -130,6 +133,11 @@ export async function renderFile(o: RenderOptions): Promise<RenderResult> {
       `writing ${o.output} failed: ${sink.detail ?? `${sink.dropped} frames dropped`}`,
       'check free disk space and that the folder is writable',
     );
+  // A header count estimated from the duration may be off by one: only a count the file states is compared.
+  if (!aborted && info.frameCountKnown && sink.written !== info.frames)
+    o.log.warn(
+      `render: wrote ${sink.written} frames but ${o.input} has ${info.frames}: the output's length differs from the input's`,
+    );
   const seconds = (performance.now() - started) / 1000;
   return {
     frames: sink.written,
@@ -140,4 +148,27 @@ export async function renderFile(o: RenderOptions): Promise<RenderResult> {
     aborted,
     stats: scheduler.stats(),
   };
+}
+
+/**
+ * `render X X` (or ./X, a symlink or a hard link to X) would truncate the input while ffmpeg still
+ * reads it: refused before anything is opened for writing.
+ */
+function refuseOverwritingInput(input: string, output: string): void {
+  const same = (() => {
+    if (existsSync(output)) {
+      const a = statSync(input);
+      const b = statSync(output);
+      return a.dev === b.dev && a.ino === b.ino;
+    }
+    // Not there yet: compare the real folder + name (the input may be reached through a symlinked folder).
+    const folder = existsSync(dirname(resolve(output))) ? realpathSync(dirname(resolve(output))) : '';
+    return folder !== '' && join(folder, basename(output)) === realpathSync(input);
+  })();
+  if (same)
+    throw new StylecastError(
+      'BAD_ARGUMENT',
+      `the output ${output} is the input file: rendering would overwrite it`,
+      `write to another file, e.g. ${join(dirname(output), `styled-${basename(output)}`)}`,
+    );
 }

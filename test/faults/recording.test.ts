@@ -118,7 +118,11 @@ describe('recording faults', () => {
       daemon = await startDaemon({ args: [...ARGS, '--record', file] });
       await daemon.waitForOutput(/recording stopped: .*the file keeps what was written/, 20_000);
       expect(daemon.output()).toMatch(/No space left on device/);
-      // A new part file would fail the same way: no restart loop on a full disk.
+      // A new part file would fail the same way: it waits for free space (64 MB) instead of a restart loop.
+      await daemon.waitForOutput(
+        /recording paused: the disk is full; it continues when 64 MB are free/,
+        5000,
+      );
       expect(daemon.output()).not.toMatch(/recording continues in/);
       await daemon.waitForFrames(30, RESUME_MS);
       expect((await recorderSink(daemon))?.state).toBe('failed');

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load.ts';
+import { ENCODERS } from '../../src/config/schema.ts';
 import { StylecastError } from '../../src/core/errors.ts';
 import { parseOutputSpec } from '../../src/output/index.ts';
 import {
   buildRecorderArgs,
   containerFor,
   encoderProbeArgs,
+  HARDWARE_ENCODERS,
   type RecorderArgsOptions,
+  videoCodecName,
 } from '../../src/output/recorder-args.ts';
 
 const base: RecorderArgsOptions = {
@@ -70,6 +74,20 @@ describe('buildRecorderArgs', () => {
   it('unknown extensions are user errors', () => {
     expect(() => containerFor('out.avi')).toThrow(StylecastError);
     expect(containerFor('OUT.MP4')).toBe('mp4');
+  });
+
+  it('an unknown encoder is refused by config validation, naming the known ones (not replaced by libx264)', () => {
+    expect(() => validateConfig({ record: { encoder: 'x264' } })).toThrow(
+      /record\.encoder: unknown encoder; use one of libx264, h264_nvenc, h264_vaapi, h264_qsv, h264_videotoolbox/,
+    );
+    expect(validateConfig({ record: { encoder: 'h264_qsv' } }).record.encoder).toBe('h264_qsv');
+    expect([...ENCODERS].sort()).toEqual(['libx264', ...HARDWARE_ENCODERS].sort());
+  });
+
+  it('names the codec really used: the alpha containers pick their own', () => {
+    expect(videoCodecName('mov', 'libx264')).toBe('prores_ks');
+    expect(videoCodecName('webm', 'libx264')).toBe('libvpx-vp9');
+    expect(videoCodecName('mp4', 'h264_nvenc')).toBe('h264_nvenc');
   });
 });
 

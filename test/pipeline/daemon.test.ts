@@ -167,6 +167,63 @@ describe('Daemon (real ffmpeg, test pattern)', () => {
       await daemon.stop();
     }
   });
+
+  it('disposes an effect that a later switch replaced before it ran, and changes mask settings live', async () => {
+    const config = validateConfig({
+      input: { source: 'test', width: 320, height: 240, fps: 30 },
+      effect: { name: 'none' },
+    });
+    const daemon = new Daemon({ config, log: silentLogger() });
+    const names = ['mask', 'transparent-background', 'replace-background'] as const;
+    const saved = names.map((name) => EFFECT_FACTORIES[name]);
+    const disposed: string[] = [];
+    const feathers: number[] = [];
+    for (const name of names)
+      EFFECT_FACTORIES[name] = async () => ({
+        name,
+        // 'mask' is slow: the next two switches both arrive while one of its frames is in progress.
+        process: async (frame) => {
+          if (name === 'mask') await sleep(300);
+          return frame;
+        },
+        update: (next) => feathers.push(next.segmentation.mask.feather),
+        dispose: async () => {
+          disposed.push(name);
+        },
+      });
+    try {
+      await daemon.start();
+      await daemon.bus.execute({ command: 'effect', name: 'mask' });
+      await sleep(100);
+      await Promise.all([
+        daemon.bus.execute({ command: 'effect', name: 'transparent-background' }),
+        daemon.bus.execute({ command: 'effect', name: 'replace-background' }),
+      ]);
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && disposed.length < 2) await sleep(20);
+      expect(daemon.stats().effect).toBe('replace-background');
+      // The replaced one never ran and the slow one was let go: both disposed, the running one not.
+      expect(disposed.sort()).toEqual(['mask', 'transparent-background']);
+
+      const threshold = daemon.config.segmentation.mask.threshold;
+      const answer = (await daemon.bus.execute({ command: 'mask', settings: { feather: 0.4 } }, 'api')) as {
+        mask: { feather: number; threshold: number };
+      };
+      expect(answer.mask.feather).toBe(0.4);
+      expect(answer.mask.threshold).toBe(threshold); // the keys not named keep their values
+      expect(daemon.config.segmentation.mask.feather).toBe(0.4);
+      expect(feathers.at(-1)).toBe(0.4); // the running effect was told
+      await expect(
+        daemon.bus.execute({ command: 'mask', settings: { feather: 7 } }, 'api'),
+      ).rejects.toBeInstanceOf(CommandError);
+      expect(daemon.config.segmentation.mask.feather).toBe(0.4);
+    } finally {
+      await daemon.stop();
+      names.forEach((name, i) => {
+        EFFECT_FACTORIES[name] = saved[i];
+      });
+    }
+  });
 });
 
 /** Holds each frame for four more frames (as a slow recorder pipe may) and checks its pixels kept. */

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { EffectName } from '../../config/schema.ts';
 import { copyOf, type Frame } from '../../core/frame.ts';
 import { SafeEmitter } from '../../core/lifecycle.ts';
-import { type Daemon, RECORDING_SINK } from '../../daemon.ts';
+import type { Daemon } from '../../daemon.ts';
 import { EFFECT_FACTORIES } from '../../pipeline/effects/index.ts';
 import { defaultStylesFolder } from '../../pipeline/style/library.ts';
 import type { ObsIntegrationStats } from '../obs/integration.ts';
@@ -38,7 +38,6 @@ const BRIDGE_TO_CONNECTION: Record<string, ObsState['connection']> = {
 export class DaemonTarget extends SafeEmitter implements ControlTarget {
   private readonly daemon: Daemon;
   readonly catalog: DaemonStyleCatalog;
-  private recordingSince: number | undefined;
   private lastObs = '';
   private preview: { key: string; jpeg: Promise<Buffer> } | undefined;
   private readonly detach: (() => void)[] = [];
@@ -101,7 +100,7 @@ export class DaemonTarget extends SafeEmitter implements ControlTarget {
       },
       style: this.styleState(),
       mask: config.segmentation.mask,
-      recording: this.recording(stats.sinks),
+      recording: this.recording(),
       obs: this.obsState(),
       sinks: stats.sinks,
     };
@@ -180,20 +179,9 @@ export class DaemonTarget extends SafeEmitter implements ControlTarget {
     };
   }
 
-  private recording(sinks: { name: string; written: number; detail?: string }[]): RecordingState {
-    const sink = sinks.find((s) => s.name === RECORDING_SINK);
-    if (!sink) {
-      this.recordingSince = undefined;
-      return { active: false };
-    }
-    this.recordingSince ??= Date.now();
-    return {
-      active: true,
-      path: sink.detail?.replace(/ \([^)]*\)$/, ''),
-      startedAt: new Date(this.recordingSince).toISOString(),
-      seconds: Math.round((Date.now() - this.recordingSince) / 100) / 10,
-      frames: sink.written,
-    };
+  /** The daemon knows every recorder (`--record`, `file:` outputs, the Record button) and their state. */
+  private recording(): RecordingState {
+    return this.daemon.recordingStatus();
   }
 }
 

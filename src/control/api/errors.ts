@@ -67,6 +67,7 @@ const FROM_STYLECAST: Partial<Record<ErrorKey, ApiErrorCode>> = {
   BAD_CONFIG: 'bad_request',
   BAD_IMAGE: 'bad_image',
   INPUT_NOT_FOUND: 'bad_request',
+  INPUT_UNREADABLE: 'bad_request',
   API_UNAUTHORIZED: 'unauthorized',
   API_FORBIDDEN_ORIGIN: 'forbidden_origin',
   API_BAD_REQUEST: 'bad_request',

@@ -34,19 +34,40 @@ export const ErrorResponse = z.object({ ok: z.literal(false), error: ApiErrorSch
 export const StylesResponse = z.object({ styles: z.array(StyleInfoSchema) });
 export const UploadResponse = z.object({ ok: z.literal(true), style: StyleInfoSchema });
 
-/** Query strings arrive as text; numbers and booleans are read as such before validation. */
-function coerceScalars(input: unknown): unknown {
-  if (typeof input !== 'object' || input === null) return input;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(input)) {
-    if (typeof value !== 'string') out[key] = value;
-    else if (value === 'true' || value === 'false') out[key] = value === 'true';
-    else if (value.trim() !== '' && Number.isFinite(Number(value))) out[key] = Number(value);
-    else out[key] = value;
-  }
-  return out;
+/**
+ * Query strings arrive as text: a value is read as a number or a boolean only where its field takes
+ * one, so a style named `1984` or `true` stays a name.
+ */
+function coerceScalars(shape: z.ZodRawShape) {
+  return (input: unknown): unknown => {
+    if (typeof input !== 'object' || input === null) return input;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(input)) {
+      const kind = key in shape ? scalarKind(shape[key]) : 'other';
+      if (typeof value !== 'string' || kind === 'other') out[key] = value;
+      else if (kind === 'boolean' && (value === 'true' || value === 'false')) out[key] = value === 'true';
+      else if (kind === 'number' && value.trim() !== '' && Number.isFinite(Number(value)))
+        out[key] = Number(value);
+      else out[key] = value;
+    }
+    return out;
+  };
 }
-const query = <T extends z.ZodRawShape>(shape: T) => z.preprocess(coerceScalars, z.object(shape).strict());
+
+/** What a field takes once optional/default wrappers are peeled off. */
+function scalarKind(field: z.core.$ZodType): 'number' | 'boolean' | 'other' {
+  let inner = field;
+  for (let wrapped = innerOf(inner); wrapped; wrapped = innerOf(inner)) inner = wrapped;
+  if (inner instanceof z.ZodNumber) return 'number';
+  if (inner instanceof z.ZodBoolean) return 'boolean';
+  return 'other';
+}
+
+const innerOf = (field: z.core.$ZodType): z.core.$ZodType | undefined =>
+  (field._zod.def as { innerType?: z.core.$ZodType }).innerType;
+
+const query = <T extends z.ZodRawShape>(shape: T) =>
+  z.preprocess(coerceScalars(shape), z.object(shape).strict());
 
 const MorphMs = z.number().int().min(0).max(30_000);
 const StyleName = z.string().min(1).max(200);
@@ -259,7 +280,7 @@ export const ROUTES: readonly RouteSpec[] = [
     'effect-set',
     '/effect/set',
     'Switch the effect mode.',
-    { name: EffectName, background: z.string().max(4096).optional() },
+    { name: EffectName, background: z.string().min(1).max(4096).optional() },
     (q) => ({ command: 'effect', ...q }),
   ),
   shortcut(

@@ -68,7 +68,9 @@ export interface Guard {
 /** The token a request carries: `Authorization: Bearer …`, `X-Stylecast-Token` or `?token=`. */
 export function presentedToken(headers: IncomingHttpHeaders, url: URL): string | undefined {
   const auth = headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  // The scheme is case-insensitive (RFC 9110 11.1): `bearer …` is the same.
+  const bearer = auth?.match(/^bearer\s+(.+)$/i);
+  if (bearer) return bearer[1].trim();
   const header = headers['x-stylecast-token'];
   if (typeof header === 'string') return header;
   return url.searchParams.get('token') ?? undefined;

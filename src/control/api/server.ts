@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { defaultConfigDir } from '../../core/env.ts';
 import { StylecastError } from '../../core/errors.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
+import { answerAndClose } from '../../core/socket-answer.ts';
 import { round2 } from '../../core/stats.ts';
 import { toApiError } from './errors.ts';
 import { createRequestHandler, type MountHandler } from './http.ts';
@@ -36,6 +37,9 @@ export interface ApiServerOptions {
   uploadsPerMinute?: number;
 }
 
+/** A panel (a few sockets), Companion and a Stream Deck plugin stay far below it. */
+const MAX_CONNECTIONS_PER_ADDRESS = 64;
+
 /**
  * The daemon's HTTP + WebSocket API and control panel on one port. It drives a ControlTarget
  * and knows nothing else about the daemon.
@@ -52,6 +56,8 @@ export class ApiServer {
   private statsTimer: NodeJS.Timeout | undefined;
   private stateQueued = false;
   private readonly unsubscribe: (() => void)[] = [];
+  /** Open connections per remote address off this machine: one LAN host cannot take all of maxConnections. */
+  private readonly perAddress = new Map<string, number>();
   /** Set when a token was generated on this start: show it once. */
   readonly generatedToken: { token: string; path?: string } | undefined;
 
@@ -75,7 +81,14 @@ export class ApiServer {
     };
     this.hub = new WsHub({ ...context, maxClients: options.maxClients ?? 128 });
     this.http = createServer(
-      { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 },
+      // Headers not complete after 10 s: the socket is closed within a second of that (Node checks
+      // every 30 s by default, which let idle half-requests hold connections for ~40 s).
+      {
+        requestTimeout: 30_000,
+        headersTimeout: 10_000,
+        connectionsCheckingInterval: 1_000,
+        maxHeaderSize: 16 * 1024,
+      },
       createRequestHandler({
         ...context,
         mounts: this.mounts,
@@ -98,8 +111,22 @@ export class ApiServer {
       }
       mounted(req, socket, head);
     });
-    this.http.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    this.http.on('clientError', (_error, socket) =>
+      answerAndClose(socket, 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'),
+    );
+    this.http.on('connection', (socket) => this.limitPerAddress(socket));
+  }
+
+  private limitPerAddress(socket: Socket): void {
+    const address = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (isLoopbackHost(address)) return; // this machine's own clients (the panel, local tools)
+    const open = this.perAddress.get(address) ?? 0;
+    if (open >= MAX_CONNECTIONS_PER_ADDRESS) return void socket.destroy();
+    this.perAddress.set(address, open + 1);
+    socket.once('close', () => {
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
     });
   }
 

@@ -36,6 +36,9 @@ export const RecordingStateSchema = z.object({
   startedAt: z.string().optional(),
   seconds: z.number().optional(),
   frames: z.number().optional(),
+  /** 'failed': the recorder stopped (active is false); `error` says why, and it goes on by itself when it can. */
+  state: z.enum(['running', 'failed']).optional(),
+  error: z.string().optional(),
 });
 export type RecordingState = z.infer<typeof RecordingStateSchema>;
 

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../../core/log.ts';
+import { answerAndClose } from '../../core/socket-answer.ts';
 import { plainResult, runCommand } from './dispatch.ts';
 import { ApiError, toApiError } from './errors.ts';
 import { MAX_JSON_BYTES, RequestId, WS_PATH, type WsEvent, WsQuerySchema } from './schema.ts';
@@ -37,6 +38,8 @@ export class WsHub {
   private readonly heartbeat: NodeJS.Timeout;
   /** Events not sent because a client's buffer was full. */
   skipped = 0;
+  /** Clients disconnected because they kept sending requests without reading the replies. */
+  cutOff = 0;
 
   constructor(private readonly options: WsHubOptions) {
     this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
@@ -109,7 +112,15 @@ export class WsHub {
   }
 
   private send(ws: WebSocket, message: unknown): void {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      // It asks but does not read its answers: dropping them would leave it waiting, keeping them
+      // would grow the daemon's memory without bound. It is cut off instead.
+      this.cutOff++;
+      ws.terminate();
+      return;
+    }
+    ws.send(JSON.stringify(message));
   }
 
   private reply(ws: WebSocket, id: unknown, error: unknown): void {
@@ -188,7 +199,8 @@ export class WsHub {
 
 export function rejectUpgrade(socket: Duplex, error: ApiError): void {
   const body = JSON.stringify({ ok: false, error: error.body() });
-  socket.end(
+  answerAndClose(
+    socket,
     `HTTP/1.1 ${error.status} ${error.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

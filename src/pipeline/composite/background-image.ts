@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { Rgba } from '../../config/schema.ts';
+import { StylecastError } from '../../core/errors.ts';
 import { readImageRgba } from '../style/image.ts';
 import type { ImagePlane, Layer } from './kernels.ts';
 
@@ -19,6 +20,12 @@ export function parseColor(value: string): [number, number, number, number] | un
 export async function loadBackground(value: string): Promise<BackgroundSource> {
   const rgba = parseColor(value);
   if (rgba) return { kind: 'color', rgba };
+  if (value.startsWith('#'))
+    throw new StylecastError(
+      'BAD_ARGUMENT',
+      `background ${value} is not a colour`,
+      'use #rrggbb or #rrggbbaa (e.g. #00b140), or the path of an image',
+    );
   const image = await readImageRgba(value);
   return { kind: 'image', path: value, data: image.rgba, width: image.width, height: image.height };
 }

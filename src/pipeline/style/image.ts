@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { StylecastError } from '../../core/errors.ts';
@@ -29,16 +30,27 @@ export interface ReadImageOptions {
 export async function readImageRgba(path: string, options: ReadImageOptions = {}): Promise<RgbaImage> {
   const maxBytes = options.maxBytes ?? MAX_IMAGE_BYTES;
   const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
-  let size: number;
+  let info: Stats;
   try {
-    size = (await stat(path)).size;
+    info = await stat(path);
   } catch {
     throw new StylecastError('INPUT_NOT_FOUND', `image ${path} does not exist`, 'check the path');
   }
+  if (!info.isFile()) throw bad(path, 'it is a folder, not an image file');
+  const size = info.size;
   if (size === 0) throw bad(path, 'the file is empty');
   if (size > maxBytes)
     throw bad(path, `the file is too large (${mib(size)} MiB, limit ${mib(maxBytes)} MiB)`);
-  const bytes = await readFile(path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new StylecastError(
+      'INPUT_UNREADABLE',
+      `image ${path} cannot be read (${firstLine(error)})`,
+      'check the file permissions',
+    );
+  }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   let meta: Metadata;
   try {
