@@ -88,6 +88,24 @@ it('adds a style from the upload tile', async () => {
   expect(await page.locator('#toast').textContent()).toMatch(/^Added style sunset-study-/);
 });
 
+it("moves the daemon's mask settings from the Mask sliders and the skip checkbox", async () => {
+  await page.locator('#mask-group summary').click();
+  const feather = page.locator('#mask-feather');
+  await feather.waitFor();
+  // A range input takes a value set by script plus an 'input' event, as a drag gives.
+  await feather.evaluate((el: HTMLInputElement) => {
+    el.value = '0.7';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await expect.poll(async () => (await status()).mask.feather, { timeout: 5000 }).toBe(0.7);
+  expect(h.daemon.config.segmentation.mask.feather).toBe(0.7);
+  await page.locator('#mask-skip').uncheck();
+  await expect.poll(async () => (await status()).mask.skipSimilarFrames, { timeout: 5000 }).toBe(false);
+  await expect.poll(() => page.locator('#mask-feather-value').textContent()).toBe('0.70');
+  await page.locator('#mask-group summary').click(); // closed again, as the next test expects
+});
+
 it('has no console errors, and a screenshot is saved', async () => {
   await page.locator('.style-card[data-name="van-gogh-starry-night"]').click();
   await page.locator('#mask-group summary').click();
