@@ -157,17 +157,21 @@ export class Daemon extends SafeEmitter {
     scheduler.on('frame', (frame: Frame) => this.safeEmit('frame', frame));
     scheduler.attach(source);
     for (const sink of sinks) {
+      // A recording that cannot start is reported once, as the error below, not also as a warning.
+      const required = sink instanceof Recorder;
       try {
-        await this.addSink(sink);
+        await this.addSink(sink, { quiet: required });
       } catch (error) {
         // Other outputs are optional; a recording asked for at start is not: running unrecorded
         // while the user believes the show is being kept would lose it.
-        if (!(sink instanceof Recorder)) continue;
+        if (!required) continue;
         await this.stop();
+        const reason = isStylecastError(error) ? error.message : describeError(error);
         throw new StylecastError(
           'RECORDING',
-          `cannot record to ${sink.requestedPath}: ${describeError(error)}`,
-          'check that the folder can be created and written, or record somewhere else (--record PATH)',
+          `cannot record to ${sink.requestedPath}: ${reason}`,
+          (isStylecastError(error) && error.hint) ||
+            'check that the folder can be created and written, or record somewhere else (--record PATH)',
         );
       }
     }
@@ -214,13 +218,16 @@ export class Daemon extends SafeEmitter {
     this.setState('stopped');
   }
 
-  /** Starts a sink and sends it frames. A sink that fails to start is logged and not attached. */
-  async addSink(sink: FrameSink): Promise<void> {
+  /**
+   * Starts a sink and sends it frames. A sink that fails to start is not attached; it is logged
+   * unless `quiet` (the caller reports it itself).
+   */
+  async addSink(sink: FrameSink, options: { quiet?: boolean } = {}): Promise<void> {
     if (!this.scheduler) throw new Error('daemon not started');
     try {
       await sink.start();
     } catch (error) {
-      this.log.warn(`output ${sink.name} did not start: ${describeError(error)}`);
+      if (!options.quiet) this.log.warn(`output ${sink.name} did not start: ${describeError(error)}`);
       throw error;
     }
     this.scheduler.addSink(sink);

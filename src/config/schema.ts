@@ -31,27 +31,31 @@ export const SegmentationModelName = z.enum(SEGMENTATION_MODELS);
 
 export const STYLE_VARIANTS = ['auto', 'int8', 'fp16', 'dynamic'] as const;
 
-export const MaskSettings = z.object({
-  /** Probability above which a pixel is person. */
-  threshold: z.number().min(0).max(1).default(0.5),
-  /** Hysteresis half-width around the threshold, so edge pixels do not toggle every frame. */
-  hysteresis: z.number().min(0).max(0.5).default(0.08),
-  /** 0..1: removal of small islands and contour smoothing strength. */
-  smoothContour: z.number().min(0).max(1).default(0.5),
-  /** 0..1: edge feather width (fraction of a small kernel). */
-  feather: z.number().min(0).max(1).default(0.3),
-  /** 0..1: temporal smoothing; 0 = off, higher = steadier but slower to follow. */
-  temporalSmoothing: z.number().min(0).max(1).default(0.7),
-  /** Skip segmentation when the frame barely changed (PSNR gate). */
-  skipSimilarFrames: z.boolean().default(true),
-  /** PSNR (dB) above which two frames count as similar. */
-  similarityPsnr: z.number().min(10).max(100).default(38),
-});
+export const MaskSettings = z
+  .object({
+    /** Probability above which a pixel is person. */
+    threshold: z.number().min(0).max(1).default(0.5),
+    /** Hysteresis half-width around the threshold, so edge pixels do not toggle every frame. */
+    hysteresis: z.number().min(0).max(0.5).default(0.08),
+    /** 0..1: removal of small islands and contour smoothing strength. */
+    smoothContour: z.number().min(0).max(1).default(0.5),
+    /** 0..1: edge feather width (fraction of a small kernel). */
+    feather: z.number().min(0).max(1).default(0.3),
+    /** 0..1: temporal smoothing; 0 = off, higher = steadier but slower to follow. */
+    temporalSmoothing: z.number().min(0).max(1).default(0.7),
+    /** Skip segmentation when the frame barely changed (PSNR gate). */
+    skipSimilarFrames: z.boolean().default(true),
+    /** PSNR (dB) above which two frames count as similar. */
+    similarityPsnr: z.number().min(10).max(100).default(38),
+  })
+  .strict();
 export type MaskSettings = z.infer<typeof MaskSettings>;
 
 const Port = z.number().int().min(0).max(65535);
 const Rgba = z.string().regex(/^#?[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$/, 'a colour like #00ff00');
 
+// Every object is strict, nested ones too: a typo like effect.nmae or input.widht must be an error
+// naming the key, not a setting silently ignored while the default runs.
 export const ConfigSchema = z
   .object({
     input: z
@@ -65,6 +69,7 @@ export const ConfigSchema = z
         /** Read files as fast as possible (render) rather than at their own rate (run). */
         realtime: z.boolean().default(true),
       })
+      .strict()
       .prefault({}),
     effect: z
       .object({
@@ -73,6 +78,7 @@ export const ConfigSchema = z
         background: z.string().default('#00b140'),
         blurRadius: z.number().min(1).max(100).default(16),
       })
+      .strict()
       .prefault({}),
     style: z
       .object({
@@ -88,12 +94,14 @@ export const ConfigSchema = z
         prepaint: z.number().int().min(0).max(64).default(12),
         folder: z.string().optional(),
       })
+      .strict()
       .prefault({}),
     segmentation: z
       .object({
         model: SegmentationModelName.default('selfie'),
         mask: MaskSettings.prefault({}),
       })
+      .strict()
       .prefault({}),
     inference: z
       .object({
@@ -101,6 +109,7 @@ export const ConfigSchema = z
         threads: z.number().int().min(0).max(256).default(0),
         modelsDir: z.string().optional(),
       })
+      .strict()
       .prefault({}),
     outputs: z.array(z.string().min(1)).default([]),
     record: z
@@ -115,6 +124,7 @@ export const ConfigSchema = z
         preset: z.string().default('veryfast'),
         dir: z.string().optional(),
       })
+      .strict()
       .prefault({}),
     obs: z
       .object({
@@ -130,6 +140,7 @@ export const ConfigSchema = z
         /** OBS scene name -> style name: switching scene switches style. */
         sceneStyles: z.record(z.string(), z.string()).default({}),
       })
+      .strict()
       .prefault({}),
     api: z
       .object({
@@ -137,6 +148,7 @@ export const ConfigSchema = z
         port: Port.default(8790),
         token: z.string().optional(),
       })
+      .strict()
       .prefault({}),
   })
   .strict();

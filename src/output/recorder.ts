@@ -1,8 +1,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, statSync, unlinkSync } from 'node:fs';
+import { statSync, unlinkSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
-import { describeError } from '../core/errors.ts';
+import { describeError, StylecastError } from '../core/errors.ts';
+import { makeFolder, refusalReason } from '../core/folders.ts';
 import { bytesPerFrame, type Frame } from '../core/frame.ts';
 import type { FrameLease } from '../core/frame-lease.ts';
 import type { SinkStats } from '../core/lifecycle.ts';
@@ -144,16 +145,8 @@ export class Recorder implements BackpressureSink {
 
   async start(): Promise<void> {
     if (this.state !== 'idle') return;
-    try {
-      mkdirSync(dirname(this.requestedPath), { recursive: true });
-    } catch (error) {
-      // EEXIST/ENOTDIR from mkdir mean a file sits where a folder should be: say that plainly.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
-      throw new Error(`${dirname(this.requestedPath)} is not a folder: a file is in the way (${code})`);
-    }
-    // Throws (ENOTDIR, EACCES …) here, so the caller knows at once that this recording cannot start.
-    this.firstPath = this.options.overwrite ? this.requestedPath : this.reserve(this.requestedPath);
+    makeFolder(dirname(this.requestedPath));
+    this.firstPath = this.options.overwrite ? this.requestedPath : this.reserveFirst(this.requestedPath);
     this.currentPath = this.firstPath;
     this.startedAtMs = Date.now();
     const hardware = (HARDWARE_ENCODERS as readonly string[]).includes(this.encoder);
@@ -382,6 +375,24 @@ export class Recorder implements BackpressureSink {
     this.currentPath = next;
     this.detail = undefined;
     this.spawnEncoder();
+  }
+
+  /**
+   * The first file, so a recording that cannot start says so at once, in words (not a raw
+   * "ENOENT: no such file or directory, open …": /proc takes no new files, say).
+   */
+  private reserveFirst(path: string): string {
+    try {
+      return this.reserve(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!code) throw error;
+      throw new StylecastError(
+        'RECORDING',
+        refusalReason(code, path), // callers say "cannot record to PATH: " before it
+        'record to a folder you can write to (in your home folder, say)',
+      );
+    }
   }
 
   /** An exclusive create under a free name; says so when the name differs from the one asked for. */

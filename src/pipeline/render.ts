@@ -13,6 +13,9 @@ import { createEffectWithFallback } from './effect-fallback.ts';
 import { createEffect } from './effects/index.ts';
 import type { PipelineStats } from './pipeline-stats.ts';
 import { FrameScheduler } from './scheduler.ts';
+import { defaultStylesFolder } from './style/library.ts';
+import { resolveStyleFile } from './style/resolve.ts';
+import { isStyleEffect } from './style/service.ts';
 
 /**
  * Offline file -> file through the same scheduler, effect registry and recorder as `run`, but
@@ -49,6 +52,10 @@ export async function renderFile(o: RenderOptions): Promise<RenderResult> {
     throw new StylecastError('INPUT_NOT_FOUND', `input file ${o.input} does not exist`, 'check the path');
   containerFor(o.output);
   refuseOverwritingInput(o.input, o.output);
+  // A misspelt --style is an error before ffprobe, the models or the output file (not another painting).
+  const { effect: effectConfig, style } = o.config;
+  if (isStyleEffect(effectConfig.name) && style.name)
+    resolveStyleFile(style.name, style.folder ?? defaultStylesFolder());
   const ffmpeg = findFfmpeg();
   const info = await probeVideo(o.input);
   const width = o.size?.width ?? info.width - (info.width % 2);

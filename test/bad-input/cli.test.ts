@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/daemon-process.ts';
-import { media, REPO } from '../helpers/shared.ts';
+import { media, model, REPO, STYLES_DIR } from '../helpers/shared.ts';
 import { type Corpus, makeCorpus } from './corpus.ts';
 
 /**
@@ -46,6 +46,8 @@ function expectOneLineError(result: CliResult, message?: RegExp): void {
   expect(errorLines[0].length, 'one readable line').toBeLessThan(400);
   if (message) expect(errorLines[0]).toMatch(message);
 }
+
+const selfieTflite = model('mediapipe-selfie-segmentation', 'selfie_segmentation.tflite');
 
 const RUN = ['run', '--no-obs', '--port', '0', '--duration', '3', '--stats-every', '0'];
 
@@ -133,6 +135,12 @@ describe('bad input to the CLI', () => {
       /extension/,
     ],
     [
+      'record under /proc',
+      () => [...RUN, '--input', 'test', '--effect', 'none', '--record', '/proc/stylecast-nope/o.mkv'],
+      undefined,
+      /cannot record to \/proc\/stylecast-nope\/o\.mkv: cannot create the folder/,
+    ],
+    [
       'unknown output spec',
       () => [...RUN, '--input', 'test', '--effect', 'none', '--output', 'carrier-pigeon:home'],
       undefined,
@@ -148,6 +156,36 @@ describe('bad input to the CLI', () => {
       () => [...RUN, '--config', f('configUnknownKey')],
       undefined,
       /inputt|unrecognized/i,
+    ],
+    [
+      'config unknown nested key (effect)',
+      () => [...RUN, '--config', f('configNestedEffect')],
+      undefined,
+      /effect\.nmae: unknown setting \(did you mean effect\.name\?\)/,
+    ],
+    [
+      'config unknown nested key (input)',
+      () => [...RUN, '--config', f('configNestedInput')],
+      undefined,
+      /input\.widht: unknown setting \(did you mean input\.width\?\)/,
+    ],
+    [
+      'config unknown nested key (api)',
+      () => [...RUN, '--config', f('configNestedApi')],
+      undefined,
+      /api\.prot: unknown setting \(did you mean api\.port\?\)/,
+    ],
+    [
+      'config unknown key two levels down',
+      () => [...RUN, '--config', f('configNestedMask')],
+      undefined,
+      /segmentation\.mask\.treshold: unknown setting \(did you mean segmentation\.mask\.threshold\?\)/,
+    ],
+    [
+      'config __proto__ key',
+      () => [...RUN, '--config', f('configProto')],
+      undefined,
+      /__proto__: '__proto__' is a reserved name/,
     ],
     ['config wrong type', () => [...RUN, '--config', f('configWrongType')], undefined, /input\.fps/],
     ['config out of range', () => [...RUN, '--config', f('configOutOfRange')], undefined, /threshold/],
@@ -171,6 +209,23 @@ describe('bad input to the CLI', () => {
       () => ['render', f('textAsVideo'), join(dir.path, 'o.mkv'), '--effect', 'none'],
       undefined,
       undefined,
+    ],
+    [
+      'render misspelt style',
+      () => [
+        'render',
+        media('video', 'person_indoor_576x576_4s.mp4'),
+        join(dir.path, 'styled.mkv'),
+        ...['--effect', 'style-frame', '--style', 'van-gogh-starry-nite'],
+      ],
+      () => ({ STYLECAST_STYLES: STYLES_DIR }),
+      /style 'van-gogh-starry-nite' is neither/,
+    ],
+    [
+      'render output under /proc',
+      () => ['render', media('video', 'person_indoor_576x576_4s.mp4'), '/proc/stylecast-nope/o.mkv'],
+      undefined,
+      /cannot create the folder \/proc\/stylecast-nope/,
     ],
     [
       'render bad output extension',
@@ -201,6 +256,18 @@ describe('bad input to the CLI', () => {
       () => ['segment', join(dir.path, 'nope.png'), '--out', join(dir.path, 'm.png')],
       undefined,
       /not found|does not exist|cannot/i,
+    ],
+    [
+      'segment a device',
+      () => ['segment', '/dev/zero', '--out', join(dir.path, 'm.png')],
+      undefined,
+      /\/dev\/zero: it is not a regular file \(a device\)/,
+    ],
+    [
+      'segment a path under a file',
+      () => ['segment', join(f('textAsImage'), 'x.png'), '--out', join(dir.path, 'm.png')],
+      undefined,
+      /cannot exist: part of its path is a file, not a folder/,
     ],
     [
       'segment garbage model',
@@ -253,6 +320,37 @@ describe('bad input to the CLI', () => {
       () => ['models', 'import', f('emptyTflite'), '--out', join(dir.path, 'g.onnx')],
       undefined,
       /tflite|model/i,
+    ],
+    // Paths that are folders where files belong (and the other way round) are the user's mistake too.
+    [
+      'models import --out in a missing folder',
+      () => ['models', 'import', selfieTflite, '--out', join(dir.path, 'no-such-folder', 'x.onnx')],
+      undefined,
+      /cannot write .*no-such-folder.* does not exist/,
+    ],
+    [
+      'models import --out a folder',
+      () => ['models', 'import', selfieTflite, '--out', dir.path],
+      undefined,
+      /cannot write .*: it is a folder/,
+    ],
+    [
+      'models import of a folder',
+      () => ['models', 'import', dir.path, '--out', join(dir.path, 'x.onnx')],
+      undefined,
+      /cannot read .*: it is a folder/,
+    ],
+    [
+      'models pull --models-dir a file',
+      () => ['models', 'pull', 'sinet', '--models-dir', f('textAsImage'), '--base-url', 'http://127.0.0.1:1'],
+      undefined,
+      /cannot create the folder .* is a file, not a folder/,
+    ],
+    [
+      'STYLECAST_CACHE a file',
+      () => ['segment', media('portrait_obama', 'portrait.jpg'), '--out', join(dir.path, 'm.png')],
+      () => ({ STYLECAST_CACHE: f('textAsImage'), STYLECAST_MODELS: '' }),
+      /cannot create the folder .* is a file, not a folder/,
     ],
     [
       'models verify garbage',

@@ -36,6 +36,13 @@ export function makeCorpus(dir: string): Corpus {
     configSyntax: file('syntax.json', '{ "input": { "source": "test", }'),
     configArray: file('array.json', '[1, 2, 3]'),
     configUnknownKey: file('unknown-key.json', JSON.stringify({ inputt: { source: 'test' } })),
+    // Typos one level down (or two) were ignored while the defaults ran.
+    configNestedEffect: file('nested-effect.json', JSON.stringify({ effect: { nmae: 'none' } })),
+    configNestedInput: file('nested-input.json', JSON.stringify({ input: { source: 'test', widht: 640 } })),
+    configNestedApi: file('nested-api.json', JSON.stringify({ api: { prot: 1 } })),
+    configNestedMask: file('nested-mask.json', JSON.stringify({ segmentation: { mask: { treshold: 0.4 } } })),
+    // JSON.parse keeps "__proto__" as an own key; merged naively it became the settings' prototype.
+    configProto: file('proto.json', '{"__proto__": {"effect": {"name": "none"}}}'),
     configWrongType: file('wrong-type.json', JSON.stringify({ input: { fps: 'thirty' } })),
     configOutOfRange: file('out-of-range.json', JSON.stringify({ segmentation: { mask: { threshold: 7 } } })),
     configBadEffect: file('bad-effect.json', JSON.stringify({ effect: { name: 'sparkles' } })),

@@ -75,6 +75,9 @@ describe('effect and mask flags of run and render', () => {
     );
     expect(() => configFrom(['--blur-radius', '0'])).toThrow('(>= 1 and <= 100)');
     expect(() => configFrom(['--temporal-smoothing', 'lots'])).toThrow('--temporal-smoothing lots');
+    // Number() reads these as 1 and 0: the shared parser takes plain decimals only.
+    expect(() => configFrom(['--feather', '0x1'])).toThrow('--feather 0x1 is not a valid number');
+    expect(() => configFrom(['--threshold', ''])).toThrow("--threshold '' is not a valid number");
     expect(() => configFrom(['-m', 'people'])).toThrow("unknown segmentation model 'people'");
   });
 

@@ -41,4 +41,24 @@ describe('stylecast CLI user errors (real CLI, child processes)', { timeout: 120
     expectOneLineError(spec, /unknown output 'somewhere'/);
     expectOneLineError(ext, /unknown extension '\.avi'/);
   });
+
+  it('stylize --strength/--detail: not a number, empty and hex are refused, each with a hint', async () => {
+    // Refused while the flags are parsed: no image or model is read, so any paths do.
+    const stylize = (...flags: string[]) => runCli(['stylize', 'in.jpg', '--style', 'x', ...flags]);
+    const results = await Promise.all([
+      stylize('--strength', 'abc'),
+      stylize('--strength', ''),
+      stylize('--strength', '0x1'),
+      stylize('--detail', '0x2'),
+      stylize('--detail', '1.5'),
+    ]);
+    const [word, empty, hex, hexDetail, fraction] = results;
+    expectOneLineError(word, /^error: --strength abc is not a valid number \(>= 0 and <= 1\)$/);
+    expectOneLineError(empty, /^error: --strength '' is not a valid number/);
+    expectOneLineError(hex, /^error: --strength 0x1 is not a valid number/);
+    expectOneLineError(hexDetail, /^error: --detail 0x2 is not a valid whole number \(>= 1 and <= 4\)$/);
+    expectOneLineError(fraction, /^error: --detail 1\.5 is not a valid whole number/);
+    for (const result of results)
+      expect(result.stderr).toMatch(/\nhint: for example --(strength 0\.6|detail 2)\n/);
+  });
 });

@@ -91,8 +91,10 @@ describe('importTfliteFile cache', () => {
     const second = await importTfliteFile(predictPath, { cacheDir });
     expect(second.cached).toBe(true);
     expect(Buffer.compare(second.onnx, first.onnx)).toBe(0);
-    expect(readdirSync(cacheDir)).toEqual([
+    // The ONNX file and the checksum of its bytes (import-cache.ts); no temporary files left.
+    expect(readdirSync(cacheDir).sort()).toEqual([
       `203dbd6a09da1091ab7e48e8b101aef8c2d81438ad047a5cb150747a977134c1-v${IMPORTER_VERSION}.onnx`,
+      `203dbd6a09da1091ab7e48e8b101aef8c2d81438ad047a5cb150747a977134c1-v${IMPORTER_VERSION}.onnx.sha256`,
     ]);
   });
 

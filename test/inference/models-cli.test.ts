@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelEntry } from '../../src/inference/registry/index.ts';
 import { MODELS_DIR, REPO } from '../helpers/shared.ts';
-import { type ModelServer, startModelServer } from './pull-server.ts';
+import { type ModelServer, startModelServer, startSilentServer } from './pull-server.ts';
 
 // The real CLI (node bin/stylecast.js models …) as a child process, against a real local HTTP server.
 let server: ModelServer;
@@ -86,6 +86,53 @@ describe('stylecast models (CLI)', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: cannot download 'deeplabv3': .*HTTP 404 Not Found\nhint: /);
     expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('pull says what went wrong on each attempt, one line each, even when stderr is not a terminal', async () => {
+    const closed = await startModelServer(MODELS_DIR);
+    await closed.close();
+    const refused = await cli([
+      'pull',
+      'sinet',
+      '--models-dir',
+      join(tmp, 'm3'),
+      '--base-url',
+      closed.baseUrl,
+    ]);
+    expect(refused.code).toBe(1);
+    const lines = refused.stderr.trimEnd().split('\n');
+    expect(lines.slice(0, 2)).toEqual([
+      expect.stringMatching(
+        /^sinet: http:\/\/\S+: cannot connect \(ECONNREFUSED\); trying again \(2 of 3\)$/,
+      ),
+      expect.stringMatching(
+        /^sinet: http:\/\/\S+: cannot connect \(ECONNREFUSED\); trying again \(3 of 3\)$/,
+      ),
+    ]);
+    expect(lines[2]).toMatch(/^error: cannot download 'sinet': /);
+    expect(lines).toHaveLength(4);
+
+    const silent = await startSilentServer();
+    try {
+      const started = performance.now();
+      const held = await cli([
+        'pull',
+        'sinet',
+        '--models-dir',
+        join(tmp, 'm3'),
+        '--base-url',
+        silent.baseUrl,
+        '--timeout',
+        '0.5',
+      ]);
+      expect(performance.now() - started).toBeLessThan(15_000);
+      expect(held.code).toBe(1);
+      expect(held.stderr).toMatch(
+        /^error: cannot download 'sinet': \S+: the server accepted the connection but sent nothing for 500 ms\nhint: check the network .*STYLECAST_MODELS_BASE_URL\n$/,
+      );
+    } finally {
+      await silent.close();
+    }
   });
 
   it('import converts a TFLite file to ONNX and reports its tensors; a random file is a clear error', async () => {

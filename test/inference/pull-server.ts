@@ -1,6 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { join, normalize } from 'node:path';
 
 /**
@@ -69,6 +69,37 @@ export async function startModelServer(root: string): Promise<ModelServer> {
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * A TCP server that accepts connections and never answers (a black-holed proxy or a hung server), or,
+ * with `headers`, sends an HTTP 200 head and then nothing: what a download sees when the network eats it.
+ */
+export async function startSilentServer(
+  options: { headers?: boolean } = {},
+): Promise<{ baseUrl: string; requests: () => number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let requests = 0;
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    socket.once('data', () => {
+      requests++;
+      if (options.headers) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 395434\r\n\r\n');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    requests: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
   };

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StylecastError } from '../../src/core/errors.ts';
 import { modelEntry, type PullProgress, pullModel, sha256File } from '../../src/inference/registry/index.ts';
 import { MODELS_DIR } from '../helpers/shared.ts';
-import { type ModelServer, startModelServer } from './pull-server.ts';
+import { type ModelServer, startModelServer, startSilentServer } from './pull-server.ts';
 
 // Real HTTP on 127.0.0.1 serving ../shared/models: download, resume, checksum, 404 — into a temp folder.
 const SINET = modelEntry('sinet');
@@ -143,5 +143,65 @@ describe('models pull', () => {
     );
     expect(error.key).toBe('MODEL_DOWNLOAD');
     expect(error.message).toMatch(/cannot connect \(ECONNREFUSED\)/);
+  });
+});
+
+describe('models pull on a network that eats the connection', () => {
+  it('says the server accepted the connection but sent nothing, and does not retry it 3 times', async () => {
+    const silent = await startSilentServer();
+    try {
+      const events: PullProgress[] = [];
+      const started = performance.now();
+      const error = await expectError(
+        pullModel('sinet', {
+          modelsDir: dir,
+          baseUrl: silent.baseUrl,
+          idleTimeoutMs: 300,
+          onProgress: (e) => events.push(e),
+        }),
+      );
+      // Before: three 30 s attempts per URL, then "cannot connect (no data for 30000 ms)".
+      expect(performance.now() - started).toBeLessThan(3_000);
+      expect(error.key).toBe('MODEL_DOWNLOAD');
+      expect(error.message).toMatch(
+        /^cannot download 'sinet': http:\/\/127\.0\.0\.1:\d+\/\S+: the server accepted the connection but sent nothing for 300 ms$/,
+      );
+      expect(error.message).not.toMatch(/cannot connect/);
+      expect(error.hint).toMatch(/check the network.*--base-url.*STYLECAST_MODELS_BASE_URL/);
+      expect(silent.requests()).toBe(1);
+      expect(existsSync(join(dir, SINET.file))).toBe(false);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('gives a model up once fruitless attempts add up to twice the idle timeout, one retry event each', async () => {
+    // A head and then nothing: each attempt is worth retrying (it might resume), but not forever.
+    const stalls = await startSilentServer({ headers: true });
+    try {
+      const events: PullProgress[] = [];
+      const started = performance.now();
+      const error = await expectError(
+        pullModel('sinet', {
+          modelsDir: dir,
+          baseUrl: stalls.baseUrl,
+          idleTimeoutMs: 400,
+          attempts: 10,
+          onProgress: (e) => events.push(e),
+        }),
+      );
+      const elapsed = performance.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(750);
+      expect(elapsed).toBeLessThan(3_000);
+      expect(error.message).toMatch(
+        /the transfer stalled after 0 bytes \(nothing for \d+ ms\) \(gave up after /,
+      );
+      const retries = events.filter((e) => e.status === 'retry');
+      expect(retries).toHaveLength(stalls.requests() - 1);
+      expect(retries[0]).toMatchObject({ next: 'trying again (2 of 10)' });
+      expect(stalls.requests()).toBe(2);
+    } finally {
+      await stalls.close();
+    }
   });
 });

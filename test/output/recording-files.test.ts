@@ -119,7 +119,7 @@ describe('recordings never overwrite, and every recorder counts', { timeout: 60_
     const error = await daemon.start().catch((e) => e);
     expect(isStylecastError(error) && error.key).toBe('RECORDING');
     expect(error.message).toMatch(
-      /cannot record to .*not-a-folder\/rec\.mkv: .*not-a-folder is not a folder/,
+      /cannot record to .*not-a-folder\/rec\.mkv: cannot create the folder .*not-a-folder: .*not-a-folder is a file, not a folder$/,
     );
     expect(daemon.stats().state).toBe('stopped');
   });

@@ -2,6 +2,7 @@ import type { Daemon } from '../../daemon.ts';
 import type { RunAddon } from '../cli/run-addons.ts';
 import { obsIntegrationOf } from '../obs/run-addon.ts';
 import { type ApiServer, startControlApi } from './index.ts';
+import { checkCanListen } from './listen.ts';
 
 const servers = new WeakMap<Daemon, ApiServer>();
 
@@ -14,6 +15,7 @@ export const apiServerOf = (daemon: Daemon): ApiServer | undefined => servers.ge
  */
 export const apiRunAddon: RunAddon = {
   name: 'api',
+  preflight: (config) => checkCanListen(config.api.host, config.api.port),
   async start({ daemon, log }) {
     const lines: string[] = [];
     const api = await startControlApi({

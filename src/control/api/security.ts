@@ -1,8 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { makeFolder } from '../../core/folders.ts';
 import { ApiError } from './errors.ts';
 
 /**
@@ -46,7 +47,7 @@ export function resolveToken(options: { configured?: string; configDir: string }
     if (stored.length >= 16) return { token: stored, created: false, path };
   }
   const token = randomBytes(24).toString('base64url');
-  mkdirSync(options.configDir, { recursive: true });
+  makeFolder(options.configDir);
   writeFileSync(path, `${token}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
   return { token, created: true, path };

@@ -3,12 +3,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { defaultConfigDir } from '../../core/env.ts';
-import { StylecastError } from '../../core/errors.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
 import { answerAndClose } from '../../core/socket-answer.ts';
 import { round2 } from '../../core/stats.ts';
 import { toApiError } from './errors.ts';
 import { createRequestHandler, type MountHandler } from './http.ts';
+import { listenError } from './listen.ts';
 import { API_PREFIX } from './schema.ts';
 import {
   checkAccess,
@@ -143,21 +143,7 @@ export class ApiServer {
   async start(): Promise<void> {
     const { host = '127.0.0.1', port = 8790, target } = this.options;
     await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => {
-        reject(
-          error.code === 'EADDRINUSE'
-            ? new StylecastError(
-                'PORT_IN_USE',
-                `port ${port} on ${host} is in use`,
-                'set api.port or stop the other program',
-              )
-            : new StylecastError(
-                'BAD_CONFIG',
-                `cannot listen on ${host}:${port}: ${error.message}`,
-                'check api.host',
-              ),
-        );
-      };
+      const onError = (error: NodeJS.ErrnoException) => reject(listenError(error, host, port));
       this.http.once('error', onError);
       this.http.listen(port, host, () => {
         this.http.off('error', onError);

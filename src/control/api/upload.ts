@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { makeFolder } from '../../core/folders.ts';
 import { ApiError } from './errors.ts';
 
 /**
@@ -63,7 +64,7 @@ export function styleStem(originalName: string): string {
 
 /** Writes the JPEG into the style folder as `<stem>-<random>.jpg`, never overwriting; returns the file name. */
 export async function storeStyleImage(folder: string, jpeg: Buffer, originalName: string): Promise<string> {
-  await mkdir(folder, { recursive: true });
+  makeFolder(folder);
   const file = `${styleStem(originalName)}-${randomBytes(4).toString('hex')}.jpg`;
   await writeFile(join(folder, file), jpeg, { flag: 'wx' });
   return file;

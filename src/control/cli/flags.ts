@@ -6,11 +6,17 @@ import { segmenterSpec } from '../../inference/segmenters/index.ts';
 /** Repeatable option: `-o a -o b` -> ['a', 'b']. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-export function numberFlag(name: string, range: { min?: number; max?: number; integer?: boolean } = {}) {
+/** A plain decimal number (`0.5`, `-2`, `1e3`). Number() alone also takes '' (0), `0x1`, `0b1` and `0o1`. */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
+export function numberFlag(
+  name: string,
+  range: { min?: number; max?: number; integer?: boolean; example?: number } = {},
+) {
   return (text: string): number => {
     const value = Number(text);
     const ok =
-      text.trim() !== '' &&
+      DECIMAL.test(text.trim()) &&
       Number.isFinite(value) &&
       (range.min === undefined || value >= range.min) &&
       (range.max === undefined || value <= range.max) &&
@@ -24,8 +30,8 @@ export function numberFlag(name: string, range: { min?: number; max?: number; in
         .join(' and ');
       throw new StylecastError(
         'BAD_ARGUMENT',
-        `${name} ${text} is not a valid number${bounds ? ` (${bounds})` : ''}`,
-        `for example ${name} ${range.min ?? 1}`,
+        `${name} ${text.trim() ? text : `'${text}'`} is not a valid ${range.integer ? 'whole number' : 'number'}${bounds ? ` (${bounds})` : ''}`,
+        `for example ${name} ${range.example ?? range.min ?? 1}`,
       );
     }
     return value;

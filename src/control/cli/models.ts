@@ -1,12 +1,15 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.ts';
 import { StylecastError } from '../../core/errors.ts';
+import { refusalReason } from '../../core/folders.ts';
+import { silentLogger } from '../../core/log.ts';
 import {
   candidatePaths,
+  importCacheDir,
   type LocateOptions,
   manifest,
   modelEntry,
@@ -44,7 +47,12 @@ export function registerModels(program: Command): void {
     .argument('[names...]', `model names: ${modelNames().join(', ')}`)
     .option(...dirOption)
     .option('--base-url <url>', 'fetch from <url>/<file> instead of the canonical URLs (a mirror)')
-    .action(async (names: string[], opts: { modelsDir?: string; baseUrl?: string }) => {
+    .option(
+      '--timeout <seconds>',
+      'give up an attempt that receives nothing for this long; a model after twice that (default 30)',
+      parseSeconds,
+    )
+    .action(async (names: string[], opts: { modelsDir?: string; baseUrl?: string; timeout?: number }) => {
       const where = locate(opts);
       const wanted = names.length ? names : await missingModels(where);
       for (const name of wanted) modelEntry(name);
@@ -52,7 +60,12 @@ export function registerModels(program: Command): void {
       for (const name of wanted) {
         const bar = progressBar(name);
         try {
-          const result = await pullModel(name, { ...where, baseUrl: opts.baseUrl, onProgress: bar.update });
+          const result = await pullModel(name, {
+            ...where,
+            baseUrl: opts.baseUrl,
+            idleTimeoutMs: opts.timeout === undefined ? undefined : opts.timeout * 1000,
+            onProgress: bar.update,
+          });
           bar.stop();
           const what = result.skipped
             ? 'already present, verified'
@@ -79,7 +92,8 @@ export function registerModels(program: Command): void {
           bad++;
           process.stdout.write(`${row.name}: missing (run \`stylecast models pull ${row.name}\`)\n`);
         } else if (row.verified) {
-          process.stdout.write(`${row.name}: ok (${row.path})\n`);
+          const cache = await checkImportCache(row, where);
+          process.stdout.write(`${row.name}: ok (${row.path})${cache ? `; ${cache}` : ''}\n`);
         } else {
           bad++;
           process.stdout.write(`${row.name}: BAD ${row.path}: ${row.problem}\n`);
@@ -108,10 +122,8 @@ export function registerModels(program: Command): void {
         );
       }
       const { importTflite } = await import('../../inference/tflite/import.ts');
-      const onnx = importTflite(new Uint8Array(await readFile(file)), {
-        modelName: basename(file),
-      });
-      await writeFile(opts.out, onnx);
+      const onnx = importTflite(await readModelFile(file), { modelName: basename(file) });
+      await writeImported(opts.out, onnx, file);
       const session = await createSession(onnx, { label: opts.out, warmup: false, isolation: 'inline' });
       try {
         const fmt = (t: { name: string; dims: (number | string)[] }) => `${t.name} [${t.dims.join(',')}]`;
@@ -123,6 +135,65 @@ export function registerModels(program: Command): void {
         await session.release();
       }
     });
+}
+
+/** Paths are the user's: a folder or an unreadable file is their mistake, said in one line. */
+async function readModelFile(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (error) {
+    const code = errnoCode(error);
+    if (!code) throw error;
+    const why = code === 'EISDIR' ? 'it is a folder' : refusalReason(code, file);
+    throw new StylecastError(
+      'INPUT_UNREADABLE',
+      `cannot read ${file}: ${why}`,
+      'give the path of a .tflite file',
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+async function writeImported(out: string, onnx: Uint8Array, source: string): Promise<void> {
+  try {
+    await writeFile(out, onnx);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (!code) throw error;
+    const suggestion = join(out, `${basename(source, extname(source))}.onnx`);
+    const [why, hint] =
+      code === 'ENOENT'
+        ? // refusalReason's ENOENT assumes the folder exists; here it usually does not.
+          [
+            `the folder ${dirname(out)} does not exist`,
+            'create it first, or give --out a path in an existing folder',
+          ]
+        : code === 'EISDIR'
+          ? ['it is a folder', `give --out a file name, e.g. --out ${suggestion}`]
+          : [refusalReason(code, out), 'give --out a path you can write to'];
+    throw new StylecastError('OUTPUT_FAILED', `cannot write ${out}: ${why}`, hint, { cause: error });
+  }
+}
+
+const errnoCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
+
+/**
+ * A verified TFLite model runs from its cached ONNX conversion, which can be damaged on its own: check
+ * that too, and convert it again when it is (what loading would do anyway), so verify never says ok
+ * about a model that then fails to load.
+ */
+async function checkImportCache(row: Row, where: LocateOptions): Promise<string | undefined> {
+  const entry = modelEntry(row.name);
+  if (entry.format !== 'tflite' || !row.path) return undefined;
+  const { importCachePath, importTfliteFile } = await import('../../inference/tflite/import.ts');
+  const { readCacheEntry } = await import('../../inference/tflite/import-cache.ts');
+  const cachePath = importCachePath(importCacheDir(where), entry.sha256);
+  const cached = await readCacheEntry(cachePath);
+  if (cached.state !== 'damaged') return undefined;
+  await importTfliteFile(row.path, { cacheDir: importCacheDir(where), log: silentLogger() });
+  return `its cached ONNX conversion ${cachePath} was damaged (${cached.problem}): converted again`;
 }
 
 function locate(opts: { modelsDir?: string }): LocateOptions {
@@ -191,25 +262,49 @@ function printTable(rows: Row[]): void {
   }
 }
 
-/** A cli-progress bar on a terminal; silent otherwise (the summary line still prints). */
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new StylecastError(
+      'BAD_ARGUMENT',
+      `--timeout must be a number of seconds above 0, not '${value}'`,
+      'e.g. --timeout 60',
+    );
+  }
+  return seconds;
+}
+
+/**
+ * A cli-progress bar on a terminal; silent otherwise (the summary line still prints). A failed attempt
+ * is one line either way: a pull that waits on a silent server must not look hung.
+ */
 function progressBar(name: string): { update: (e: PullProgress) => void; stop: () => void } {
-  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    { format: `${name.padEnd(26)} {bar} {percentage}% {value}/{total} bytes`, stream: process.stderr },
-    cliProgress.Presets.shades_classic,
-  );
+  const tty = process.stderr.isTTY;
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        { format: `${name.padEnd(26)} {bar} {percentage}% {value}/{total} bytes`, stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
   let started = false;
   let stopped = false;
   return {
     update(event) {
-      if (event.status !== 'progress' || stopped) return;
+      if (stopped) return;
+      if (event.status === 'retry') {
+        if (started) bar?.stop();
+        started = false; // the next progress event starts a fresh bar below the line
+        process.stderr.write(`${name}: ${event.url}: ${event.reason}; ${event.next}\n`);
+        return;
+      }
+      if (event.status !== 'progress' || !bar) return;
       if (!started) {
         bar.start(event.total, event.loaded);
         started = true;
       } else bar.update(event.loaded);
     },
     stop() {
-      if (started && !stopped) bar.stop();
+      if (started && !stopped) bar?.stop();
       stopped = true;
     },
   };

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
-import { StylecastError } from '../../core/errors.ts';
 import { ObsBridge } from '../obs/bridge.ts';
 import { installObsSource, obsStatus, uninstallObsSource } from '../obs/install.ts';
+import { numberFlag } from './flags.ts';
 
 /**
  * `stylecast obs install [--scene NAME] | status | uninstall`: manage stylecast's Media Source in OBS
@@ -21,14 +21,11 @@ interface ObsFlags {
 }
 
 function settingsFrom(flags: ObsFlags): Config['obs'] {
-  const port = flags.port === undefined ? undefined : Number(flags.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
-    throw new StylecastError(
-      'BAD_ARGUMENT',
-      `--port ${flags.port} is not a TCP port`,
-      'use a number 1-65535',
-    );
-  }
+  // The shared parser: '' and 0x50 are refused like everywhere else, not read as 0 and 80.
+  const port =
+    flags.port === undefined
+      ? undefined
+      : numberFlag('--port', { min: 1, max: 65535, integer: true, example: 9079 })(flags.port);
   return loadConfig({
     file: flags.config,
     flags: { obs: { url: flags.url, scene: flags.scene, sourceName: flags.source, streamPort: port } },

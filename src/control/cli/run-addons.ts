@@ -25,6 +25,11 @@ export interface RunAddonHandle {
 
 export interface RunAddon {
   name: string;
+  /**
+   * Checks that can fail on a user error (a port in use …), run before the daemon starts: failing
+   * there stops `run` before a recording has begun, so no stray short file is left behind.
+   */
+  preflight?(config: Config): Promise<void>;
   start(context: RunAddonContext): Promise<RunAddonHandle>;
 }
 

@@ -97,6 +97,7 @@ async function runCommand(flags: RunFlags): Promise<void> {
   daemon.on('end', () => stopRequested('input ended'));
 
   try {
+    for (const addon of RUN_ADDONS) await addon.preflight?.(config);
     const starting = daemon.start();
     const early = await Promise.race([starting.then(() => undefined), stopped]);
     if (early) {

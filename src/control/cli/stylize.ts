@@ -1,5 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, extname } from 'node:path';
 import { type Command, Option } from 'commander';
 import sharp from 'sharp';
 import { loadConfig } from '../../config/load.ts';
@@ -10,7 +9,9 @@ import { openStylizer } from '../../inference/stylizer/open.ts';
 import { readImageRgba } from '../../pipeline/style/image.ts';
 import { defaultStylesFolder } from '../../pipeline/style/library.ts';
 import { blendStrength } from '../../pipeline/style/mixer.ts';
-import { isStyleFile, styleNameFromFile } from '../../pipeline/style/names.ts';
+import { styleNameFromFile } from '../../pipeline/style/names.ts';
+import { resolveStyleFile } from '../../pipeline/style/resolve.ts';
+import { numberFlag } from './flags.ts';
 
 /**
  * `stylecast stylize <image> --style <image|name> [--out out.png] [--strength s] [--detail n | --square]`:
@@ -25,11 +26,16 @@ export function registerStylize(program: Command): void {
     .argument('<image>', 'content image (JPEG, PNG, WebP)')
     .requiredOption('-s, --style <image|name>', 'style image path, or a style name from the styles folder')
     .option('-o, --out <out.png>', 'output PNG (default: <image>-stylized.png in the current folder)')
-    .option('--strength <0..1>', 'style strength (content blending; 1 = full style)', parseUnit, 1)
+    .option(
+      '--strength <0..1>',
+      'style strength (content blending; 1 = full style)',
+      numberFlag('--strength', { min: 0, max: 1, example: 0.6 }),
+      1,
+    )
     .option(
       '--detail <n>',
       'n overlapping 384 tiles across the short side (1-4: 384, 704, 1024 or 1344 px; default: style.detail)',
-      parseDetail,
+      numberFlag('--detail', { min: 1, max: 4, integer: true, example: 2 }),
     )
     .option('--square', 'the upstream recipe instead: the centre square of the image, painted at 384x384')
     // The whole image became the default; the old flag still parses so scripts keep working.
@@ -70,7 +76,7 @@ async function runStylize(image: string, flags: StylizeFlags): Promise<void> {
       inference: flags.modelsDir ? { modelsDir: flags.modelsDir } : {},
     },
   });
-  const stylePath = resolveStyle(flags.style, config.style.folder ?? defaultStylesFolder());
+  const stylePath = resolveStyleFile(flags.style, config.style.folder ?? defaultStylesFolder());
   const content = await readImageRgba(image);
   const style = await readImageRgba(stylePath, { maxShortSide: 512 });
   const started = performance.now();
@@ -110,34 +116,4 @@ async function runStylize(image: string, flags: StylizeFlags): Promise<void> {
   } finally {
     await stylizer.release();
   }
-}
-
-/** A path to an image, or a style name looked up in the styles folder. */
-function resolveStyle(style: string, folder: string): string {
-  if (existsSync(style)) return style;
-  const files = existsSync(folder) ? readdirSync(folder).filter(isStyleFile) : [];
-  const match = files.find((f) => styleNameFromFile(f) === style);
-  if (match) return join(folder, match);
-  const known = files.map(styleNameFromFile).slice(0, 12).join(', ');
-  throw new StylecastError(
-    'UNKNOWN_STYLE',
-    `style '${style}' is neither an image file nor a style in ${folder}`,
-    known
-      ? `known styles: ${known}`
-      : 'pass an image path, or put paintings in the styles folder (STYLECAST_STYLES)',
-  );
-}
-
-function parseUnit(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1)
-    throw new StylecastError('BAD_ARGUMENT', `--strength must be a number in [0, 1], got '${value}'`);
-  return n;
-}
-
-function parseDetail(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 4)
-    throw new StylecastError('BAD_ARGUMENT', `--detail must be an integer from 1 to 4, got '${value}'`);
-  return n;
 }

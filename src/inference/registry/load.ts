@@ -1,4 +1,5 @@
 import { StylecastError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 import type { ModelSession, SessionOptions } from '../runtime.ts';
 import { createSession } from '../runtime.ts';
 import type { SessionPool } from '../session-pool.ts';
@@ -21,6 +22,8 @@ import type { NamedEntry } from './manifest.ts';
 export interface LoadOptions extends LocateOptions {
   /** Check size + sha256 before use (default true; ~10 ms for the largest model). */
   verify?: boolean;
+  /** Where a repaired import cache entry is reported (a fresh stderr logger when absent). */
+  log?: Logger;
 }
 
 export interface LoadedModel {
@@ -39,7 +42,7 @@ export async function loadOnnx(name: string, options: LoadOptions = {}): Promise
   if (entry.format === 'onnx') return { onnx: path, entry, path, source };
   // Loaded on first TFLite use: .onnx models do not need the importer.
   const { importTfliteFile } = await import('../tflite/import.ts');
-  const result = await importTfliteFile(path, { cacheDir: importCacheDir(options) });
+  const result = await importTfliteFile(path, { cacheDir: importCacheDir(options), log: options.log });
   return {
     onnx: result.onnx,
     entry,
@@ -60,7 +63,7 @@ export async function openModel(
   name: string,
   options: OpenModelOptions = {},
 ): Promise<{ session: ModelSession; model: LoadedModel }> {
-  const model = await loadOnnx(name, options);
+  const model = await loadOnnx(name, { ...options, log: options.log ?? options.session?.log });
   const sessionOptions: SessionOptions = { label: name, ...options.session };
   // A dynamic-shape model cannot warm up on declared dims it might not use: skip unless asked.
   if (model.entry.dynamicSpatial) sessionOptions.warmup ??= false;

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ENV } from '../../core/env.ts';
-import { StylecastError } from '../../core/errors.ts';
+import { isStylecastError, StylecastError } from '../../core/errors.ts';
+import { makeFolder } from '../../core/folders.ts';
+import { fetchInto, formatDuration } from './fetch-part.ts';
 import { type LocateOptions, pullDir, verifyFile } from './locate.ts';
 import { modelEntry, type NamedEntry } from './manifest.ts';
 
@@ -16,17 +18,24 @@ export type PullProgress =
   | { status: 'initiate'; name: string; file: string }
   | { status: 'download'; name: string; url: string; resumeFrom: number }
   | { status: 'progress'; name: string; loaded: number; total: number }
-  | { status: 'done'; name: string; path: string; downloaded: number; skipped: boolean };
+  | { status: 'done'; name: string; path: string; downloaded: number; skipped: boolean }
+  /** An attempt failed and another follows (the same URL again, or the next one): worth a line. */
+  | { status: 'retry'; name: string; url: string; reason: string; next: string };
 
 export interface PullOptions extends LocateOptions {
   /** Replaces each model's URLs by <baseUrl>/<file> (a mirror; tests use a local server). */
   baseUrl?: string;
   onProgress?: (event: PullProgress) => void;
   signal?: AbortSignal;
-  /** Abort a transfer that sends nothing for this long (default 30 s). */
+  /** Abort an attempt that receives nothing for this long, before or during the transfer (default 30 s). */
   idleTimeoutMs?: number;
   /** Attempts per URL when the connection is cut mid-transfer (each resumes; default 3). */
   attempts?: number;
+  /**
+   * Give the model up once attempts that received nothing have taken this long together (default
+   * 2 x idleTimeoutMs): a black-holed network fails in about a minute, not attempts x URLs x 30 s.
+   */
+  giveUpAfterMs?: number;
 }
 
 export interface PullResult {
@@ -55,134 +64,97 @@ export async function pullModel(name: string, options: PullOptions = {}): Promis
     emit({ status: 'done', name, path: target, downloaded: 0, skipped: true });
     return { name, path: target, downloaded: 0, skipped: true, resumed: false };
   }
-  await mkdir(dirname(target), { recursive: true });
+  try {
+    makeFolder(dirname(target));
+  } catch (error) {
+    throw folderHint(error, options);
+  }
   const part = `${target}.part`;
-  const failures: string[] = [];
+  const urls = downloadUrls(entry, options);
+  const attempts = options.attempts ?? 3;
+  const idleMs = options.idleTimeoutMs ?? 30_000;
+  const giveUpMs = options.giveUpAfterMs ?? 2 * idleMs;
+  let failure: string | undefined; // the last attempt's, for the error
   let lastWasChecksum = false;
+  let lastWasSilent = false;
   let downloaded = 0;
   let resumed = false;
-  for (const url of downloadUrls(entry, options)) {
-    for (let attempt = 1; attempt <= (options.attempts ?? 3); attempt++) {
-      const outcome = await fetchInto(url, part, entry, options, emit);
-      downloaded += outcome.bytes;
-      resumed ||= outcome.resumedFrom > 0;
-      if (outcome.kind === 'complete') {
-        const check = await verifyFile(part, entry);
-        if (check.ok) {
-          await rename(part, target);
-          emit({ status: 'done', name, path: target, downloaded, skipped: false });
-          return { name, path: target, downloaded, skipped: false, resumed };
-        }
-        // A different file (or a stale .part): never keep it; try the next URL.
-        await rm(part, { force: true });
-        failures.push(`${url} sent a file that does not match the manifest (${check.problem})`);
-        lastWasChecksum = true;
-        break;
+  let fruitlessMs = 0; // time spent on attempts that received nothing
+  for (let u = 0, attempt = 1; u < urls.length; ) {
+    const url = urls[u];
+    const started = performance.now();
+    const outcome = await fetchInto(url, part, entry, {
+      signal: options.signal,
+      idleTimeoutMs: Math.max(1, Math.min(idleMs, giveUpMs - fruitlessMs)),
+      onDownload: (at, resumeFrom) => emit({ status: 'download', name, url: at, resumeFrom }),
+      onProgress: (loaded) => emit({ status: 'progress', name, loaded, total: entry.size }),
+    });
+    downloaded += outcome.bytes;
+    resumed ||= outcome.resumedFrom > 0;
+    let nextUrl: boolean;
+    let reason: string;
+    if (outcome.kind === 'complete') {
+      const check = await verifyFile(part, entry);
+      if (check.ok) {
+        await rename(part, target);
+        emit({ status: 'done', name, path: target, downloaded, skipped: false });
+        return { name, path: target, downloaded, skipped: false, resumed };
       }
-      failures.push(`${url}: ${outcome.reason}`);
+      // A different file (or a stale .part): never keep it; try the next URL.
+      await rm(part, { force: true });
+      reason = `sent a file that does not match the manifest (${check.problem})`;
+      failure = `${url} ${reason}`;
+      lastWasChecksum = true;
+      lastWasSilent = false;
+      nextUrl = true;
+    } else {
+      reason = outcome.reason;
+      failure = `${url}: ${reason}`;
       lastWasChecksum = false;
-      if (outcome.kind === 'fatal') break;
+      lastWasSilent = outcome.kind === 'retry' && outcome.silent;
+      if (outcome.bytes === 0) fruitlessMs += performance.now() - started;
+      // A server that held the connection silent until the timeout will not answer the next time
+      // either: the time goes to the next URL instead.
+      nextUrl = outcome.kind === 'fatal' || lastWasSilent || attempt >= attempts;
     }
-    if (options.signal?.aborted) break;
+    if (options.signal?.aborted || fruitlessMs >= giveUpMs) break;
+    if (nextUrl) {
+      u++;
+      attempt = 1;
+      if (u >= urls.length) break;
+    } else attempt++;
+    const next = nextUrl ? `trying ${urls[u]}` : `trying again (${attempt} of ${attempts})`;
+    emit({ status: 'retry', name, url, reason, next });
   }
   if (lastWasChecksum) {
     throw new StylecastError(
       'MODEL_CHECKSUM',
-      `download of '${name}' failed: ${failures.at(-1)}`,
+      `download of '${name}' failed: ${failure}`,
       'the partial download was deleted; check the mirror or report the changed upstream file',
     );
   }
+  const gaveUp =
+    fruitlessMs >= giveUpMs ? ` (gave up after ${formatDuration(fruitlessMs)} without data)` : '';
   throw new StylecastError(
     'MODEL_DOWNLOAD',
-    `cannot download '${name}': ${failures.at(-1) ?? 'no URL'}`,
+    `cannot download '${name}': ${failure ?? 'no URL'}${gaveUp}`,
     existsSync(part)
       ? `check the network and run \`stylecast models pull ${name}\` again: it resumes from ${part}`
-      : `check the network or the URL (${ENV.modelsBaseUrl} sets a mirror)`,
+      : lastWasSilent
+        ? `check the network (a proxy or firewall may hold connections open without answering), or fetch from a mirror with --base-url <url> or ${ENV.modelsBaseUrl}`
+        : `check the network or the URL (${ENV.modelsBaseUrl} sets a mirror)`,
   );
 }
 
-type FetchOutcome =
-  | { kind: 'complete'; bytes: number; resumedFrom: number }
-  /** Worth retrying (cut connection, stall): the .part keeps what arrived. */
-  | { kind: 'retry'; bytes: number; resumedFrom: number; reason: string }
-  /** Not worth retrying this URL (404, 403, …). */
-  | { kind: 'fatal'; bytes: number; resumedFrom: number; reason: string };
-
-async function fetchInto(
-  url: string,
-  part: string,
-  entry: NamedEntry,
-  options: PullOptions,
-  emit: (e: PullProgress) => void,
-): Promise<FetchOutcome> {
-  let have = existsSync(part) ? (await stat(part)).size : 0;
-  if (have > entry.size) {
-    await rm(part, { force: true });
-    have = 0;
-  }
-  if (have === entry.size) return { kind: 'complete', bytes: 0, resumedFrom: have };
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  options.signal?.addEventListener('abort', abort);
-  const idleMs = options.idleTimeoutMs ?? 30_000;
-  let idle = setTimeout(abort, idleMs);
-  let bytes = 0;
-  let connected = false;
-  try {
-    const response = await fetch(url, {
-      headers: have > 0 ? { Range: `bytes=${have}-` } : {},
-      signal: controller.signal,
-      redirect: 'follow',
-    });
-    connected = true;
-    if (response.status === 416 && have > 0) {
-      // Our .part is longer than what the server has, or stale: start over.
-      await rm(part, { force: true });
-      await response.body?.cancel();
-      return { kind: 'retry', bytes: 0, resumedFrom: 0, reason: 'HTTP 416, restarting' };
-    }
-    if (!response.ok || !response.body) {
-      await response.body?.cancel();
-      return {
-        kind: 'fatal',
-        bytes: 0,
-        resumedFrom: 0,
-        reason: `HTTP ${response.status} ${response.statusText}`,
-      };
-    }
-    const resumedFrom = response.status === 206 ? have : 0;
-    emit({ status: 'download', name: entry.name, url, resumeFrom: resumedFrom });
-    const file = await open(part, resumedFrom > 0 ? 'a' : 'w');
-    try {
-      let loaded = resumedFrom;
-      emit({ status: 'progress', name: entry.name, loaded, total: entry.size });
-      for await (const chunk of response.body) {
-        clearTimeout(idle);
-        idle = setTimeout(abort, idleMs);
-        await file.write(chunk);
-        bytes += chunk.byteLength;
-        loaded += chunk.byteLength;
-        emit({ status: 'progress', name: entry.name, loaded, total: entry.size });
-      }
-    } finally {
-      await file.close();
-    }
-    return { kind: 'complete', bytes, resumedFrom };
-  } catch (error) {
-    if (options.signal?.aborted) {
-      return { kind: 'fatal', bytes, resumedFrom: have, reason: 'cancelled' };
-    }
-    const why = controller.signal.aborted ? `no data for ${idleMs} ms` : describeFetchError(error);
-    const reason = connected ? `connection lost after ${bytes} bytes (${why})` : `cannot connect (${why})`;
-    return { kind: 'retry', bytes, resumedFrom: have, reason };
-  } finally {
-    clearTimeout(idle);
-    options.signal?.removeEventListener('abort', abort);
-  }
-}
-
-function describeFetchError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? error.message;
+/** makeFolder names the folder and why; the hint says which setting chose it. */
+function folderHint(error: unknown, options: PullOptions): unknown {
+  if (!isStylecastError(error)) return error;
+  const env = options.env ?? process.env;
+  const setting =
+    (options.modelsDir ?? env[ENV.models])
+      ? `the models folder (--models-dir or ${ENV.models})`
+      : `the cache folder (${ENV.cacheDir})`;
+  return new StylecastError(error.key, error.message, `${setting} must be a folder you can write to`, {
+    cause: error,
+  });
 }

@@ -1,5 +1,14 @@
-import { StylecastError } from '../../core/errors.ts';
-import { candidatePaths, isPresent, type LocateOptions, loadOnnx, modelEntry } from '../registry/index.ts';
+import { type ErrorKey, isStylecastError, StylecastError } from '../../core/errors.ts';
+import { createLogger } from '../../core/log.ts';
+import {
+  candidatePaths,
+  isPresent,
+  type LoadedModel,
+  type LoadOptions,
+  type LocateOptions,
+  loadOnnx,
+  modelEntry,
+} from '../registry/index.ts';
 import { freeContentSize } from './free-size.ts';
 
 /**
@@ -68,12 +77,18 @@ export interface StyleModelBytes {
 /** Both models as ONNX bytes (the importer caches by sha256, so this is fast after the first time). */
 export async function loadStyleModelBytes(
   variant: StyleVariant | 'auto',
-  options: LocateOptions = {},
+  options: LoadOptions = {},
 ): Promise<StyleModelBytes> {
-  const chosen = requireStyleModels(variant, options).variant;
-  const [predict, transform] = await Promise.all([
+  const first = requireStyleModels(variant, options).variant;
+  const candidates =
+    variant === 'auto'
+      ? AUTO_VARIANT_ORDER.slice(AUTO_VARIANT_ORDER.indexOf(first)).filter((v) =>
+          isPresent(TRANSFORM_MODELS[v], options),
+        )
+      : [first];
+  const [predict, { transform, chosen }] = await Promise.all([
     loadOnnx(PREDICT_MODEL, options),
-    loadOnnx(TRANSFORM_MODELS[chosen], options),
+    loadFirstTransform(candidates, options),
   ]);
   if (typeof predict.onnx === 'string' || typeof transform.onnx === 'string')
     throw new Error('style models are TFLite: the registry should have imported them to ONNX bytes');
@@ -84,4 +99,37 @@ export async function loadStyleModelBytes(
     variant: chosen,
     predictHash: predict.entry.sha256,
   };
+}
+
+/** What a damaged, altered or unusable model file throws; other errors (a cache folder, a bug) do not fall back. */
+const MODEL_FILE_PROBLEMS: ReadonlySet<ErrorKey> = new Set([
+  'MODEL_CORRUPT',
+  'MODEL_CHECKSUM',
+  'MODEL_SHAPE',
+  'MODEL_UNSUPPORTED_OP',
+  'MODEL_NOT_FOUND',
+]);
+
+/**
+ * The first transform variant that loads. 'auto' means "whichever works, fastest first": a damaged
+ * fp16 file used to stop stylize (and the style effects) although the int8 one was there; now it costs
+ * one warning naming the file and how to fix it. A variant asked for by name still fails.
+ */
+async function loadFirstTransform(
+  candidates: readonly StyleVariant[],
+  options: LoadOptions,
+): Promise<{ transform: LoadedModel; chosen: StyleVariant }> {
+  for (const [i, variant] of candidates.entries()) {
+    try {
+      return { transform: await loadOnnx(TRANSFORM_MODELS[variant], options), chosen: variant };
+    } catch (error) {
+      const next = candidates[i + 1];
+      if (!next || !isStylecastError(error) || !MODEL_FILE_PROBLEMS.has(error.key)) throw error;
+      // The logger is created only here when the caller passed none: this line must reach the user.
+      (options.log ?? createLogger()).warn(
+        `${error.message}; using the ${next} style transform instead${error.hint ? ` (hint: ${error.hint})` : ''}`,
+      );
+    }
+  }
+  throw new Error('no style transform variant to load'); // requireStyleModels found at least one
 }

@@ -16,7 +16,10 @@ export interface OpenStylizerOptions {
 export async function openStylizer(
   options: OpenStylizerOptions,
 ): Promise<{ stylizer: Stylizer; variant: StyleVariant }> {
-  const bytes = await loadStyleModelBytes(options.variant, { modelsDir: options.modelsDir });
+  const bytes = await loadStyleModelBytes(options.variant, {
+    modelsDir: options.modelsDir,
+    log: options.log,
+  });
   const common = {
     device: options.device,
     threads: options.threads,

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { defaultCacheDir } from '../../core/env.ts';
+import { defaultCacheDir, ENV } from '../../core/env.ts';
 import { isStylecastError, StylecastError } from '../../core/errors.ts';
+import { makeFolder, refusalReason } from '../../core/folders.ts';
+import { createLogger, type Logger } from '../../core/log.ts';
 import { OnnxGraphBuilder } from '../onnx/graph-builder.ts';
 import { BuiltinOp } from './builtin-ops.ts';
 import { ConvertContext, type ImportSettings, NCHW_TO_NHWC, NHWC_TO_NCHW } from './context.ts';
@@ -12,6 +13,7 @@ import { findInstanceNorms, type InstanceNormMatch } from './fuse-instance-norm.
 import { findPhaseDownsamples, type PhaseDownsampleMatch } from './fuse-phase-downsample.ts';
 import { findUpsampleConvs, type UpsampleConvMatch } from './fuse-upsample-conv.ts';
 import { GraphView } from './graph-view.ts';
+import { readCacheEntry, sha256Hex, writeCacheEntry } from './import-cache.ts';
 import { convertChannelGate } from './ops/channel-gate.ts';
 import { BUILTIN_CONVERTERS, CUSTOM_CONVERTERS } from './ops/index.ts';
 import { convertInstanceNorm } from './ops/instance-norm.ts';
@@ -160,19 +162,25 @@ export interface ImportedFile {
   /** True when the result came from the cache (no conversion ran). */
   cached: boolean;
   cachePath: string;
+  /** What was wrong with the cache entry this call replaced (it was damaged), if anything. */
+  repaired?: string;
 }
 
 /** The folder imports are cached in: `<cache dir>/onnx`. */
 export const defaultImportCacheDir = (): string => join(defaultCacheDir(), 'onnx');
 
+/** Where the import of a .tflite file with this sha256 is cached. */
+export const importCachePath = (cacheDir: string, sourceSha256: string): string =>
+  join(cacheDir, `${sourceSha256}-v${IMPORTER_VERSION}.onnx`);
+
 /**
  * Imports a .tflite file, caching the result under `cacheDir` (default `<cache dir>/onnx`) keyed by the
- * file's sha256 and IMPORTER_VERSION. The cache file is written to a temporary name and renamed, so a
- * crash never leaves a half-written model behind.
+ * file's sha256 and IMPORTER_VERSION, with a checksum of the ONNX bytes beside it (import-cache.ts): a
+ * damaged entry is converted again and rewritten, with one warning naming it.
  */
 export async function importTfliteFile(
   path: string,
-  options: { cacheDir?: string } = {},
+  options: { cacheDir?: string; log?: Logger } = {},
 ): Promise<ImportedFile> {
   let bytes: Uint8Array;
   try {
@@ -187,19 +195,37 @@ export async function importTfliteFile(
       },
     );
   }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
   const dir = options.cacheDir ?? defaultImportCacheDir();
-  const cachePath = join(dir, `${sha256}-v${IMPORTER_VERSION}.onnx`);
-  try {
-    const cached = new Uint8Array(await readFile(cachePath));
-    if (cached.length > 0) return { onnx: cached, cached: true, cachePath };
-  } catch {
-    // not cached yet
+  const cachePath = importCachePath(dir, sha256Hex(bytes));
+  const entry = await readCacheEntry(cachePath);
+  if (entry.state === 'ok') return { onnx: entry.onnx, cached: true, cachePath };
+  if (entry.state === 'damaged') {
+    // A logger is created only here, for callers that pass none: this line must reach the user.
+    (options.log ?? createLogger()).warn(
+      `cached ONNX conversion ${cachePath} is damaged (${entry.problem}): converting ${basename(path)} again`,
+    );
   }
   const onnx = importTflite(bytes, { modelName: basename(path) });
-  await mkdir(dir, { recursive: true });
-  const temporary = `${cachePath}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(temporary, onnx);
-  await rename(temporary, cachePath);
-  return { onnx, cached: false, cachePath };
+  try {
+    makeFolder(dir);
+    await writeCacheEntry(cachePath, onnx);
+  } catch (error) {
+    throw cacheWriteError(dir, cachePath, error);
+  }
+  const repaired = entry.state === 'damaged' ? entry.problem : undefined;
+  return { onnx, cached: false, cachePath, ...(repaired ? { repaired } : {}) };
+}
+
+/** A cache folder that cannot be created or written is the user's setting to fix, not a bug. */
+function cacheWriteError(dir: string, cachePath: string, error: unknown): StylecastError {
+  const hint = `point ${ENV.cacheDir} at a folder you can write to (it holds pulled models and converted ONNX files)`;
+  if (isStylecastError(error)) return new StylecastError(error.key, error.message, hint, { cause: error });
+  const code = (error as NodeJS.ErrnoException).code;
+  if (!code) throw error;
+  return new StylecastError(
+    'OUTPUT_FAILED',
+    `cannot write the converted model to the cache folder ${dir}: ${refusalReason(code, cachePath)}`,
+    hint,
+    { cause: error },
+  );
 }

@@ -33,10 +33,12 @@ export async function readImageRgba(path: string, options: ReadImageOptions = {}
   let info: Stats;
   try {
     info = await stat(path);
-  } catch {
-    throw new StylecastError('INPUT_NOT_FOUND', `image ${path} does not exist`, 'check the path');
+  } catch (error) {
+    throw statError(path, error);
   }
-  if (!info.isFile()) throw bad(path, 'it is a folder, not an image file');
+  // A device (/dev/zero) or a FIFO would be read forever or block: only regular files are images.
+  if (info.isDirectory()) throw bad(path, 'it is a folder, not an image file');
+  if (!info.isFile()) throw bad(path, `it is not a regular file (${fileKind(info)})`);
   const size = info.size;
   if (size === 0) throw bad(path, 'the file is empty');
   if (size > maxBytes)
@@ -91,6 +93,37 @@ const bad = (path: string, why: string) =>
     `image ${path}: ${why}`,
     'use a JPEG, PNG or WebP image under 50 megapixels',
   );
+
+/** "does not exist" only when it does not: a permission or a file in the path is said as such. */
+function statError(path: string, error: unknown): StylecastError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT')
+    return new StylecastError('INPUT_NOT_FOUND', `image ${path} does not exist`, 'check the path');
+  if (code === 'EACCES' || code === 'EPERM')
+    return new StylecastError(
+      'INPUT_UNREADABLE',
+      `image ${path} cannot be reached: permission denied`,
+      'check the permissions of the file and its folders',
+    );
+  if (code === 'ENOTDIR')
+    return new StylecastError(
+      'INPUT_NOT_FOUND',
+      `image ${path} cannot exist: part of its path is a file, not a folder`,
+      'check the path',
+    );
+  return new StylecastError(
+    'INPUT_UNREADABLE',
+    `image ${path} cannot be read (${firstLine(error)})`,
+    'check the path and the file permissions',
+  );
+}
+
+function fileKind(info: Stats): string {
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isFIFO()) return 'a pipe';
+  if (info.isSocket()) return 'a socket';
+  return 'not a file';
+}
 
 const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 

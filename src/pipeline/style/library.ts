@@ -1,9 +1,10 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { defaultConfigDir, ENV } from '../../core/env.ts';
 import { describeError, StylecastError } from '../../core/errors.ts';
+import { makeFolder } from '../../core/folders.ts';
 import { SafeEmitter } from '../../core/lifecycle.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
 import { readImageRgba } from './image.ts';
@@ -83,15 +84,10 @@ export class StyleLibrary extends SafeEmitter {
   }
 
   async start(): Promise<void> {
-    try {
-      await mkdir(this.options.folder, { recursive: true });
-    } catch {
-      throw new StylecastError(
-        'INPUT_NOT_FOUND',
-        `styles folder ${this.options.folder} cannot be created`,
-        'set style.folder or STYLECAST_STYLES to a folder of JPEG/PNG/WebP paintings',
-      );
-    }
+    makeFolder(this.options.folder, {
+      purpose: 'for the styles',
+      hint: 'set style.folder or STYLECAST_STYLES to a folder of JPEG/PNG/WebP paintings',
+    });
     await this.rescan();
     this.started = true;
     if (this.options.watch ?? true) {
@@ -258,7 +254,7 @@ export class StyleLibrary extends SafeEmitter {
 
 /** Temp file + rename, so a crash never leaves a half-written cache entry. */
 async function writeAtomic(path: string, data: Buffer): Promise<void> {
-  await mkdir(join(path, '..'), { recursive: true });
+  makeFolder(join(path, '..'));
   const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(temp, data);
   await rename(temp, path);

@@ -12,6 +12,7 @@ import { readImageRgba } from './image.ts';
 import { defaultStylesFolder, type StyleEntry, StyleLibrary } from './library.ts';
 import { StyleMixer } from './mixer.ts';
 import { isStyleFile, styleNameFromFile } from './names.ts';
+import { unknownStyleError } from './resolve.ts';
 
 /**
  * Everything the style effects share across effect switches: the stylizer worker (both models), the
@@ -46,9 +47,14 @@ export class StyleService extends SafeEmitter {
   /** Styles shown, most recent first (pre-painting favours the ones a streamer goes back to). */
   private readonly shown: string[] = [];
 
+  /**
+   * `strictStyle`: a style.name that is neither a style nor an image file fails open() (UNKNOWN_STYLE)
+   * instead of warning and painting the first style: an offline render must paint what was asked.
+   */
   constructor(
     private config: Config,
     log?: Logger,
+    private readonly options: { strictStyle?: boolean } = {},
   ) {
     super((error, event) =>
       this.log.error(`style listener for '${String(event)}' failed: ${describeError(error)}`),
@@ -83,7 +89,7 @@ export class StyleService extends SafeEmitter {
   private async doOpen(): Promise<void> {
     const { style, inference } = this.config;
     const cacheDir = defaultCacheDir();
-    const bytes = await loadStyleModelBytes(style.variant, { modelsDir: inference.modelsDir });
+    const bytes = await loadStyleModelBytes(style.variant, { modelsDir: inference.modelsDir, log: this.log });
     const worker = await StylizerWorker.start(bytes, {
       threads: liveSessionThreads(inference.threads),
       device: inference.device,
@@ -116,8 +122,11 @@ export class StyleService extends SafeEmitter {
     });
     const first =
       (style.name && ((await this.imageStyle(style.name)) ?? library.get(style.name))) || library.list()[0];
-    if (style.name && first?.name !== style.name && first?.file !== style.name)
+    if (style.name && first?.name !== style.name && first?.file !== style.name) {
+      if (this.options.strictStyle) throw unknownStyleError(style.name, library.folder, library.names());
+      // Live: the show goes on in another style; the warning says which.
       this.log.warn(`style '${style.name}' not found in ${library.folder}; using '${first?.name ?? 'none'}'`);
+    }
     this.safeEmit('opened');
     if (first) this.apply(first, 0);
     else

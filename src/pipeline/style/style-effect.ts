@@ -22,7 +22,9 @@ export type StyleEffectContext = EffectContext & { style?: StyleService };
 export async function createStyleEffect(name: StyleEffectName, context: StyleEffectContext): Promise<Effect> {
   let config = context.config;
   const owned = context.style === undefined;
-  const service = context.style ?? new StyleService(config, context.log);
+  // Offline (render) an unknown style is an error, not another painting (live `run` warns and goes on).
+  const service =
+    context.style ?? new StyleService(config, context.log, { strictStyle: config.input.realtime === false });
   let people: PersonPipeline | undefined;
   try {
     await service.open();
