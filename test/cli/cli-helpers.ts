@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { REPO } from '../helpers/shared.ts';
 
 export interface CliResult {
@@ -52,4 +53,20 @@ export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 90_
       }
     });
   });
+}
+
+/**
+ * Exactly `error: …` then `hint: …` on stderr (info lines aside) and exit 1: no warning before it, no
+ * raw errno text, no stack, never "this looks like a bug".
+ */
+export function expectOneError(result: CliResult, message: RegExp, hint: RegExp = /^hint: /): void {
+  expect(result.code, result.stderr).toBe(1);
+  const lines = result.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('info '));
+  expect(lines, result.stderr).toHaveLength(2);
+  expect(lines[0]).toMatch(message);
+  expect(lines[1]).toMatch(hint);
+  expect(result.stderr).not.toMatch(/ENOENT|no such file|looks like a bug|\n\s+at /);
 }

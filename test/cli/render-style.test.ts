@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR, media, STYLES_DIR } from '../helpers/shared.ts';
-import { type CliResult, runCli } from './cli-helpers.ts';
+import { expectOneError, runCli } from './cli-helpers.ts';
 
 /**
  * `render` is an offline job: a --style it cannot find is an error before anything is written, not a
@@ -14,18 +14,6 @@ const dir = mkdtempSync(join(tmpdir(), 'stylecast-render-style-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const CLIP = media('video', 'person_indoor_576x576_4s.mp4');
 const ENV = { STYLECAST_MODELS: MODELS_DIR, STYLECAST_STYLES: STYLES_DIR, STYLECAST_LOG_JSON: '0' };
-
-function expectOneError(result: CliResult, message: RegExp, hint: RegExp): void {
-  expect(result.code, result.stderr).toBe(1);
-  const lines = result.stderr
-    .trim()
-    .split('\n')
-    .filter((l) => !l.startsWith('info '));
-  expect(lines, result.stderr).toHaveLength(2);
-  expect(lines[0]).toMatch(message);
-  expect(lines[1]).toMatch(hint);
-  expect(result.stderr).not.toMatch(/looks like a bug|\n\s+at /);
-}
 
 describe('render --style that does not exist (real CLI)', { timeout: 120_000 }, () => {
   it('a misspelt name is one error line naming the close style; no file is written', async () => {

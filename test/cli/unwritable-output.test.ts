@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { media } from '../helpers/shared.ts';
-import { type CliResult, startCli } from './cli-helpers.ts';
+import { type CliResult, expectOneError, startCli } from './cli-helpers.ts';
 
 /**
  * Outputs that cannot be written: /proc takes no new files or folders (Node 20's recursive mkdir
@@ -35,19 +35,6 @@ async function cliWithin(args: string[], limitMs: number): Promise<CliResult & {
   const result = await done;
   clearTimeout(timer);
   return { ...result, ms: performance.now() - started };
-}
-
-/** Exactly `error: …` then `hint: …` on stderr (info lines aside): no warning first, no raw errno text. */
-function expectOneError(result: CliResult, message: RegExp): void {
-  expect(result.code, result.stderr).toBe(1);
-  const lines = result.stderr
-    .trim()
-    .split('\n')
-    .filter((l) => !l.startsWith('info '));
-  expect(lines, result.stderr).toHaveLength(2);
-  expect(lines[0]).toMatch(message);
-  expect(lines[1]).toMatch(/^hint: /);
-  expect(result.stderr).not.toMatch(/ENOENT|no such file|looks like a bug|\n\s+at /);
 }
 
 describe.runIf(existsSync('/proc/self'))(

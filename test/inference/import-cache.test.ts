@@ -3,13 +3,12 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/core/log.ts';
 import { modelEntry } from '../../src/inference/registry/index.ts';
 import { createSession } from '../../src/inference/runtime.ts';
 import { importCachePath, importTfliteFile } from '../../src/inference/tflite/import.ts';
 import { checksumPathOf } from '../../src/inference/tflite/import-cache.ts';
+import { textLogger } from '../helpers/log-lines.ts';
 import { MODELS_DIR, media, model, REPO } from '../helpers/shared.ts';
 
 // The importer's on-disk cache checks itself: a damaged entry is converted again (one warning naming
@@ -21,14 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
-
-function capturingLogger(): { log: ReturnType<typeof createLogger>; lines: () => string[] } {
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (c: Buffer) => (text += c));
-  const log = createLogger({ json: false, destination: out });
-  return { log, lines: () => text.split('\n').filter(Boolean) };
-}
 
 async function opensInOrt(onnx: Uint8Array): Promise<void> {
   const session = await createSession(onnx, { isolation: 'inline', warmup: false, label: 'cached import' });
@@ -47,7 +38,7 @@ describe('import cache', () => {
 
     for (const garbage of [Buffer.from('garbage\n'), Buffer.alloc(0), first.onnx.subarray(0, 1000)]) {
       writeFileSync(first.cachePath, garbage);
-      const { log, lines } = capturingLogger();
+      const { log, lines } = textLogger();
       const repaired = await importTfliteFile(selfie, { cacheDir, log });
       expect(repaired.cached).toBe(false);
       expect(repaired.repaired).toBeDefined();
@@ -68,7 +59,7 @@ describe('import cache', () => {
     const first = await importTfliteFile(selfie, { cacheDir });
     rmSync(checksumPathOf(first.cachePath));
     writeFileSync(first.cachePath, 'garbage');
-    const { log, lines } = capturingLogger();
+    const { log, lines } = textLogger();
     const result = await importTfliteFile(selfie, { cacheDir, log });
     expect(result.cached).toBe(false);
     expect(lines()).toEqual([]);

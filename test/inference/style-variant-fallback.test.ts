@@ -3,13 +3,12 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StylecastError } from '../../src/core/errors.ts';
-import { createLogger } from '../../src/core/log.ts';
 import { modelEntry } from '../../src/inference/registry/index.ts';
 import { createSession } from '../../src/inference/runtime.ts';
 import { loadStyleModelBytes } from '../../src/inference/stylizer/models.ts';
+import { textLogger } from '../helpers/log-lines.ts';
 import { MODELS_DIR, media, REPO } from '../helpers/shared.ts';
 
 // --variant auto with a damaged fp16 transform and a good int8 one: a temp copy of the models folder
@@ -34,19 +33,9 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function capturingLogger(): { log: ReturnType<typeof createLogger>; lines: () => string[] } {
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (c: Buffer) => (text += c));
-  return {
-    log: createLogger({ json: false, destination: out }),
-    lines: () => text.split('\n').filter(Boolean),
-  };
-}
-
 describe('style transform variant fallback', () => {
   it("'auto' skips a damaged fp16 file for int8, with one warning naming it and the fix", async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = textLogger();
     const bytes = await loadStyleModelBytes('auto', { modelsDir: models, cacheDir: join(tmp, 'cache'), log });
     expect(bytes.variant).toBe('int8');
     expect(lines()).toHaveLength(1);
