@@ -1,7 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { statSync, unlinkSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { dirname } from 'node:path';
 import { describeError, StylecastError } from '../core/errors.ts';
 import { makeFolder, refusalReason } from '../core/folders.ts';
 import { bytesPerFrame, type Frame } from '../core/frame.ts';
@@ -9,15 +8,16 @@ import type { FrameLease } from '../core/frame-lease.ts';
 import type { SinkStats } from '../core/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import type { BackpressureSink } from '../pipeline/scheduler.ts';
+import { megabytes, whenRoomIn } from './free-space.ts';
 import {
   buildRecorderArgs,
   containerFor,
   encoderProbeArgs,
   HARDWARE_ENCODERS,
-  keepsAlpha,
   type RecorderArgsOptions,
   videoCodecName,
 } from './recorder-args.ts';
+import { RecordingNotices } from './recording-notices.ts';
 import { reserveUniquePath } from './unique-path.ts';
 
 /**
@@ -51,10 +51,6 @@ export interface RecorderOptions extends Omit<RecorderArgsOptions, 'encoder' | '
 
 /** Enough for a few minutes of 1080p H.264: resuming with less would only fill the disk again at once. */
 const MIN_FREE_BYTES = 64 * 1024 * 1024;
-/** "the encoder cannot keep up" is repeated at most this often, with the counts since. */
-const DROP_WARNING_MS = 30_000;
-/** Drops before the first such warning (a start-up hiccup of a frame or two is not worth a line). */
-const DROP_WARNING_MIN = 10;
 
 type RecorderState = SinkStats['state'];
 
@@ -77,13 +73,9 @@ export class Recorder implements BackpressureSink {
   private detail: string | undefined;
   private failure: string | undefined;
   private startedAtMs: number | undefined;
-  /** Drops because the encoder's pipe was full: warned about at most every DROP_WARNING_MS. */
-  private encoderDrops = 0;
-  private encoderDropsWarned = 0;
-  private dropWarnedAt = -Infinity;
-  private alphaChecked = false;
-  private alphaLooks = 0;
-  private spaceTimer: NodeJS.Timeout | undefined;
+  private readonly notices: RecordingNotices;
+  /** Stops looking at the free space (after "No space left on device"). */
+  private stopSpaceWatch: (() => void) | undefined;
   private stderrTail: string[] = [];
   private readonly frameBytes: number;
   private exited: Promise<void> = Promise.resolve();
@@ -106,6 +98,7 @@ export class Recorder implements BackpressureSink {
     this.name = options.name ?? `file:${options.path}`;
     this.encoder = options.encoder ?? 'libx264';
     this.frameBytes = bytesPerFrame(options.width, options.height);
+    this.notices = new RecordingNotices(options.log, options.path, options.fps);
   }
 
   /** After stop(): ffmpeg wrote the end of the file and exited with 0. */
@@ -170,10 +163,10 @@ export class Recorder implements BackpressureSink {
     }
     if (stdin.writableLength >= (this.options.maxQueuedFrames ?? 2) * this.frameBytes) {
       this.dropped++;
-      this.noteEncoderDrop();
+      if (this.isLive) this.notices.droppedByEncoder(this.currentPath, this.codecName);
       return false;
     }
-    if (!this.alphaChecked) this.checkAlpha(frame);
+    this.notices.checkAlpha(frame, this.currentPath);
     const copies = this.isLive ? this.pace(performance.now()) : 1;
     if (copies === 0) return true; // early by jitter: this slot of the constant-rate file is already filled
     // Repeats share the frame's memory (frames are immutable), so a repaid gap costs no copies.
@@ -227,7 +220,7 @@ export class Recorder implements BackpressureSink {
   async stop(timeoutMs = 15_000): Promise<void> {
     if (this.state === 'stopped') return;
     clearTimeout(this.restartTimer);
-    clearTimeout(this.spaceTimer);
+    this.stopSpaceWatch?.();
     const child = this.child;
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
@@ -337,27 +330,19 @@ export class Recorder implements BackpressureSink {
     if (!this.isLive) return;
     const dir = dirname(this.currentPath);
     const minFree = this.options.minFreeBytes ?? MIN_FREE_BYTES;
-    const every = this.options.spaceCheckMs ?? 5000;
-    const freeSpace = this.options.freeSpace ?? defaultFreeSpace;
     this.options.log.warn(
       `recording paused: the disk is full; it continues when ${megabytes(minFree)} are free in ${dir}`,
     );
-    const check = async () => {
-      const free = await freeSpace(dir).catch(() => 0);
+    this.stopSpaceWatch?.();
+    const watch = { minFree, every: this.options.spaceCheckMs ?? 5000, freeSpace: this.options.freeSpace };
+    this.stopSpaceWatch = whenRoomIn(dir, watch, (free) => {
       if (this.state !== 'failed') return;
-      if (free < minFree) {
-        this.spaceTimer = setTimeout(check, every);
-        this.spaceTimer.unref();
-        return;
-      }
       this.options.log.info(
         `disk has ${megabytes(free)} free again: recording continues in ${partPath(this.firstPath, this.part + 1)}`,
       );
       this.crashes = 0;
       this.continueInNextPart();
-    };
-    this.spaceTimer = setTimeout(check, every);
-    this.spaceTimer.unref();
+    });
   }
 
   private continueInNextPart(): void {
@@ -402,44 +387,6 @@ export class Recorder implements BackpressureSink {
     return used;
   }
 
-  /** One line the first time the encoder's pipe is full for a while, then at most every 30 s with counts. */
-  private noteEncoderDrop(): void {
-    if (!this.isLive) return;
-    this.encoderDrops++;
-    const now = performance.now();
-    const since = this.encoderDrops - this.encoderDropsWarned;
-    if (since < DROP_WARNING_MIN || now - this.dropWarnedAt < DROP_WARNING_MS) return;
-    this.dropWarnedAt = now;
-    this.encoderDropsWarned = this.encoderDrops;
-    const ext = extname(this.requestedPath);
-    this.options.log.warn(
-      `recording ${this.currentPath}: the encoder (${this.codecName}) cannot keep up: ${since} frames dropped` +
-        `${since !== this.encoderDrops ? ` (${this.encoderDrops} in all)` : ''}, so the file runs short` +
-        ` (hint: ${ext === '.mov' ? 'use .mkv or .webm' : 'use a faster --preset, a hardware --encoder or a smaller size'})`,
-    );
-  }
-
-  /**
-   * Frames with transparency into a container without alpha lose it: one warning, the first time a
-   * sampled frame (one a second) shows some. Sampling every 16th pixel costs ~0.1 ms at 720p.
-   */
-  private checkAlpha(frame: Frame): void {
-    if (keepsAlpha(containerFor(this.requestedPath))) {
-      this.alphaChecked = true;
-      return;
-    }
-    if (this.alphaLooks++ % Math.max(1, Math.round(this.options.fps)) !== 0) return;
-    const data = frame.data;
-    for (let i = 3; i < data.length; i += 64) {
-      if (data[i] === 255) continue;
-      this.alphaChecked = true;
-      this.options.log.warn(
-        `recording ${this.currentPath}: the picture is transparent but ${extname(this.requestedPath)} has no alpha, so it is recorded opaque (hint: use .webm or .mov to keep the transparency)`,
-      );
-      return;
-    }
-  }
-
   /** ffmpeg opens an encoder only at the first frame: try a tiny encode first. Undefined = usable. */
   private probeEncoder(encoder: string): Promise<string | undefined> {
     return new Promise((resolve) => {
@@ -480,13 +427,6 @@ export class Recorder implements BackpressureSink {
     return 'nothing was written';
   }
 }
-
-const defaultFreeSpace = async (dir: string): Promise<number> => {
-  const s = await statfs(dir);
-  return s.bavail * s.bsize;
-};
-
-const megabytes = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
 
 /** rec.mkv -> rec.part2.mkv */
 export function partPath(path: string, part: number): string {
