@@ -90,6 +90,14 @@ export class Daemon extends SafeEmitter {
   private statsTimer: NodeJS.Timeout | undefined;
   private ffmpegPath: string | undefined;
   private effectSwitch: Promise<unknown> = Promise.resolve();
+  /** The effect switch waiting for the one being built (switchEffect): only the latest asked for. */
+  private queuedSwitch:
+    | {
+        command: CommandOf<'effect'>;
+        askers: { resolve(r: { effect: string }): void; reject(e: unknown): void }[];
+      }
+    | undefined;
+  private switching: Promise<void> | undefined;
   /** Effects being created for a switch: stop() waits for them (their workers must end too). */
   private readonly effectsInMaking = new Set<Promise<unknown>>();
   /** Style models, library and current style: shared by the style effects across effect switches. */
@@ -208,6 +216,7 @@ export class Daemon extends SafeEmitter {
     if (scheduler) {
       await scheduler.stop();
       await Promise.allSettled([...this.effectsInMaking]);
+      await this.switching; // its last overtaken effect may still be being disposed
       await this.effectSwitch;
       await Promise.all(scheduler.sinks.map((sink) => this.stopSink(sink)));
       await scheduler.currentEffect
@@ -299,16 +308,58 @@ export class Daemon extends SafeEmitter {
     return specs.map((spec) => createSink(spec, this.sinkContext()));
   }
 
-  private async switchEffect(command: CommandOf<'effect'>): Promise<{ effect: string }> {
+  /**
+   * Effect switches run one at a time and the latest wins: a switch asked for while another is being
+   * built waits, replacing any earlier one still waiting, so a button pressed five times quickly builds
+   * two effects, not five at once (each is a model and its worker threads), and the stream ends on the
+   * last one pressed. An effect built while a later switch was asked for is never shown: its askers get
+   * the later switch's outcome.
+   */
+  private switchEffect(command: CommandOf<'effect'>): Promise<{ effect: string }> {
     if (!this.scheduler) throw new CommandError('unavailable', 'the pipeline is not running');
-    const next: Config = {
-      ...this.currentConfig,
-      effect: {
-        ...this.currentConfig.effect,
-        name: command.name,
-        background: command.background ?? this.currentConfig.effect.background,
-      },
-    };
+    return new Promise((resolve, reject) => {
+      const asker = { resolve, reject };
+      if (this.queuedSwitch) {
+        this.queuedSwitch.command = command;
+        this.queuedSwitch.askers.push(asker);
+      } else this.queuedSwitch = { command, askers: [asker] };
+      this.switching ??= this.runQueuedSwitches().finally(() => {
+        this.switching = undefined;
+      });
+    });
+  }
+
+  private async runQueuedSwitches(): Promise<void> {
+    while (this.queuedSwitch) {
+      const { command, askers } = this.queuedSwitch;
+      this.queuedSwitch = undefined;
+      try {
+        const effect = await this.buildEffect(command);
+        const later = this.laterSwitch();
+        if (later) {
+          // Overtaken while it was built: the later switch answers for both.
+          later.askers.push(...askers);
+          await effect.dispose().catch((e) => this.log.warn(`effect dispose: ${describeError(e)}`));
+          continue;
+        }
+        const result = await this.showEffect(effect, command);
+        for (const asker of askers) asker.resolve(result);
+      } catch (error) {
+        for (const asker of askers) asker.reject(error);
+      }
+    }
+  }
+
+  /** A method, not the field: a switch may have been queued while this one was awaited. */
+  private laterSwitch() {
+    return this.queuedSwitch;
+  }
+
+  /** Builds the effect a switch asks for (not yet shown), or says why it cannot run. */
+  private async buildEffect(command: CommandOf<'effect'>): Promise<Effect> {
+    if (this.state === 'stopping' || this.state === 'stopped')
+      throw new CommandError('unavailable', 'the daemon is stopping');
+    const next = this.configWithEffect(command);
     const making = createEffect(command.name, { config: next, log: this.log, style: this.styles }).then(
       async (made) => {
         if (this.state !== 'stopping' && this.state !== 'stopped') return made;
@@ -330,10 +381,26 @@ export class Daemon extends SafeEmitter {
       this.effectsInMaking.delete(making);
     }
     if (!effect) throw new CommandError('unavailable', 'the daemon is stopping');
-    this.currentConfig = next;
+    return effect;
+  }
+
+  private configWithEffect(command: CommandOf<'effect'>): Config {
+    const { effect } = this.currentConfig;
+    return {
+      ...this.currentConfig,
+      effect: { ...effect, name: command.name, background: command.background ?? effect.background },
+    };
+  }
+
+  /** Hands a built effect to the scheduler; resolves once it runs (at most one frame). */
+  private async showEffect(effect: Effect, command: CommandOf<'effect'>): Promise<{ effect: string }> {
     const scheduler = this.scheduler;
-    // Resolves once the scheduler runs the new effect (at most one frame), with the effect it let go:
-    // the old one, or this one itself when a later switch replaced it before it ran.
+    if (!scheduler) throw new CommandError('unavailable', 'the pipeline is not running');
+    // Settings changed while it was built (mask sliders, say) reach it now.
+    this.currentConfig = this.configWithEffect(command);
+    effect.update?.(this.currentConfig);
+    // Resolves with the effect the scheduler let go (the old one; this one itself if a later swap
+    // replaced it before it ran).
     const replaced = scheduler.swapEffect(effect);
     const disposed = replaced
       .then((old) => (old === scheduler.currentEffect ? undefined : old.dispose()))

@@ -224,6 +224,63 @@ describe('Daemon (real ffmpeg, test pattern)', () => {
       });
     }
   });
+
+  it('effect switches run one at a time and the last one asked for wins, however long each takes to build', async () => {
+    const config = validateConfig({
+      input: { source: 'test', width: 320, height: 240, fps: 30 },
+      effect: { name: 'none' },
+    });
+    const daemon = new Daemon({ config, log: silentLogger() });
+    const names = ['mask', 'transparent-background', 'replace-background', 'blur-background'] as const;
+    const saved = names.map((name) => EFFECT_FACTORIES[name]);
+    // The first asked for builds slowest: before, it was swapped in last and stayed live.
+    const buildMs: Record<string, number> = {
+      mask: 400,
+      'transparent-background': 50,
+      'replace-background': 50,
+      'blur-background': 10,
+    };
+    const built: string[] = [];
+    let building = 0;
+    let mostAtOnce = 0;
+    const disposed: string[] = [];
+    for (const name of names)
+      EFFECT_FACTORIES[name] = async () => {
+        mostAtOnce = Math.max(mostAtOnce, ++building);
+        await sleep(buildMs[name]);
+        building--;
+        built.push(name);
+        return {
+          name,
+          process: async (frame) => frame,
+          dispose: async () => {
+            disposed.push(name);
+          },
+        };
+      };
+    try {
+      await daemon.start();
+      const answers = await Promise.all(
+        names.map(async (name, i) => {
+          await sleep(i * 30);
+          return daemon.bus.execute({ command: 'effect', name }, 'api');
+        }),
+      );
+      expect(daemon.stats().effect).toBe('blur-background');
+      // Every asker is told the effect that is live now.
+      expect(answers).toEqual(names.map(() => ({ effect: 'blur-background' })));
+      expect(mostAtOnce).toBe(1);
+      // The first (in progress when the others came) and the last: the ones in between never built.
+      expect(built).toEqual(['mask', 'blur-background']);
+      await sleep(100);
+      expect(disposed).toEqual(['mask']); // overtaken while it was built, never shown
+    } finally {
+      await daemon.stop();
+      names.forEach((name, i) => {
+        EFFECT_FACTORIES[name] = saved[i];
+      });
+    }
+  });
 });
 
 /** Holds each frame for four more frames (as a slow recorder pipe may) and checks its pixels kept. */
