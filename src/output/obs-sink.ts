@@ -25,7 +25,15 @@ export interface ObsSinkOptions {
   idleRepeatMs?: number;
   /** Shown before the first frame: a size and an RGBA colour (default transparent). */
   slate?: { width: number; height: number; rgba?: [number, number, number, number] };
-  backoff?: { initialMs: number; maxMs: number };
+  /**
+   * Reconnect delays, doubling from initialMs: up to maxMs while OBS is known to be there (a source
+   * being recreated comes back fast), up to offlineMaxMs while `obsReachable()` says it is not: every
+   * retry spawns an ffmpeg, which cost the whole pipeline frames when it ran once a second for an OBS
+   * that was not running.
+   */
+  backoff?: { initialMs: number; maxMs: number; offlineMaxMs?: number };
+  /** Whether obs-websocket sees OBS now (the bridge is connected); without it, maxMs always applies. */
+  obsReachable?: () => boolean;
   /** Extra words for stats().detail, e.g. the obs-websocket connection state. */
   statusLine?: () => string;
 }
@@ -158,11 +166,21 @@ export class ObsSink implements FrameSink {
 
   /** Reconnect now instead of waiting out the backoff (the bridge calls this when OBS is back). */
   retryNow(): void {
-    if (!this.running || !this.retryTimer) return;
+    if (!this.running) return;
+    // Also when an ffmpeg is still trying: its failure then retries soon, not after a long offline wait.
+    this.delay = this.options.backoff?.initialMs ?? 250;
+    if (!this.retryTimer) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    this.delay = this.options.backoff?.initialMs ?? 250;
     this.open(this.last ?? this.slateFrame());
+  }
+
+  /** The longest wait between reconnects right now (see ObsSinkOptions.backoff). */
+  private maxDelay(): number {
+    const backoff = this.options.backoff;
+    const online = backoff?.maxMs ?? 2000;
+    if (this.options.obsReachable?.() !== false) return online;
+    return Math.max(online, backoff?.offlineMaxMs ?? 15_000);
   }
 
   private slateFrame(): Frame {
@@ -215,8 +233,9 @@ export class ObsSink implements FrameSink {
       this.log.warn({ reason: this.lastError }, 'OBS media source went away; reconnecting');
     this.state = 'reconnecting';
     this.reconnects++;
-    const wait = this.delay;
-    this.delay = Math.min(this.delay * 2, this.options.backoff?.maxMs ?? 2000);
+    const ceiling = this.maxDelay();
+    const wait = Math.min(this.delay, ceiling);
+    this.delay = Math.min(wait * 2, ceiling);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.open(this.last ?? this.slateFrame());

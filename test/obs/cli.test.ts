@@ -86,6 +86,43 @@ describe('stylecast obs (CLI) against real OBS', () => {
     expect(scenes.map((s) => s.sceneName)).not.toContain('Live');
   });
 
+  it('a source renamed in OBS is adopted by install (no second listener on the port) and named by status', async () => {
+    const created = await stylecast(['obs', 'install', '--scene', 'Renamed'], env);
+    expect(created.stdout).toMatch(/^created: "stylecast feed"/);
+    const client = await obs.client();
+    await client.call('SetInputName', { inputName: 'stylecast feed', newInputName: 'My painted cam' });
+
+    const again = await stylecast(['obs', 'install', '--scene', 'Renamed'], env);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toMatch(/^using "My painted cam": it listens on tcp port 9079/);
+    expect(again.stdout.split('\n').filter((l) => l.startsWith('using'))).toHaveLength(1);
+    const { inputs } = await client.call('GetInputList', { inputKind: 'ffmpeg_source' });
+    expect(inputs.map((i) => i.inputName)).toEqual(['My painted cam']);
+
+    const status = await stylecast(['obs', 'status', '--scene', 'Renamed'], env);
+    expect(status.stdout).toMatch(
+      /source "My painted cam" \(not "stylecast feed": it listens on tcp port 9079\): present \(ffmpeg_source\), settings match, 1 in the scene/,
+    );
+    expect(status.stdout).not.toContain('conflict');
+
+    // A second source on the same port (e.g. left over from before the fix): status calls it a conflict.
+    await client.call('CreateInput', {
+      sceneName: 'Renamed',
+      inputName: 'old copy',
+      inputKind: 'ffmpeg_source',
+      inputSettings: { input: 'tcp://127.0.0.1:9079?listen', is_local_file: false, input_format: 'nut' },
+    });
+    const json = JSON.parse((await stylecast(['obs', 'status', '--scene', 'Renamed', '--json'], env)).stdout);
+    expect(json).toMatchObject({ inputName: 'My painted cam', portConflict: true });
+    expect(json.portListeners.sort()).toEqual(['My painted cam', 'old copy']);
+    const conflict = await stylecast(['obs', 'status', '--scene', 'Renamed'], env);
+    expect(conflict.stdout).toMatch(/conflict: "My painted cam" and "old copy" all listen on tcp port 9079/);
+
+    await client.call('RemoveInput', { inputName: 'old copy' });
+    await client.call('RemoveInput', { inputName: 'My painted cam' });
+    await client.call('RemoveScene', { sceneName: 'Renamed' });
+  });
+
   it('a wrong password is one clear line and a non-zero exit, and the password is never printed', async () => {
     const secret = 'wrong-Pa55word-xyz';
     const r = await stylecast(['obs', 'status'], { ...env, OBS_WEBSOCKET_PASSWORD: secret });

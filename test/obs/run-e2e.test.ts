@@ -192,4 +192,18 @@ describe('stylecast run --obs with real OBS', () => {
     expect(seconds).toBeGreaterThan(1);
     expect(seconds).toBeLessThan(3.6);
   });
+
+  it('record stop (target obs) while OBS is not recording: the API says so plainly, with a fitting hint', async () => {
+    expect((await (await obs.client()).call('GetRecordStatus')).outputActive).toBe(false);
+    const response = await fetch(`${daemon.base}/api/v1/record/stop?target=obs`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    const body = (await response.json()) as { ok: boolean; error?: { message: string; hint?: string } };
+    expect(body.ok).toBe(false);
+    // obs-websocket answers code 501 (OutputNotRunning) with no comment of its own.
+    expect(body.error?.message).toMatch(/OBS refused StopRecord \(code 501\): OBS is not recording/);
+    expect(body.error?.message).not.toContain('no reason given');
+    expect(body.error?.hint).toBe('nothing to stop');
+    expect(daemon.proc.exitCode).toBeNull();
+  });
 });

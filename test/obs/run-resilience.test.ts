@@ -118,3 +118,57 @@ describe('daemon started before OBS', () => {
     }
   });
 });
+
+describe('OBS sink while OBS is down', () => {
+  const configFile = async (config: object): Promise<string> => {
+    const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(config));
+    return file;
+  };
+  const reconnectsOf = async (run: RunningDaemon): Promise<number> => {
+    const sink = (await run.stats()).sinks.find((s) => s.name === 'obs');
+    return Number(sink?.detail?.match(/reconnects=(\d+)/)?.[1] ?? Number.NaN);
+  };
+
+  it('retries its ffmpeg rarely while OBS is unreachable, and streams soon after OBS answers again', async () => {
+    const obs = await startObs();
+    await obs.kill();
+    const run = await startDaemon({
+      args: ['--input', 'test', '--effect', 'none', '--width', '320', '--height', '240', '--obs'],
+      env: { ...obsEnv(obs), STYLECAST_CONFIG: await configFile({ obs: { streamPort: await freePort() } }) },
+    });
+    try {
+      // Each retry spawns an ffmpeg: once a second (the old ceiling) cost the pipeline frames.
+      await new Promise((r) => setTimeout(r, 3000));
+      const before = await reconnectsOf(run);
+      await new Promise((r) => setTimeout(r, 10_000));
+      const after = await reconnectsOf(run);
+      console.log(`OBS down: ${after - before} ffmpeg reconnects in 10 s (${after} in 13 s)`);
+      expect(after - before, run.output()).toBeLessThanOrEqual(3);
+      expect(before).toBeGreaterThanOrEqual(1);
+
+      // The sink now waits up to 15 s between tries; the bridge's reconnect must cut that short.
+      await obs.relaunch();
+      const answered = performance.now();
+      await run.waitForOutput(/connected to OBS/, 8000);
+      const connectedAfter = performance.now() - answered;
+      // Measured from the bridge's connect: the sink must not sit out its offline backoff.
+      const seen = await waitFor(
+        async () => {
+          const s = await screenshotRgba(await obs.client(), 'stylecast feed');
+          return s.width === 320 && pixelAt(s, 160, 120)[3] === 255 ? s : undefined;
+        },
+        6000,
+        100,
+      );
+      expect(seen, run.output()).toBeDefined();
+      console.log(
+        `OBS back: bridge connected after ${Math.round(connectedAfter)} ms, picture ${Math.round(seen!.ms)} ms after that`,
+      );
+      expect(seen!.ms, run.output()).toBeLessThan(3000);
+    } finally {
+      await run.stop(8000, 'SIGINT');
+      await obs.stop();
+    }
+  });
+});

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
+import { OBSWebSocketError } from 'obs-websocket-js/json';
 import { describe, expect, it } from 'vitest';
 import { customEventFor, parseCustomEvent } from '../../src/control/obs/custom-event.ts';
-import { connectError } from '../../src/control/obs/errors.ts';
+import { connectError, requestError } from '../../src/control/obs/errors.ts';
 import { canvasFitTransform, settingsDiffer } from '../../src/control/obs/install.ts';
 import { solidFrame } from '../../src/core/frame.ts';
 import { encodeFrameMessage } from '../../src/output/browser-sink.ts';
@@ -130,6 +131,49 @@ describe('connection errors', () => {
     expect(e.message).toBe(
       'OBS is not reachable at ws://10.0.0.9:4455 (not running, or its WebSocket server is off)',
     );
+  });
+});
+
+describe('request errors (what obs-websocket-js throws when OBS refuses a request)', () => {
+  // obs-websocket-js throws new OBSWebSocketError(requestStatus.code, requestStatus.comment);
+  // OBS leaves the comment out for many codes, so the message is then ''.
+  const refused = (code: number, comment?: string) => new OBSWebSocketError(code, comment as string);
+
+  it('StopRecord 501 without a comment says OBS is not recording, not "no reason given"', () => {
+    const e = requestError('StopRecord', refused(501));
+    expect(e.key).toBe('OBS_REQUEST');
+    expect(e.message).toBe('OBS refused StopRecord (code 501): OBS is not recording');
+    expect(e.hint).toBe('nothing to stop');
+    expect(requestError('StartRecord', refused(500)).message).toBe(
+      'OBS refused StartRecord (code 500): OBS is already recording',
+    );
+    expect(requestError('StopStream', refused(501)).message).toMatch(/OBS is not streaming$/);
+  });
+
+  it("common codes get a plain reason and a hint of their own; OBS's comment is kept", () => {
+    const notFound = requestError(
+      'GetInputSettings',
+      refused(600, 'No source was found by the name of `stylecast feed`.'),
+    );
+    expect(notFound.message).toBe(
+      'OBS refused GetInputSettings (code 600): no such scene, source or input: No source was found by the name of `stylecast feed`.',
+    );
+    expect(notFound.hint).toMatch(/stylecast obs status/);
+    const exists = requestError('CreateScene', refused(601, 'A source already exists by that scene name.'));
+    expect(exists.message).toMatch(
+      /\(code 601\): a scene, source or input of that name already exists: A source/,
+    );
+    expect(exists.hint).toMatch(/share one namespace/);
+    expect(requestError('SetInputSettings', refused(604)).message).toMatch(/in the wrong state/);
+    expect(requestError('GetSourceScreenshot', refused(702)).hint).toMatch(/no frame yet/);
+    // One hint per meaning, not one for every code.
+    const hints = new Set([500, 501, 600, 601, 604, 702, 204].map((c) => requestError('X', refused(c)).hint));
+    expect(hints.size).toBe(7);
+  });
+
+  it("an unknown code keeps OBS's comment; no code and no comment says so", () => {
+    expect(requestError('X', refused(999, 'odd')).message).toBe('OBS refused X (code 999): odd');
+    expect(requestError('X', new Error('')).message).toBe('OBS refused X: no reason given');
   });
 });
 

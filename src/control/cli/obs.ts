@@ -75,6 +75,12 @@ export function registerObs(program: Command): void {
         }),
       );
       if (flags.json) return out(JSON.stringify(report));
+      if (report.adopted)
+        out(`using "${report.sourceName}": it listens on tcp port ${settings.streamPort} (renamed in OBS?)`);
+      for (const name of report.otherListeners)
+        out(
+          `warning: "${name}" also listens on tcp port ${settings.streamPort}; only one source gets the frames`,
+        );
       const what = report.createdInput ? 'created' : report.updatedSettings ? 'updated' : 'already installed';
       out(
         `${what}: "${report.sourceName}" in scene "${report.scene}", listening on tcp://127.0.0.1:${settings.streamPort}, fitted to ${report.canvas.width}x${report.canvas.height}`,
@@ -99,8 +105,12 @@ export function registerObs(program: Command): void {
       );
       out(`scene "${settings.scene}": ${status.sceneExists ? 'present' : 'missing'}`);
       out(
-        `source "${settings.sourceName}": ${status.inputExists ? `present (${status.inputKind}), settings ${status.settingsMatch ? 'match' : 'differ — run `stylecast obs install`'}, ${status.sceneItems} in the scene` : 'missing — run `stylecast obs install`'}`,
+        `source "${status.inputName}"${status.inputName !== settings.sourceName ? ` (not "${settings.sourceName}": it listens on tcp port ${settings.streamPort})` : ''}: ${status.inputExists ? `present (${status.inputKind}), settings ${status.settingsMatch ? 'match' : 'differ — run `stylecast obs install`'}, ${status.sceneItems} in the scene` : 'missing — run `stylecast obs install`'}`,
       );
+      if (status.portConflict)
+        out(
+          `conflict: ${status.portListeners.map((n) => `"${n}"`).join(' and ')} all listen on tcp port ${settings.streamPort}; only one gets the frames: remove the others`,
+        );
       out(`program scene: "${status.programScene}"; OBS recording: ${status.recording ? 'yes' : 'no'}`);
     });
 

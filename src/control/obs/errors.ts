@@ -83,13 +83,100 @@ export function connectError(error: unknown, url: string, hasPassword: boolean):
   );
 }
 
+/**
+ * obs-websocket 5 RequestStatus codes (protocol.md, enum RequestStatus) as a plain reason and a hint.
+ * OBS often sends no comment (StopRecord while not recording is just 501), so the code has to speak.
+ */
+const REQUEST_STATUS: Record<number, { reason: string; hint: string }> = {
+  204: {
+    reason: 'this OBS does not know that request',
+    hint: 'update OBS to 28 or newer (obs-websocket 5); some requests need a newer obs-websocket',
+  },
+  205: { reason: 'OBS reported an error', hint: 'see OBS > Help > Log Files for details' },
+  207: { reason: 'OBS is not ready yet', hint: 'try again once OBS has finished starting' },
+  300: {
+    reason: 'a required field is missing',
+    hint: 'this is a stylecast bug: please report it with this line',
+  },
+  400: { reason: 'a field has an invalid value', hint: 'check the names and values in the stylecast config' },
+  401: {
+    reason: 'a field has the wrong type',
+    hint: 'this is a stylecast bug: please report it with this line',
+  },
+  402: { reason: 'a value is out of range', hint: 'check the numbers in the stylecast config' },
+  403: { reason: 'a field is empty', hint: 'check that obs.scene and obs.sourceName are not empty' },
+  500: { reason: 'the output is already running', hint: 'nothing to do: OBS is already doing it' },
+  501: { reason: 'the output is not running', hint: 'nothing to stop: start it first' },
+  502: { reason: 'the output is paused', hint: 'resume it in OBS first' },
+  503: { reason: 'the output is not paused', hint: 'nothing to resume' },
+  504: {
+    reason: 'the output is disabled',
+    hint: 'enable it in OBS (e.g. the replay buffer under Settings > Output)',
+  },
+  505: { reason: 'studio mode is on', hint: 'turn studio mode off in OBS, or act on the preview scene' },
+  506: { reason: 'studio mode is off', hint: 'turn studio mode on in OBS' },
+  600: {
+    reason: 'no such scene, source or input',
+    hint: 'check the name (case and spaces count); `stylecast obs status` shows what OBS has',
+  },
+  601: {
+    reason: 'a scene, source or input of that name already exists',
+    hint: 'scenes and sources share one namespace in OBS: pick another name, or rename it in OBS',
+  },
+  602: {
+    reason: 'it is the wrong kind of source',
+    hint: 'e.g. a scene where an input is needed: check the names in the stylecast config',
+  },
+  603: { reason: 'not enough resources', hint: 'close other sources or programs and try again' },
+  604: {
+    reason: 'it is in the wrong state for that',
+    hint: 'check in OBS that it is in the state the request needs (e.g. recording, active)',
+  },
+  605: { reason: 'this OBS has no input of that kind', hint: 'install the OBS plugin that provides it' },
+  606: { reason: 'that source cannot be configured', hint: 'pick a source that has settings' },
+  607: { reason: 'this OBS has no filter of that kind', hint: 'install the OBS plugin that provides it' },
+  700: { reason: 'OBS could not create it', hint: 'see OBS > Help > Log Files for why' },
+  701: { reason: 'OBS could not do it', hint: 'see OBS > Help > Log Files for why' },
+  702: {
+    reason: 'OBS could not process the request',
+    hint: 'e.g. a source with no frame yet; see OBS > Help > Log Files',
+  },
+  703: { reason: 'OBS cannot do that now', hint: 'check OBS for an open dialog or a running operation' },
+};
+
+/** Outputs named by their requests, so 500/501 can say "OBS is not recording" instead of "the output". */
+const OUTPUT_OF: Record<string, string> = {
+  StartRecord: 'recording',
+  StopRecord: 'recording',
+  PauseRecord: 'recording',
+  ResumeRecord: 'recording',
+  ToggleRecordPause: 'recording',
+  StartStream: 'streaming',
+  StopStream: 'streaming',
+  StartReplayBuffer: 'running its replay buffer',
+  StopReplayBuffer: 'running its replay buffer',
+  SaveReplayBuffer: 'running its replay buffer',
+  StartVirtualCam: 'running its virtual camera',
+  StopVirtualCam: 'running its virtual camera',
+};
+
+function statusOf(requestType: string, code: number): { reason: string; hint: string } | undefined {
+  const output = OUTPUT_OF[requestType];
+  if (output && code === 500) return { reason: `OBS is already ${output}`, hint: 'nothing to start' };
+  if (output && code === 501) return { reason: `OBS is not ${output}`, hint: 'nothing to stop' };
+  return REQUEST_STATUS[code];
+}
+
 export function requestError(requestType: string, error: unknown): StylecastError {
   const code = (error as { code?: unknown })?.code;
-  const message = error instanceof Error ? error.message : String(error);
+  const comment = error instanceof Error ? error.message : String(error ?? '');
+  const known = typeof code === 'number' ? statusOf(requestType, code) : undefined;
+  // OBS's own comment is the most specific; the table's reason says what the bare code means.
+  const reason = [known?.reason, comment].filter(Boolean).join(': ') || 'no reason given';
   return new StylecastError(
     'OBS_REQUEST',
-    `OBS refused ${requestType}${code !== undefined ? ` (code ${String(code)})` : ''}: ${message || 'no reason given'}`,
-    'check that OBS is version 28 or newer and that the scene collection is not locked',
+    `OBS refused ${requestType}${code !== undefined ? ` (code ${String(code)})` : ''}: ${reason}`,
+    known?.hint ?? 'check that OBS is version 28 or newer and see OBS > Help > Log Files',
     { cause: error },
   );
 }

@@ -22,6 +22,10 @@ export interface InstallReport {
   createdInput: boolean;
   updatedSettings: boolean;
   removedDuplicates: number;
+  /** The source had another name in OBS (renamed by the user) and was used as ours, not duplicated. */
+  adopted: boolean;
+  /** Other ffmpeg_sources also listening on the stream port (only one of them can get the stream). */
+  otherListeners: string[];
   sceneItemId: number;
   canvas: { width: number; height: number };
 }
@@ -30,8 +34,14 @@ export interface ObsStatus {
   obsVersion?: string;
   websocketVersion?: string;
   sceneExists: boolean;
+  /** The source reported: obs.sourceName, or the one listening on the stream port under another name. */
+  inputName: string;
   inputExists: boolean;
   inputKind?: string;
+  /** Every ffmpeg_source whose input listens on the stream port, whatever its name. */
+  portListeners: string[];
+  /** More than one source listens on the stream port: OBS can hand the stream to only one. */
+  portConflict: boolean;
   settingsMatch: boolean;
   sceneItems: number;
   programScene: string;
@@ -65,6 +75,38 @@ export function canvasFitTransform(width: number, height: number): Record<string
   };
 }
 
+/** The TCP port a Media Source input listens on (`tcp://HOST:PORT?listen`), if it listens. */
+export function listenPortOf(settings: Record<string, unknown>): number | undefined {
+  const input = settings.input;
+  if (typeof input !== 'string' || settings.is_local_file === true) return undefined;
+  try {
+    const url = new URL(input);
+    if (url.protocol !== 'tcp:' || !url.searchParams.has('listen')) return undefined;
+    return Number(url.port) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Media Sources listening on this port, whatever their names: a source the user renamed is still
+ * ours, and creating another one beside it leaves two listeners on one port (only one gets frames).
+ */
+export async function portListeners(call: Call, port: number): Promise<string[]> {
+  const { inputs } = await call('GetInputList', { inputKind: INPUT_KIND });
+  const wanted = obsMediaSourceSettings(port);
+  const matching: string[] = [];
+  const others: string[] = [];
+  for (const input of inputs) {
+    const inputName = String(input.inputName);
+    const settings = (await call('GetInputSettings', { inputName })).inputSettings as Record<string, unknown>;
+    if (listenPortOf(settings) !== port) continue;
+    // Ones with exactly our settings first: that is the one stylecast installed (OBS's list order varies).
+    (settingsDiffer(wanted, settings) ? others : matching).push(inputName);
+  }
+  return [...matching, ...others];
+}
+
 async function sceneItemsOf(call: Call, sceneName: string, sourceName: string) {
   const { sceneItems } = await call('GetSceneItemList', { sceneName });
   return sceneItems.filter((item) => item.sourceName === sourceName).map((item) => Number(item.sceneItemId));
@@ -72,7 +114,8 @@ async function sceneItemsOf(call: Call, sceneName: string, sourceName: string) {
 
 export async function installObsSource(bridge: ObsBridge, options: InstallOptions): Promise<InstallReport> {
   const call: Call = bridge.call.bind(bridge);
-  const { scene, sourceName } = options;
+  const { scene } = options;
+  let { sourceName } = options;
   const wanted = obsMediaSourceSettings(options.streamPort, options.host);
 
   const { scenes } = await call('GetSceneList');
@@ -87,7 +130,16 @@ export async function installObsSource(bridge: ObsBridge, options: InstallOption
   if (createdScene) await call('CreateScene', { sceneName: scene });
 
   const { inputs } = await call('GetInputList');
-  const existing = inputs.find((i) => i.inputName === sourceName);
+  let existing = inputs.find((i) => i.inputName === sourceName);
+  const listeners = await portListeners(call, options.streamPort);
+  let adopted = false;
+  if (!existing && listeners.length > 0) {
+    // Renamed in OBS: keep using it under its new name instead of adding a second listener.
+    sourceName = listeners[0];
+    existing = inputs.find((i) => i.inputName === sourceName);
+    adopted = true;
+  }
+  const otherListeners = listeners.filter((name) => name !== sourceName);
   if (existing && existing.inputKind !== INPUT_KIND) {
     // A user's own source has our name: never replace it.
     throw new StylecastError(
@@ -150,6 +202,8 @@ export async function installObsSource(bridge: ObsBridge, options: InstallOption
     createdInput,
     updatedSettings,
     removedDuplicates: extra.length,
+    adopted,
+    otherListeners,
     sceneItemId: keep,
     canvas,
   };
@@ -163,25 +217,32 @@ export async function obsStatus(
   const { scenes, currentProgramSceneName } = await call('GetSceneList');
   const sceneExists = scenes.some((s) => s.sceneName === options.scene);
   const { inputs } = await call('GetInputList');
-  const input = inputs.find((i) => i.inputName === options.sourceName);
+  const listeners = await portListeners(call, options.streamPort);
+  // Not under our name: the source the installer would adopt (renamed in OBS) is the one to report.
+  const inputName = inputs.some((i) => i.inputName === options.sourceName)
+    ? options.sourceName
+    : (listeners[0] ?? options.sourceName);
+  const input = inputs.find((i) => i.inputName === inputName);
   let settingsMatch = false;
   if (input) {
-    const { inputSettings } = await call('GetInputSettings', { inputName: options.sourceName });
+    const { inputSettings } = await call('GetInputSettings', { inputName });
     settingsMatch = !settingsDiffer(
       obsMediaSourceSettings(options.streamPort, options.host),
       inputSettings as Record<string, unknown>,
     );
   }
-  const sceneItems =
-    sceneExists && input ? (await sceneItemsOf(call, options.scene, options.sourceName)).length : 0;
+  const sceneItems = sceneExists && input ? (await sceneItemsOf(call, options.scene, inputName)).length : 0;
   const { outputActive } = await call('GetRecordStatus');
   const stats = bridge.stats();
   return {
     obsVersion: stats.obsVersion,
     websocketVersion: stats.websocketVersion,
     sceneExists,
+    inputName,
     inputExists: Boolean(input),
     inputKind: input ? String(input.inputKind) : undefined,
+    portListeners: listeners,
+    portConflict: listeners.length > 1,
     settingsMatch,
     sceneItems,
     programScene: String(currentProgramSceneName),

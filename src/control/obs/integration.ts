@@ -29,6 +29,7 @@ export class ObsIntegration {
   private readonly log: Logger;
   private readonly counts = { accepted: 0, foreign: 0, invalid: 0, failed: 0 };
   private installed = false;
+  private adoptedName: string | undefined;
   private installError: string | undefined;
   private lastCommand: string | undefined;
   private detach: Array<() => void> = [];
@@ -161,6 +162,16 @@ export class ObsIntegration {
       });
       this.installed = true;
       this.installError = undefined;
+      // One line per name (not per reconnect): the user renamed our source and we keep using it.
+      if (report.adopted && this.adoptedName !== report.sourceName)
+        this.log.info(
+          `using the OBS source "${report.sourceName}" (it listens on tcp port ${this.settings.streamPort}) as stylecast's source`,
+        );
+      this.adoptedName = report.adopted ? report.sourceName : undefined;
+      if (report.otherListeners.length > 0)
+        this.log.warn(
+          `OBS sources ${report.otherListeners.map((n) => `"${n}"`).join(', ')} also listen on tcp port ${this.settings.streamPort}: only one gets stylecast's frames; remove them or give them another port`,
+        );
       if (report.createdInput || report.updatedSettings || report.removedDuplicates)
         this.log.info(
           { scene: report.scene, source: report.sourceName },

@@ -2,6 +2,7 @@ import { describeError } from '../../core/errors.ts';
 import type { Daemon } from '../../daemon.ts';
 import { ObsSink } from '../../output/obs-sink.ts';
 import type { RunAddon } from '../cli/run-addons.ts';
+import { portListeners } from './install.ts';
 import { ObsIntegration } from './integration.ts';
 
 /**
@@ -46,7 +47,10 @@ export const obsRunAddon: RunAddon = {
         logger: log,
         ffmpegPath: context.ffmpeg,
         slate: { width: context.width, height: context.height },
-        backoff: { initialMs: 250, maxMs: 1000 },
+        // Fast while the bridge sees OBS; while it does not, each retry (an ffmpeg spawn) waits up to
+        // 15 s, and onReady's retryNow() reconnects at once when OBS answers again.
+        backoff: { initialMs: 250, maxMs: 1000, offlineMaxMs: 15_000 },
+        obsReachable: () => integration.bridge.connected,
         statusLine: () => `obs-websocket ${integration.bridge.stats().state}`,
       });
       await daemon.addSink(sink).catch((e) => log.warn(`OBS output did not start: ${describeError(e)}`));
@@ -55,9 +59,14 @@ export const obsRunAddon: RunAddon = {
     else {
       // Without install, stream only once OBS shows it has our source (no ffmpeg retry loop for nobody).
       integration.bridge.on('connected', () => {
-        void integration.bridge
-          .call('GetInputList')
-          .then(({ inputs }) => (inputs.some((i) => i.inputName === obs.sourceName) ? addSink() : undefined))
+        const call = integration.bridge.call.bind(integration.bridge);
+        void Promise.all([call('GetInputList'), portListeners(call, obs.streamPort)])
+          // Our source, or one listening on our port under a name the user gave it.
+          .then(([{ inputs }, listeners]) =>
+            inputs.some((i) => i.inputName === obs.sourceName) || listeners.length > 0
+              ? addSink()
+              : undefined,
+          )
           .catch(() => {});
       });
     }
