@@ -41,6 +41,9 @@ export interface ObsBridgeStats {
 
 export type ObsRequest = keyof OBSRequestTypes;
 
+/** How long after losing OBS a restart may take before "not reachable" is logged (OBS starts in ~2-10 s). */
+const RESTART_GRACE_MS = 30_000;
+
 export class ObsBridge extends SafeEmitter {
   private obs: OBSWebSocket | undefined;
   private state: ObsBridgeState = 'idle';
@@ -53,6 +56,8 @@ export class ObsBridge extends SafeEmitter {
   private loop = false;
   private stopped = false;
   private lastLoggedError = '';
+  /** When a live connection was lost: OBS restarting is not worth a line per state it passes through. */
+  private lostAt: number | undefined;
   private readonly log: Logger;
 
   constructor(private readonly options: ObsBridgeOptions) {
@@ -105,6 +110,7 @@ export class ObsBridge extends SafeEmitter {
     this.connects++;
     this.lastError = undefined;
     this.lastLoggedError = '';
+    this.lostAt = undefined;
     this.delay = this.options.backoff?.initialMs ?? 500;
     obs.on('CustomEvent', (data) => this.safeEmit('custom-event', data));
     obs.on('CurrentProgramSceneChanged', (data) => this.safeEmit('program-scene', data.sceneName));
@@ -173,8 +179,11 @@ export class ObsBridge extends SafeEmitter {
       await this.connect();
     } catch (error) {
       const line = describeError(error);
-      if (line !== this.lastLoggedError) {
-        const unreachable = error instanceof StylecastError && error.key === 'OBS_UNREACHABLE';
+      const unreachable = error instanceof StylecastError && error.key === 'OBS_UNREACHABLE';
+      // Just after a lost connection OBS is usually restarting: gone, then running while its WebSocket
+      // server starts. "lost the connection" said it; the reason is logged only if it lasts.
+      const restarting = this.lostAt !== undefined && performance.now() - this.lostAt < RESTART_GRACE_MS;
+      if (line !== this.lastLoggedError && !(unreachable && restarting)) {
         if (this.options.optional && unreachable) this.log.info(`${line}; will connect when it answers`);
         else this.log.warn(line);
         this.lastLoggedError = line;
@@ -198,6 +207,7 @@ export class ObsBridge extends SafeEmitter {
     obs.removeAllListeners();
     const reason = describeError(error) || 'connection closed';
     this.lastError = `connection lost: ${reason}`;
+    this.lostAt = performance.now();
     this.state = this.loop ? 'reconnecting' : 'idle';
     this.log.warn({ reason }, 'lost the connection to OBS; reconnecting');
     this.safeEmit('disconnected', reason);
