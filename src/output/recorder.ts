@@ -18,7 +18,7 @@ import {
   videoCodecName,
 } from './recorder-args.ts';
 import { RecordingNotices } from './recording-notices.ts';
-import { reserveUniquePath } from './unique-path.ts';
+import { beforeExtension, reserveUniquePath } from './unique-path.ts';
 
 /**
  * A FrameSink that records to a file through an ffmpeg child reading raw RGBA on stdin.
@@ -429,9 +429,4 @@ export class Recorder implements BackpressureSink {
 }
 
 /** rec.mkv -> rec.part2.mkv */
-export function partPath(path: string, part: number): string {
-  const dot = path.lastIndexOf('.');
-  return dot > path.lastIndexOf('/')
-    ? `${path.slice(0, dot)}.part${part}${path.slice(dot)}`
-    : `${path}.part${part}`;
-}
+export const partPath = (path: string, part: number): string => beforeExtension(path, `.part${part}`);

@@ -20,8 +20,11 @@ export function reserveUniquePath(path: string, maxTries = 10_000): string {
 }
 
 /** rec.mkv -> rec-2.mkv (the extension stays last: it picks the container). */
-export function numberedPath(path: string, n: number): string {
+export const numberedPath = (path: string, n: number): string => beforeExtension(path, `-${n}`);
+
+/** Inserts `suffix` before the file's extension (or at the end when it has none). */
+export function beforeExtension(path: string, suffix: string): string {
   const dot = path.lastIndexOf('.');
   const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-  return dot > slash + 1 ? `${path.slice(0, dot)}-${n}${path.slice(dot)}` : `${path}-${n}`;
+  return dot > slash + 1 ? `${path.slice(0, dot)}${suffix}${path.slice(dot)}` : `${path}${suffix}`;
 }
