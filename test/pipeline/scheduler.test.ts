@@ -166,9 +166,11 @@ describe('FrameScheduler', () => {
   });
 
   it('live: a waiting frame older than maxWaitMs gives way to a newer one (latency stays bounded)', async () => {
-    // Frames every 25 ms, 45 ms each to process: the queue stays full and the head ages.
+    // Frames every 25 ms, 90 ms each to process: the queue stays full and the head ages. A frame
+    // left alone in the queue is processed whatever its age, so the capped wait is bounded by the
+    // gap between frames plus the timers' lag on a loaded machine (CI saw 52 ms with a 20 ms slack).
     const queueWaitP95 = async (maxWaitMs: number) => {
-      const scheduler = new FrameScheduler({ ...options, effect: slowEffect(45), mode: 'live', maxWaitMs });
+      const scheduler = new FrameScheduler({ ...options, effect: slowEffect(90), mode: 'live', maxWaitMs });
       const source = new ScriptedSource();
       scheduler.attach(source);
       for (let i = 0; i < 24; i++) {
@@ -181,8 +183,9 @@ describe('FrameScheduler', () => {
     };
     const capped = await queueWaitP95(30);
     const loose = await queueWaitP95(1000);
-    expect(capped).toBeLessThan(30 + 20); // + timer slack
-    expect(loose).toBeGreaterThan(capped);
+    expect(capped).toBeLessThan(30 + 45); // + timer lag under load
+    expect(loose).toBeGreaterThan(90); // uncapped, the head waits at least one whole frame's processing
+    expect(loose).toBeGreaterThan(capped + 30);
   });
 
   it('lossless: pauses the source while a frame waits, so every frame goes through in order', async () => {
