@@ -58,6 +58,14 @@ describe('read endpoints answer per their schema', () => {
     expect(await (await get('/api/v1/recording')).json()).toEqual({ active: false });
   });
 
+  it("a base URL ending in '/' (doubled slashes in the path) reaches the same routes, query kept", async () => {
+    const status = StatusSchema.parse(await (await get('//api/v1/status')).json());
+    expect(status.name).toBe('stylecast');
+    const res = await get('/api//v1/preview.jpg?width=160');
+    expect((await sharp(Buffer.from(await res.arrayBuffer())).metadata()).width).toBe(160);
+    expect((await get('//api/v1/nope')).status).toBe(404);
+  });
+
   it('preview is a downscaled JPEG of the latest frame', async () => {
     const res = await get('/api/v1/preview.jpg?width=160');
     const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../core/log.ts';
 import { plainResult, runCommand } from './dispatch.ts';
 import { ApiError, toApiError } from './errors.ts';
+import { requestUrl } from './request-url.ts';
 import { MAX_JSON_BYTES, MAX_UPLOAD_BYTES, ROUTES, type RouteSpec } from './schema.ts';
 import { checkAccess, checkOrigin, type Guard, type RateLimiter } from './security.ts';
 import type { ControlTarget, Stats, StyleInfo } from './target.ts';
@@ -203,7 +204,7 @@ async function handleRoute(
 export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
   const assets = loadPanelAssets();
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     const method = req.method ?? 'GET';
     const run = async () => {
       const asset = assets.get(url.pathname);

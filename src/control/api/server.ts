@@ -9,6 +9,7 @@ import { round2 } from '../../core/stats.ts';
 import { toApiError } from './errors.ts';
 import { createRequestHandler, type MountHandler } from './http.ts';
 import { listenError } from './listen.ts';
+import { requestUrl } from './request-url.ts';
 import { API_PREFIX } from './schema.ts';
 import {
   checkAccess,
@@ -100,11 +101,11 @@ export class ApiServer {
     this.http.on('upgrade', (req, socket, head) => {
       socket.on('error', () => {});
       if (this.hub.handleUpgrade(req, socket, head)) return;
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      const mounted = this.upgrades.get(path);
+      const url = requestUrl(req);
+      const mounted = this.upgrades.get(url.pathname);
       if (!mounted) return void socket.destroy();
       try {
-        checkAccess(this.guard, req.headers, new URL(req.url ?? '/', 'http://localhost'));
+        checkAccess(this.guard, req.headers, url);
         checkOrigin(req.headers);
       } catch (error) {
         return rejectUpgrade(socket, toApiError(error));

@@ -5,6 +5,7 @@ import type { Logger } from '../../core/log.ts';
 import { answerAndClose } from '../../core/socket-answer.ts';
 import { plainResult, runCommand } from './dispatch.ts';
 import { ApiError, toApiError } from './errors.ts';
+import { requestUrl } from './request-url.ts';
 import { MAX_JSON_BYTES, RequestId, WS_PATH, type WsEvent, WsQuerySchema } from './schema.ts';
 import { checkAccess, checkOrigin, type Guard, presentedToken } from './security.ts';
 import type { ControlTarget, Stats, StyleInfo } from './target.ts';
@@ -62,7 +63,7 @@ export class WsHub {
 
   /** Handles an HTTP upgrade for the API path; returns false when the path is not ours. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     if (url.pathname !== WS_PATH) return false;
     try {
       checkAccess(this.options.guard, req.headers, url);
@@ -105,7 +106,7 @@ export class WsHub {
     ws.on('message', (data, isBinary) => {
       void this.onMessage(ws, data, isBinary);
     });
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     const auth =
       this.options.guard.token !== undefined && presentedToken(req.headers, url) ? 'token' : 'none';
     this.send(ws, { event: 'hello', data: { status: target.status(), styles: this.options.styles(), auth } });
