@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +144,25 @@ describe('stylecast obs (CLI) against real OBS', () => {
     expect(r.stderr).toMatch(
       /^error: OBS is not reachable at ws:\/\/127\.0\.0\.2:\d+ \(not running, or its WebSocket server is off\)\nhint: .+\n$/,
     );
+  });
+});
+
+describe('obs.url pointing at something that is not OBS', () => {
+  it("an HTTP server on that port (e.g. stylecast's own API port) is named as not OBS, with the port hint", async () => {
+    const server = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const r = await stylecast(['obs', 'status'], { OBS_WEBSOCKET_URL: `ws://127.0.0.2:${port}` });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^error: something at ws://127\\.0\\.0\\.2:${port} answered HTTP 404: it is not OBS's WebSocket server\\nhint: check the port in obs\\.url.+\\n$`,
+        ),
+      );
+    } finally {
+      server.close();
+    }
   });
 });
 

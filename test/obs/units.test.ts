@@ -132,6 +132,26 @@ describe('connection errors', () => {
       'OBS is not reachable at ws://10.0.0.9:4455 (not running, or its WebSocket server is off)',
     );
   });
+
+  it('a host name that does not resolve is named as such, not "not running"', () => {
+    // What obs-websocket-js 5 throws for it (OBSWebSocketError code -1, the socket's message).
+    const e = connectError(
+      new OBSWebSocketError(-1, 'getaddrinfo ENOTFOUND obs-pc.lan'),
+      'ws://obs-pc.lan:4455',
+      false,
+    );
+    expect(e.key).toBe('OBS_UNREACHABLE');
+    expect(e.message).toBe(
+      "cannot find the host 'obs-pc.lan' of obs.url ws://obs-pc.lan:4455 (the name does not resolve)",
+    );
+    expect(e.hint).toMatch(/typo/);
+    const noDns = connectError(
+      new OBSWebSocketError(-1, 'getaddrinfo EAI_AGAIN obs-pc.lan'),
+      'ws://obs-pc.lan:4455',
+      false,
+    );
+    expect(noDns.message).toMatch(/no DNS answer\)$/);
+  });
 });
 
 describe('request errors (what obs-websocket-js throws when OBS refuses a request)', () => {

@@ -67,6 +67,25 @@ export function connectError(error: unknown, url: string, hasPassword: boolean):
       'use a URL like ws://127.0.0.1:4455',
     );
   }
+  // obs-websocket-js passes the socket's error on as its message (code -1).
+  const unresolved = /\b(ENOTFOUND|EAI_AGAIN)\b/.exec(message);
+  if (unresolved) {
+    return new StylecastError(
+      'OBS_UNREACHABLE',
+      `cannot find the host '${new URL(url).hostname}' of obs.url ${url} (the name does not resolve${unresolved[1] === 'EAI_AGAIN' ? ' now: no DNS answer' : ''})`,
+      "check the host name for a typo, or use the OBS machine's IP address (OBS > Tools > WebSocket Server Settings > Show Connect Info)",
+      { cause: error },
+    );
+  }
+  const http = /Unexpected server response: (\d+)/.exec(message);
+  if (http) {
+    return new StylecastError(
+      'OBS_UNREACHABLE',
+      `something at ${url} answered HTTP ${http[1]}: it is not OBS's WebSocket server`,
+      'check the port in obs.url: OBS shows its WebSocket server port under Tools > WebSocket Server Settings (default 4455)',
+      { cause: error },
+    );
+  }
   if (isLoopback(url) && localObsRunning()) {
     return new StylecastError(
       'OBS_UNREACHABLE',
