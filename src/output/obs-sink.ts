@@ -36,6 +36,11 @@ export interface ObsSinkOptions {
   obsReachable?: () => boolean;
   /** Extra words for stats().detail, e.g. the obs-websocket connection state. */
   statusLine?: () => string;
+  /**
+   * Warn once when OBS is reachable but its source has refused the stream for this long (default
+   * 10 s): the Media Source takes one sender, so a second stylecast on the same port is refused forever.
+   */
+  refusedWarnAfterMs?: number;
 }
 
 /** Media Source settings that match this sink (used by the installer and the scene templates). */
@@ -86,6 +91,9 @@ export class ObsSink implements FrameSink {
   private retryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private running = false;
+  /** When the source started refusing connections (0: it is not refusing), and whether we said so. */
+  private refusedSince = 0;
+  private refusedWarned = false;
   private readonly log: Logger;
   private readonly ffmpeg: string;
 
@@ -231,6 +239,7 @@ export class ObsSink implements FrameSink {
     if (lived > 5000 || pipe.written > 30) this.delay = this.options.backoff?.initialMs ?? 250;
     if (this.state === 'running')
       this.log.warn({ reason: this.lastError }, 'OBS media source went away; reconnecting');
+    this.noteRefusal(/connection refused/i.test(this.lastError));
     this.state = 'reconnecting';
     this.reconnects++;
     const ceiling = this.maxDelay();
@@ -241,6 +250,24 @@ export class ObsSink implements FrameSink {
       this.open(this.last ?? this.slateFrame());
     }, wait);
     this.retryTimer.unref();
+  }
+
+  /** Warns once when OBS is up and its source keeps refusing us (see refusedWarnAfterMs). */
+  private noteRefusal(refused: boolean): void {
+    const now = performance.now();
+    if (!refused) {
+      this.refusedSince = 0;
+      return;
+    }
+    this.refusedSince ||= now;
+    const after = this.options.refusedWarnAfterMs ?? 10_000;
+    if (this.refusedWarned || now - this.refusedSince < after || this.options.obsReachable?.() !== true)
+      return;
+    this.refusedWarned = true;
+    const host = this.options.host ?? '127.0.0.1';
+    this.log.warn(
+      `OBS is up but its media source on tcp://${host}:${this.options.port} has refused this stream for ${Math.round((now - this.refusedSince) / 1000)} s: another sender (a second stylecast?) holds it, or no source listens there (hint: stop the other sender, or give this daemon its own port with obs.streamPort and \`stylecast obs install --port N\`; \`stylecast obs status\` shows what listens)`,
+    );
   }
 
   /** Promotes state once ffmpeg stayed up, and repeats the last picture while the pipeline is idle. */
@@ -256,6 +283,8 @@ export class ObsSink implements FrameSink {
       pipe.idle
     ) {
       this.state = 'running';
+      this.refusedSince = 0;
+      this.refusedWarned = false;
       this.log.info({ port: this.options.port }, 'streaming into the OBS media source');
     }
     const idleAfter = this.options.idleAfterMs ?? 500;

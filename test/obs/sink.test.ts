@@ -3,6 +3,7 @@ import { installObsSource } from '../../src/control/obs/install.ts';
 import type { ObsIntegration } from '../../src/control/obs/integration.ts';
 import { ObsSink } from '../../src/output/obs-sink.ts';
 import { ageOf, readTimecode } from '../../src/output/timecode.ts';
+import { textLogger } from '../helpers/log-lines.ts';
 import {
   freePort,
   type ObsInstance,
@@ -105,6 +106,34 @@ describe('OBS sink into a real OBS', () => {
     } finally {
       let seq = 1000;
       pump = setInterval(() => sink.write(stampedFrame(size.w, size.h, colour, seq++)), 33);
+    }
+  });
+
+  it('a second sender on the same port is refused and says so once; the first keeps the picture', async () => {
+    const { log, lines } = textLogger();
+    const second = new ObsSink({
+      port: sink.port,
+      logger: log,
+      obsReachable: () => true,
+      refusedWarnAfterMs: 1500,
+      backoff: { initialMs: 100, maxMs: 400 },
+    });
+    await second.start();
+    const green = setInterval(() => second.write(stampedFrame(size.w, size.h, [0, 255, 0, 255], 0)), 100);
+    try {
+      await expect
+        .poll(() => lines().filter((l) => l.includes('refused this stream')).length, { timeout: 8000 })
+        .toBe(1);
+      await new Promise((r) => setTimeout(r, 1500));
+      const warned = lines().filter((l) => l.includes('refused this stream'));
+      expect(warned).toHaveLength(1); // once, not per retry
+      expect(warned[0]).toMatch(/^warn .*another sender \(a second stylecast\?\) holds it.*hint: /);
+      expect(second.stats().state).toBe('reconnecting');
+      expect(sink.stats().state).toBe('running');
+      expect(pixelAt(await shot(), 200, 200).slice(0, 3)).toEqual([0, 0, 255]);
+    } finally {
+      clearInterval(green);
+      await second.stop();
     }
   });
 
