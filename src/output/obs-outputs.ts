@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { requestUrl } from '../control/api/request-url.ts';
 import { checkAccess, checkOrigin, isLoopbackHost, resolveToken } from '../control/api/security.ts';
 import { defaultConfigDir } from '../core/env.ts';
 import { StylecastError } from '../core/errors.ts';
@@ -56,7 +57,7 @@ class StandaloneBrowserSink extends BrowserSink {
         token: loopback ? token : resolveToken({ configured: token, configDir: defaultConfigDir() }).token,
       };
       try {
-        checkAccess(guard, request.headers, new URL(request.url ?? '/', 'http://localhost'));
+        checkAccess(guard, request.headers, requestUrl(request));
         checkOrigin(request.headers);
         return true;
       } catch {

@@ -31,7 +31,18 @@ export interface ObsSinkOptions {
    * retry spawns an ffmpeg, which cost the whole pipeline frames when it ran once a second for an OBS
    * that was not running.
    */
-  backoff?: { initialMs: number; maxMs: number; offlineMaxMs?: number };
+  backoff?: {
+    initialMs: number;
+    maxMs: number;
+    offlineMaxMs?: number;
+    /**
+     * Without a bridge (no obsReachable), once the source has refused us for refusedAfterMs (default
+     * 30 s, OBS is probably closed) the wait grows to refusedMaxMs (default 5 s): fewer ffmpeg
+     * spawns, and the picture still comes within 5 s of OBS starting.
+     */
+    refusedMaxMs?: number;
+    refusedAfterMs?: number;
+  };
   /** Whether obs-websocket sees OBS now (the bridge is connected); without it, maxMs always applies. */
   obsReachable?: () => boolean;
   /** Extra words for stats().detail, e.g. the obs-websocket connection state. */
@@ -89,6 +100,7 @@ export class ObsSink implements FrameSink {
   private lastWriteAt = 0;
   private delay: number;
   private retryTimer: NodeJS.Timeout | undefined;
+  private retryWait = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private running = false;
   /** When the source started refusing connections (0: it is not refusing), and whether we said so. */
@@ -165,6 +177,7 @@ export class ObsSink implements FrameSink {
       `reconnects=${this.reconnects}`,
       `repeated=${this.repeated}`,
       this.options.statusLine?.() ?? '',
+      this.retryTimer ? `next try in ${(this.retryWait / 1000).toFixed(1)} s` : '',
       this.lastError && this.state !== 'running' ? `last error: ${this.lastError}` : '',
     ]
       .filter(Boolean)
@@ -187,7 +200,13 @@ export class ObsSink implements FrameSink {
   private maxDelay(): number {
     const backoff = this.options.backoff;
     const online = backoff?.maxMs ?? 2000;
-    if (this.options.obsReachable?.() !== false) return online;
+    if (!this.options.obsReachable) {
+      const refusedFor = this.refusedSince ? performance.now() - this.refusedSince : 0;
+      return refusedFor > (backoff?.refusedAfterMs ?? 30_000)
+        ? Math.max(online, backoff?.refusedMaxMs ?? 5000)
+        : online;
+    }
+    if (this.options.obsReachable() !== false) return online;
     return Math.max(online, backoff?.offlineMaxMs ?? 15_000);
   }
 
@@ -244,6 +263,7 @@ export class ObsSink implements FrameSink {
     this.reconnects++;
     const ceiling = this.maxDelay();
     const wait = Math.min(this.delay, ceiling);
+    this.retryWait = wait;
     this.delay = Math.min(wait * 2, ceiling);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
