@@ -21,7 +21,8 @@ it('a backend that rejects at once (its worker gone) is retried with backoff, ne
   await new Promise((resolve) => setTimeout(resolve, 400));
   const late = performance.now() - started - 400;
   engine.dispose();
-  expect(late).toBeLessThan(100);
+  // Measured 3-6 ms under load; a hot retry loop on promises never lets this timer fire (calls counts the rest).
+  expect(late).toBeLessThan(300);
   expect(calls).toBeGreaterThanOrEqual(1);
   expect(calls).toBeLessThan(8); // 100, 200, 400 ms backoff: a handful of tries, not thousands
   expect(engine.stats().stylizeFailures).toBe(calls);
