@@ -57,7 +57,7 @@ describe('capture ffmpeg faults (test pattern)', () => {
       await sleep(600);
       expect(processState(capture.pid)).toBe('T');
       // Stopped: no new frames (the keep-alive repeats are not counted as output frames). A few already
-      // in the socket may still arrive (0-1 measured); counted repeats would add ~18 in these 600 ms.
+      // in the socket may still arrive (0-1 measured); counted repeats would add ~15 in these 600 ms.
       const during = (await daemon.stats()).frames;
       expect(during - before).toBeLessThan(10);
       await daemon.waitForFrames(10, RESUME_MS);
