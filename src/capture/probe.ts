@@ -25,6 +25,10 @@ interface ProbeJson {
     nb_frames?: string;
     nb_read_frames?: string;
     duration?: string;
+    /** ffmpeg < 5: the rotation as a tag. */
+    tags?: { rotate?: string };
+    /** ffmpeg >= 5: a display matrix, with its rotation in degrees. */
+    side_data_list?: { side_data_type?: string; rotation?: number }[];
   }[];
   format?: { duration?: string };
 }
@@ -34,16 +38,27 @@ const rate = (text: string | undefined): number => {
   return d ? n / d : n;
 };
 
+type ProbeStream = NonNullable<ProbeJson['streams']>[number];
+
+/** Degrees a player turns the picture by (phone videos store it sideways plus a display matrix). */
+export function displayRotation(video: ProbeStream): number {
+  const matrix = video.side_data_list?.find((d) => d.rotation !== undefined);
+  const degrees = Number(matrix?.rotation ?? video.tags?.rotate ?? 0) || 0;
+  return ((degrees % 360) + 360) % 360;
+}
+
 /** Parses `ffprobe -of json -show_streams -show_format` (pure, unit-tested). */
 export function parseProbe(json: ProbeJson): VideoInfo | undefined {
   const video = json.streams?.find((s) => s.codec_type === 'video');
   if (!video?.width || !video.height) return undefined;
+  // ffmpeg turns such frames upright while decoding, so the size is the one shown, not the one stored.
+  const quarterTurn = displayRotation(video) % 180 === 90;
   const fps = rate(video.avg_frame_rate) || rate(video.r_frame_rate) || 30;
   const durationS = Number(video.duration ?? json.format?.duration ?? 0) || 0;
   const counted = Number(video.nb_read_frames ?? video.nb_frames ?? 0);
   return {
-    width: video.width,
-    height: video.height,
+    width: quarterTurn ? video.height : video.width,
+    height: quarterTurn ? video.width : video.height,
     fps,
     frames: counted > 0 ? counted : Math.round(durationS * fps),
     frameCountKnown: counted > 0,

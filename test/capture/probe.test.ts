@@ -21,3 +21,19 @@ describe('probe', () => {
     expect(info).toMatchObject({ width: 720, height: 720, fps: 25, frames: 270, hasAudio: false });
   });
 });
+
+describe('probe of a rotated (phone) video', () => {
+  it('swaps width and height for a quarter turn, from the display matrix or the old rotate tag', () => {
+    const stored = { codec_type: 'video', width: 1920, height: 1080, avg_frame_rate: '30/1' };
+    const matrix = (rotation: number) => ({
+      streams: [{ ...stored, side_data_list: [{ side_data_type: 'Display Matrix', rotation }] }],
+    });
+    expect(parseProbe(matrix(-90))).toMatchObject({ width: 1080, height: 1920 });
+    expect(parseProbe(matrix(90))).toMatchObject({ width: 1080, height: 1920 });
+    expect(parseProbe(matrix(180))).toMatchObject({ width: 1920, height: 1080 });
+    expect(parseProbe({ streams: [{ ...stored, tags: { rotate: '270' } }] })).toMatchObject({
+      width: 1080,
+      height: 1920,
+    });
+  });
+});
