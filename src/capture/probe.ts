@@ -73,7 +73,8 @@ export function probeVideo(path: string, options: { countFrames?: boolean } = {}
   const args = ['-v', 'error', '-of', 'json', '-show_streams', '-show_format'];
   if (options.countFrames) args.push('-count_frames');
   return new Promise((resolve, reject) => {
-    execFile(ffprobe, [...args, path], { maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+    // `-i`: a file named like an option (`-clip.mp4`) is still read as the input.
+    execFile(ffprobe, [...args, '-i', path], { maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       const info = error ? undefined : parseProbe(JSON.parse(stdout) as ProbeJson);
       if (info) return resolve(info);
       // Ctrl-C in a terminal signals ffprobe too: that says nothing about the file.

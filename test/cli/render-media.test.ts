@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeVideo } from '../../src/capture/probe.ts';
+import { REPO } from '../helpers/shared.ts';
 import { runCli } from './cli-helpers.ts';
 
 // Media the way phones and editors write it, made here with ffmpeg (never committed).
@@ -47,5 +48,29 @@ describe('render of real-world media (real CLI)', { timeout: 120_000 }, () => {
     const rendered = await probeVideo(output);
     expect([rendered.width, rendered.height]).toEqual([96, 160]);
     expect(result.stdout).toMatch(/wrote .*phone-out\.mkv: 5 frames/);
+  });
+});
+
+describe('render of a file whose name starts with a dash (real CLI)', { timeout: 120_000 }, () => {
+  it('reads it (after --), instead of ffprobe taking the name for an option', () => {
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=10:d=0.3', '-pix_fmt', 'yuv420p', join(dir, '-clip.mp4'));
+    // Only a relative name starts with the dash: run in the clip's folder.
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(REPO, 'bin', 'stylecast.js'),
+        'render',
+        '--effect',
+        'none',
+        '--no-progress',
+        '--',
+        '-clip.mp4',
+        'dash-out.mkv',
+      ],
+      { cwd: dir, encoding: 'utf8', env: { ...process.env, STYLECAST_CONFIG: '' }, timeout: 110_000 },
+    );
+    expect(result.stderr).not.toMatch(/error/);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/wrote dash-out\.mkv: 3 frames/);
   });
 });
