@@ -299,6 +299,13 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
     const what = describeInput(this.options.spec);
     if (/No such file|does not exist/i.test(tail))
       return new StylecastError('INPUT_NOT_FOUND', `${what}: not found`, 'check the path or device name');
+    // `-map 0:v:0` on a file without pictures (a podcast, a voice memo): say so, not ffmpeg's map advice.
+    if (/Stream map .* matches no streams/i.test(tail))
+      return new StylecastError(
+        'INPUT_UNREADABLE',
+        `${what} has no video stream (audio only?)`,
+        'give a file or stream with video, or use --input test for the test pattern',
+      );
     if (/Invalid data found|could not find codec|moov atom not found/i.test(tail))
       return new StylecastError(
         'INPUT_UNREADABLE',
