@@ -100,6 +100,8 @@ export class Daemon extends SafeEmitter {
   private switching: Promise<void> | undefined;
   /** Effects being created for a switch: stop() waits for them (their workers must end too). */
   private readonly effectsInMaking = new Set<Promise<unknown>>();
+  /** Ctrl-C came while start() was still running: its input is not opened (or waited for) any longer. */
+  private startAborted = false;
   /** Style models, library and current style: shared by the style effects across effect switches. */
   readonly styles: StyleService;
 
@@ -196,6 +198,7 @@ export class Daemon extends SafeEmitter {
       if (this.state !== 'starting') this.log.error(`input failed: ${describeError(error)}`);
     });
     try {
+      if (this.startAborted) await source.stop(); // start() then resolves at once; the caller stops us
       await source.start();
     } catch (error) {
       await this.stop();
@@ -205,6 +208,16 @@ export class Daemon extends SafeEmitter {
     this.statsTimer = setInterval(() => this.safeEmit('stats', this.stats()), 1000);
     this.statsTimer.unref();
     this.setState('running');
+  }
+
+  /**
+   * A stop asked for while start() runs: a stream that never answers would keep start() waiting for
+   * its first frame, so the input is stopped now; start() settles and stop() cleans up after it.
+   */
+  abortStart(): void {
+    if (this.state !== 'starting') return;
+    this.startAborted = true;
+    void this.source?.stop();
   }
 
   async stop(): Promise<void> {

@@ -28,6 +28,11 @@ export interface FfmpegSourceOptions extends Omit<CaptureArgsOptions, 'cameraDev
   stableMs?: number;
   /** Live only: an ffmpeg alive but silent this long (stopped, hung device) is killed and restarted. */
   stallMs?: number;
+  /**
+   * Live only: how long the first frame may take (a URL that accepts the connection and then says
+   * nothing, a camera that never delivers) before start() fails instead of waiting forever.
+   */
+  startTimeoutMs?: number;
   /** How frames leave ffmpeg (default 'socket'; 'pipe' = stdout). */
   transport?: 'socket' | 'pipe';
   /** Socket: how long ffmpeg waits for our connection before the source falls back to stdout. */
@@ -35,6 +40,9 @@ export interface FfmpegSourceOptions extends Omit<CaptureArgsOptions, 'cameraDev
   /** Socket: the connector (tests inject one that never connects). */
   connect?: typeof connectFrames;
 }
+
+/** Generous: an RTSP camera over Wi-Fi or an HTTP stream buffering its first keyframe takes seconds. */
+const DEFAULT_START_TIMEOUT_MS = 20_000;
 
 export type SourceState = 'idle' | 'starting' | 'running' | 'restarting' | 'ended' | 'stopped';
 
@@ -64,6 +72,8 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
   private stderrTail: string[] = [];
   private lastFrameAt = 0;
   private watchdog: NodeJS.Timeout | undefined;
+  /** The watchdog killed an ffmpeg that never sent a first frame. */
+  private startTimedOut = false;
 
   constructor(private readonly options: FfmpegSourceOptions) {
     super((error, event) => options.log.error(`capture listener for '${String(event)}' failed: ${error}`));
@@ -123,7 +133,14 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
 
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
+    const wasStarting = this.state === 'starting';
     this.state = 'stopped';
+    // A stop (Ctrl-C) before the first frame settles start(): its caller would wait forever otherwise.
+    if (wasStarting)
+      this.safeEmit(
+        'fatal',
+        new StylecastError('INTERRUPTED', `${this.description}: stopped before the first frame`),
+      );
     clearTimeout(this.restartTimer);
     clearInterval(this.watchdog);
     this.connection?.close();
@@ -281,6 +298,10 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
   /** SIGSTOP, a hung driver or a dead network peer leave ffmpeg alive but silent: kill it (close restarts it). */
   private checkStall(): void {
     const child = this.child;
+    if (child && this.state === 'starting') {
+      this.checkFirstFrame(child);
+      return;
+    }
     if (!child || this.paused || (this.state !== 'running' && this.state !== 'restarting')) return;
     const stallMs = this.options.stallMs ?? Math.max(2000, 4000 / this.fps);
     // A freshly (re)started ffmpeg may take a while to open a camera or a URL: give it longer.
@@ -293,10 +314,28 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
     child.kill('SIGKILL');
   }
 
+  /** The first frame is overdue: kill ffmpeg; its exit fails start() with startupError(). */
+  private checkFirstFrame(child: ChildProcess): void {
+    const limitMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    if (this.startTimedOut || performance.now() - this.childStartedAt < limitMs) return;
+    this.startTimedOut = true;
+    child.kill('SIGKILL');
+  }
+
   private startupError(reason: string): StylecastError {
     const tail = this.stderrTail.join(' | ');
     const last = this.stderrTail.at(-1) ?? reason;
     const what = describeInput(this.options.spec);
+    if (this.startTimedOut) {
+      const seconds = Math.round((this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS) / 1000);
+      return new StylecastError(
+        'INPUT_UNREADABLE',
+        `${what} sent no picture within ${seconds} s`,
+        this.options.spec.kind === 'camera'
+          ? 'check that no other program uses the camera, or run `stylecast devices`'
+          : 'check the address and that the stream is live',
+      );
+    }
     if (/No such file|does not exist/i.test(tail))
       return new StylecastError('INPUT_NOT_FOUND', `${what}: not found`, 'check the path or device name');
     // `-map 0:v:0` on a file without pictures (a podcast, a voice memo): say so, not ffmpeg's map advice.

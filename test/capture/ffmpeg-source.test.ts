@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCaptureArgs } from '../../src/capture/ffmpeg-args.ts';
@@ -163,5 +164,71 @@ describe('FfmpegSource (real ffmpeg)', () => {
     sources.push(source);
     await expect(source.start()).rejects.toThrow(/ffmpeg could not read stream/);
     expect(source.restarts).toBe(0);
+  });
+
+  it('a stream that accepts the connection but never sends a picture fails start() after startTimeoutMs', {
+    timeout: 15_000,
+  }, async () => {
+    const silent = createServer(() => {}); // takes the connection, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as AddressInfo;
+    const source = new FfmpegSource({
+      spec: { kind: 'url', url: `http://127.0.0.1:${port}/live.ts` },
+      ffmpeg,
+      log: silentLogger(),
+      width: 64,
+      height: 64,
+      fps: 10,
+      realtime: true,
+      loop: false,
+      constantRate: true,
+      platform: 'linux',
+      timestamps: 'wallclock',
+      startTimeoutMs: 1000,
+    });
+    sources.push(source);
+    try {
+      const started = performance.now();
+      // Before: start() waited for as long as the server kept the connection open.
+      await expect(source.start()).rejects.toThrow(/sent no picture within 1 s/);
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(source.restarts).toBe(0);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('stop() before the first frame settles start() (Ctrl-C while a stream does not answer)', {
+    timeout: 15_000,
+  }, async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as AddressInfo;
+    const source = new FfmpegSource({
+      spec: { kind: 'url', url: `http://127.0.0.1:${port}/live.ts` },
+      ffmpeg,
+      log: silentLogger(),
+      width: 64,
+      height: 64,
+      fps: 10,
+      realtime: true,
+      loop: false,
+      constantRate: true,
+      platform: 'linux',
+      timestamps: 'wallclock',
+    });
+    sources.push(source);
+    try {
+      const outcome = source.start().then(
+        () => 'started',
+        (error: Error) => error.message,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      await source.stop();
+      // Before: start() never settled, so `run` waited on it after Ctrl-C.
+      expect(await outcome).toMatch(/stopped before the first frame/);
+    } finally {
+      silent.close();
+    }
   });
 });

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, it } from 'vitest';
-import { expectOneError, runCli } from './cli-helpers.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectOneError, runCli, startCli } from './cli-helpers.ts';
 
 // Inputs a streamer points `run --input` at, made here with ffmpeg (never committed).
 const dir = mkdtempSync(join(tmpdir(), 'stylecast-run-media-'));
@@ -20,5 +21,23 @@ describe('run --input with media it cannot show (real CLI)', { timeout: 120_000 
       /^error: file .*voice memo\.m4a has no video stream/,
       /^hint: give a file or stream with video/,
     );
+  });
+
+  it('Ctrl-C while a URL never answers stops run within seconds (it waited for the first frame forever)', async () => {
+    const silent = createServer(() => {}); // accepts the connection, never says a word
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as AddressInfo;
+    const { child, done } = startCli(['run', ...ISOLATED, '--input', `http://127.0.0.1:${port}/live.ts`]);
+    try {
+      await new Promise((r) => setTimeout(r, 3000)); // the CLI has loaded and ffmpeg is connected
+      child.kill('SIGINT');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const result = await done;
+      clearTimeout(killer);
+      expect(result.signal, 'still running 10 s after Ctrl-C').toBeNull();
+      expect(result.stderr).not.toMatch(/looks like a bug|\n\s+at /);
+    } finally {
+      silent.close();
+    }
   });
 });

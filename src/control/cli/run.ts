@@ -101,6 +101,7 @@ async function runCommand(flags: RunFlags): Promise<void> {
     const starting = daemon.start();
     const early = await Promise.race([starting.then(() => undefined), stopped]);
     if (early) {
+      daemon.abortStart();
       await starting.catch(() => {});
       return;
     }
