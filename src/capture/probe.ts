@@ -25,6 +25,7 @@ interface ProbeJson {
     nb_frames?: string;
     nb_read_frames?: string;
     duration?: string;
+    disposition?: { attached_pic?: number };
     /** ffmpeg < 5: the rotation as a tag. */
     tags?: { rotate?: string };
     /** ffmpeg >= 5: a display matrix, with its rotation in degrees. */
@@ -49,7 +50,8 @@ export function displayRotation(video: ProbeStream): number {
 
 /** Parses `ffprobe -of json -show_streams -show_format` (pure, unit-tested). */
 export function parseProbe(json: ProbeJson): VideoInfo | undefined {
-  const video = json.streams?.find((s) => s.codec_type === 'video');
+  // A song's cover art is a one-picture "video" stream (at a 90000 fps timebase): not a video.
+  const video = json.streams?.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   if (!video?.width || !video.height) return undefined;
   // ffmpeg turns such frames upright while decoding, so the size is the one shown, not the one stored.
   const quarterTurn = displayRotation(video) % 180 === 90;

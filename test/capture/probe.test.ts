@@ -37,3 +37,22 @@ describe('probe of a rotated (phone) video', () => {
     });
   });
 });
+
+describe('probe of an audio file with cover art', () => {
+  it('is no video: the cover picture is not a stream to render', () => {
+    // Before: a 1-frame "video" at 90000 fps, which render wrote as such.
+    const json = {
+      streams: [
+        { codec_type: 'audio' },
+        {
+          codec_type: 'video',
+          width: 600,
+          height: 600,
+          r_frame_rate: '90000/1',
+          disposition: { attached_pic: 1 },
+        },
+      ],
+    };
+    expect(parseProbe(json)).toBeUndefined();
+  });
+});
