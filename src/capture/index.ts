@@ -18,6 +18,8 @@ export interface OpenSourceOptions {
   platform?: CapturePlatform;
   /** Injected for tests; defaults to asking the OS. */
   cameras?: () => Promise<Camera[]>;
+  /** Offline: resample to input.fps (a variable-rate file) instead of passing every source frame. */
+  constantRate?: boolean;
   /** How frames leave ffmpeg (default: a loopback socket; the bench compares the stdout pipe). */
   transport?: 'socket' | 'pipe';
 }
@@ -80,7 +82,7 @@ export async function createSource(
     fps: input.fps,
     realtime: live && input.realtime,
     loop: input.loop,
-    constantRate: live,
+    constantRate: live || options.constantRate === true,
     platform,
     timestamps: live ? 'wallclock' : 'index',
     transport: options.transport,

@@ -13,6 +13,11 @@ export interface VideoInfo {
   frameCountKnown: boolean;
   durationS: number;
   hasAudio: boolean;
+  /**
+   * The frames are not evenly spaced (phones, screen and game clips): `fps` is then the rate to resample
+   * to (the stream's base rate up to 60, else its average) and `frames` the count at that rate.
+   */
+  variableRate: boolean;
 }
 
 interface ProbeJson {
@@ -55,9 +60,14 @@ export function parseProbe(json: ProbeJson): VideoInfo | undefined {
   if (!video?.width || !video.height) return undefined;
   // ffmpeg turns such frames upright while decoding, so the size is the one shown, not the one stored.
   const quarterTurn = displayRotation(video) % 180 === 90;
-  const fps = rate(video.avg_frame_rate) || rate(video.r_frame_rate) || 30;
+  const average = rate(video.avg_frame_rate);
+  const base = rate(video.r_frame_rate);
+  const variableRate = average > 0 && base > 0 && Math.abs(base - average) > base * 0.01;
+  // r_frame_rate of a variable stream is the rate all its timestamps fit: a camera's rate (30, 60), or a
+  // timebase (90000) where only the average makes sense.
+  const fps = variableRate ? (base <= 60 ? base : average) : average || base || 30;
   const durationS = Number(video.duration ?? json.format?.duration ?? 0) || 0;
-  const counted = Number(video.nb_read_frames ?? video.nb_frames ?? 0);
+  const counted = variableRate ? 0 : Number(video.nb_read_frames ?? video.nb_frames ?? 0);
   return {
     width: quarterTurn ? video.height : video.width,
     height: quarterTurn ? video.width : video.height,
@@ -66,6 +76,7 @@ export function parseProbe(json: ProbeJson): VideoInfo | undefined {
     frameCountKnown: counted > 0,
     durationS,
     hasAudio: json.streams?.some((s) => s.codec_type === 'audio') ?? false,
+    variableRate,
   };
 }
 

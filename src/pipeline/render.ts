@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.ts';
 import { StylecastError } from '../core/errors.ts';
 import { findFfmpeg } from '../core/ffmpeg.ts';
 import type { Logger } from '../core/log.ts';
+import { round2 } from '../core/stats.ts';
 import { Recorder } from '../output/recorder.ts';
 import { containerFor } from '../output/recorder-args.ts';
 import type { Effect } from './effect.ts';
@@ -20,7 +21,8 @@ import { isStyleEffect } from './style/service.ts';
 /**
  * Offline file -> file through the same scheduler, effect registry and recorder as `run`, but
  * lossless and as fast as possible: the source is paused while a frame waits, so every input frame
- * becomes exactly one output frame at the input's rate (same frame count and duration).
+ * becomes exactly one output frame at the input's rate (same frame count and duration); a variable-rate
+ * input is resampled to a constant rate first (see VideoInfo.variableRate).
  */
 
 export interface RenderOptions {
@@ -69,7 +71,17 @@ export async function renderFile(o: RenderOptions): Promise<RenderResult> {
     loop: false,
     realtime: false,
   };
-  const source = await createSource(input, { log: o.log, mode: 'offline', ffmpeg });
+  if (info.variableRate)
+    o.log.info(
+      `render: ${o.input} has a variable frame rate: rendering at a constant ${round2(info.fps)} fps to keep its timing`,
+    );
+  // Evenly spaced output frames need evenly spaced input frames (or the picture drifts from the sound).
+  const source = await createSource(input, {
+    log: o.log,
+    mode: 'offline',
+    ffmpeg,
+    constantRate: info.variableRate,
+  });
   const config = { ...o.config, input };
   const effect: Effect = o.effectExplicit
     ? await createEffect(config.effect.name, { config, log: o.log })

@@ -51,6 +51,71 @@ describe('render of real-world media (real CLI)', { timeout: 120_000 }, () => {
   });
 });
 
+/** One grey frame of `file` at `seconds`, 32x24 (for comparing pictures, not codecs). */
+const frameAt = (file: string, seconds: number): Buffer =>
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-ss',
+    String(seconds),
+    '-i',
+    file,
+    '-frames:v',
+    '1',
+    '-vf',
+    'scale=32:24',
+    '-pix_fmt',
+    'gray',
+    '-f',
+    'rawvideo',
+    'pipe:1',
+  ]);
+const meanDifference = (a: Buffer, b: Buffer): number =>
+  a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length;
+
+describe('render of a variable-frame-rate video (real CLI)', { timeout: 120_000 }, () => {
+  it('keeps its timing: resampled to its base rate, each moment shows the same picture as the input', async () => {
+    // 30 fps with a 1 s pause (frames at 0-0.47 s, then 1.5-1.97 s): 30 frames, average 15 fps, as a
+    // phone or a game clip that stops sending frames while nothing moves.
+    const input = join(dir, 'vfr.mp4');
+    ffmpeg(
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=160x96:r=30:d=2',
+      '-vf',
+      "select='lt(n,15)+gte(n,45)',setpts='N/30/TB+if(gte(N,15),1/TB,0)'",
+      '-fps_mode',
+      'vfr',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      input,
+    );
+    const probed = await probeVideo(input);
+    expect([probed.variableRate, probed.fps]).toEqual([true, 30]);
+    const output = join(dir, 'vfr-out.mp4');
+    const result = await runCli(['render', input, output, '--effect', 'none', '--no-progress']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr + result.stdout).toMatch(/variable frame rate: rendering at a constant 30 fps/);
+    const rendered = await probeVideo(output, { countFrames: true });
+    expect(Math.abs(rendered.durationS - 2)).toBeLessThan(0.1);
+    expect(Math.abs(rendered.frames - 60)).toBeLessThanOrEqual(2);
+    // [output time, the input's picture then (in the pause: its last frame, at 0.47 s), and the one
+    // every source frame spread evenly at 15 fps put there instead (the pause nowhere)].
+    for (const [t, shown, spread] of [
+      [0.3, 0.3, 0.15],
+      [1.0, 0.45, 1.5],
+      [1.7, 1.7, 1.85],
+    ]) {
+      const same = meanDifference(frameAt(output, t), frameAt(input, shown));
+      const shifted = meanDifference(frameAt(output, t), frameAt(input, spread));
+      expect(same, `at ${t} s`).toBeLessThan(shifted / 2);
+    }
+  });
+});
+
 describe('render of a file whose name starts with a dash (real CLI)', { timeout: 120_000 }, () => {
   it('reads it (after --), instead of ffprobe taking the name for an option', () => {
     ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=10:d=0.3', '-pix_fmt', 'yuv420p', join(dir, '-clip.mp4'));
