@@ -82,7 +82,8 @@ export function buildCaptureArgs(spec: InputSpec, options: CaptureArgsOptions): 
     `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2`,
     'setsar=1',
   ];
-  args.push('-map', '0:v:0', '-vf', filters.join(','), '-an', '-sn', '-dn');
+  // `V`, not `v`: a song's cover art is a video stream too, and not a picture to stream.
+  args.push('-map', '0:V:0', '-vf', filters.join(','), '-an', '-sn', '-dn');
   if (options.constantRate) args.push('-fps_mode', 'cfr', '-r', String(fps));
   else args.push('-fps_mode', 'passthrough');
   args.push('-pix_fmt', 'rgba', '-f', 'rawvideo', options.output ?? 'pipe:1');

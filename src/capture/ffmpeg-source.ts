@@ -338,7 +338,7 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
     }
     if (/No such file|does not exist/i.test(tail))
       return new StylecastError('INPUT_NOT_FOUND', `${what}: not found`, 'check the path or device name');
-    // `-map 0:v:0` on a file without pictures (a podcast, a voice memo): say so, not ffmpeg's map advice.
+    // `-map 0:V:0` on a file without pictures (a podcast, a voice memo): say so, not ffmpeg's map advice.
     if (/Stream map .* matches no streams/i.test(tail))
       return new StylecastError(
         'INPUT_UNREADABLE',

@@ -23,6 +23,43 @@ describe('run --input with media it cannot show (real CLI)', { timeout: 120_000 
     );
   });
 
+  it('a song with cover art is audio too (the cover picture was streamed as a one-frame video)', async () => {
+    const song = join(dir, 'song.m4a');
+    // A cover is a one-picture video stream marked as an attached picture.
+    execFileSync('ffmpeg', [
+      '-y',
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=d=1',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=red:s=64x64:d=0.04',
+      '-map',
+      '0:a',
+      '-map',
+      '1:v',
+      '-c:a',
+      'aac',
+      '-c:v',
+      'mjpeg',
+      '-frames:v',
+      '1',
+      '-disposition:v:0',
+      'attached_pic',
+      song,
+    ]);
+    const result = await runCli(['run', ...ISOLATED, '--input', song]);
+    expectOneError(
+      result,
+      /^error: file .*song\.m4a has no video stream/,
+      /^hint: give a file or stream with video/,
+    );
+  });
+
   it('Ctrl-C while a URL never answers stops run within seconds (it waited for the first frame forever)', async () => {
     const silent = createServer(() => {}); // accepts the connection, never says a word
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
