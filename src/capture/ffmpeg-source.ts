@@ -6,6 +6,7 @@ import type { Logger } from '../core/log.ts';
 import { buildCaptureArgs, type CaptureArgsOptions, describeInput, type InputSpec } from './ffmpeg-args.ts';
 import { BufferPool, FrameAssembler } from './frame-reader.ts';
 import { connectFrames, type FrameConnection, freeLoopbackPort, listenUrl } from './frame-socket.ts';
+import { streamUrlError } from './stream-errors.ts';
 
 /**
  * A FrameSource backed by one ffmpeg child writing raw RGBA to a loopback socket (frame-socket.ts: no
@@ -336,6 +337,8 @@ export class FfmpegSource extends SafeEmitter implements FrameSource {
           : 'check the address and that the stream is live',
       );
     }
+    const urlError = this.options.spec.kind === 'url' ? streamUrlError(tail, what) : undefined;
+    if (urlError) return urlError;
     if (/No such file|does not exist/i.test(tail))
       return new StylecastError('INPUT_NOT_FOUND', `${what}: not found`, 'check the path or device name');
     // `-map 0:V:0` on a file without pictures (a podcast, a voice memo): say so, not ffmpeg's map advice.

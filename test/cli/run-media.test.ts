@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +59,24 @@ describe('run --input with media it cannot show (real CLI)', { timeout: 120_000 
       /^error: file .*song\.m4a has no video stream/,
       /^hint: give a file or stream with video/,
     );
+  });
+
+  it('a stream URL the server answers 404 for, or where nothing listens, says which (not "ffmpeg could not read")', async () => {
+    const http = createHttpServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const { port } = http.address() as AddressInfo;
+    try {
+      const missing = await runCli(['run', ...ISOLATED, '--input', `http://127.0.0.1:${port}/live.m3u8`]);
+      expectOneError(
+        missing,
+        /^error: stream http:\/\/\S+: the server answered 404 Not Found$/,
+        /^hint: check the address/,
+      );
+    } finally {
+      http.close();
+    }
+    const refused = await runCli(['run', ...ISOLATED, '--input', `rtmp://127.0.0.1:${port}/live`]);
+    expectOneError(refused, /^error: stream rtmp:\/\/\S+: connection refused/, /^hint: check the port/);
   });
 
   it('Ctrl-C while a URL never answers stops run within seconds (it waited for the first frame forever)', async () => {
