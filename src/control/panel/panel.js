@@ -162,13 +162,29 @@ function renderMask(mask) {
   $('mask-skip').checked = mask.skipSimilarFrames;
 }
 
+/**
+ * The daemon pushes `state` only when something changes, not every second: while recording, the
+ * clock counts on here from the last `seconds` the daemon sent.
+ */
+const recordingClock = { timer: null, seconds: 0, at: 0 };
+
 function renderRecording(rec) {
   const button = $('record');
   button.classList.toggle('on', rec.active);
-  const secs = Math.floor(rec.seconds || 0);
-  const clock = `${String(Math.floor(secs / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`;
-  $('record-label').textContent = rec.active ? `Stop · ${clock}` : 'Record';
   button.title = rec.active ? `Recording to ${rec.path || 'file'} (R to stop)` : 'Start recording (R)';
+  clearInterval(recordingClock.timer);
+  recordingClock.timer = null;
+  if (rec.active) {
+    Object.assign(recordingClock, { seconds: rec.seconds || 0, at: performance.now() });
+    recordingClock.timer = setInterval(showRecordingClock, 1000);
+    showRecordingClock();
+  } else $('record-label').textContent = 'Record';
+}
+
+function showRecordingClock() {
+  const secs = Math.floor(recordingClock.seconds + (performance.now() - recordingClock.at) / 1000);
+  const clock = `${String(Math.floor(secs / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`;
+  $('record-label').textContent = `Stop · ${clock}`;
 }
 
 function renderOutputs(sinks) {
