@@ -145,6 +145,9 @@ export class StyleLibrary extends SafeEmitter {
     if (this.stopped) return;
     const files = (await readdir(this.options.folder)).filter(isStyleFile).sort();
     const present = new Set(files);
+    // Removals first: a file renamed to a name that maps to the same style (klee.jpg -> Klee.jpg), or a
+    // second file waiting for its name (Starry Night.jpg beside starry-night.png), takes over the name now.
+    this.forgetRemoved(present);
     for (const file of files) {
       const path = join(this.options.folder, file);
       let signature: string;
@@ -164,6 +167,10 @@ export class StyleLibrary extends SafeEmitter {
       if (this.rejected.get(file) === signature) continue;
       await this.load(file, path, signature);
     }
+  }
+
+  /** Drops the styles whose files are gone, and the bad-file memory of files that are gone. */
+  private forgetRemoved(present: ReadonlySet<string>): void {
     for (const [file, known] of this.known) {
       if (present.has(file)) continue;
       this.known.delete(file);
@@ -183,8 +190,11 @@ export class StyleLibrary extends SafeEmitter {
     try {
       if (!name) throw new StylecastError('BAD_IMAGE', `style file ${file} has no usable name`);
       const owner = this.entries.get(name);
-      if (owner && owner.file !== path)
-        throw new StylecastError('BAD_IMAGE', `style name '${name}' is already taken by ${owner.file}`);
+      if (owner && owner.file !== path) {
+        // Not remembered as bad: once the owner goes, the next scan gives this file the name.
+        this.reportOnce(file, path, `style name '${name}' is already taken by ${owner.file}`);
+        return;
+      }
       const image = await readImageRgba(path, { maxShortSide: DECODE_SHORT_SIDE });
       const bottleneck = await this.bottleneckFor(image.sha256, image.rgba, image.width, image.height);
       const thumbnail = await this.thumbnailFor(image.sha256, path);
@@ -203,12 +213,15 @@ export class StyleLibrary extends SafeEmitter {
     } catch (error) {
       // Reported once per version of the file; the previous good version (if any) stays.
       this.rejected.set(file, signature);
-      if (this.reported.has(file)) return;
-      this.reported.add(file);
-      const reason = describeError(error);
-      this.log.warn(`style file ${file} skipped: ${reason}`);
-      this.safeEmit('rejected', { file: path, reason });
+      this.reportOnce(file, path, describeError(error));
     }
+  }
+
+  private reportOnce(file: string, path: string, reason: string): void {
+    if (this.reported.has(file)) return;
+    this.reported.add(file);
+    this.log.warn(`style file ${file} skipped: ${reason}`);
+    this.safeEmit('rejected', { file: path, reason });
   }
 
   private cachePath(...parts: string[]): string {

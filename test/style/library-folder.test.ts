@@ -1,0 +1,83 @@
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelEntry } from '../../src/inference/registry/index.ts';
+import { openStylizer } from '../../src/inference/stylizer/open.ts';
+import type { Stylizer } from '../../src/inference/stylizer/stylizer.ts';
+import { StyleLibrary, type StylePredictor } from '../../src/pipeline/style/library.ts';
+import { MODELS_DIR, STYLES_DIR } from '../helpers/shared.ts';
+
+/** The styles folder as a streamer's file manager changes it while the daemon runs. */
+
+const root = mkdtempSync(join(tmpdir(), 'stylecast-library-folder-'));
+const cacheDir = join(root, 'cache');
+let stylizer: Stylizer;
+let predictor: StylePredictor;
+let count = 0;
+
+beforeAll(async () => {
+  ({ stylizer } = await openStylizer({ variant: 'auto', modelsDir: MODELS_DIR, threads: 1 }));
+  predictor = {
+    modelHash: modelEntry('style-predict-int8').sha256,
+    predict: (rgba, w, h) => stylizer.predict(rgba, w, h),
+  };
+});
+
+afterAll(async () => {
+  await stylizer?.release();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const waitFor = async (check: () => boolean, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+/** A fresh folder holding copies of shared paintings under the given names, written a minute ago (settled). */
+function folderWith(files: Record<string, string>): string {
+  const folder = join(root, `styles-${count++}`);
+  mkdirSync(folder);
+  for (const [name, painting] of Object.entries(files)) {
+    copyFileSync(join(STYLES_DIR, painting), join(folder, name));
+    const minuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(join(folder, name), minuteAgo, minuteAgo);
+  }
+  return folder;
+}
+
+async function started(folder: string) {
+  const rejected: string[] = [];
+  const library = new StyleLibrary({ folder, cacheDir, predictor, debounceMs: 50 });
+  library.on('rejected', ({ file }: { file: string }) => rejected.push(file.replace(/^.*\//, '')));
+  await library.start();
+  return { library, rejected };
+}
+
+describe('style library folder changes', () => {
+  it('gives a name to the other file once the file holding it is removed', async () => {
+    const folder = folderWith({
+      'Starry Night.jpg': 'van_gogh_starry_night.jpg',
+      'starry-night.png': 'munch_the_scream.jpg',
+    });
+    const { library, rejected } = await started(folder);
+    expect(library.get('starry-night')?.file).toBe(join(folder, 'Starry Night.jpg'));
+    expect(rejected).toEqual(['starry-night.png']);
+    unlinkSync(join(folder, 'Starry Night.jpg'));
+    await waitFor(() => library.get('starry-night')?.file === join(folder, 'starry-night.png'));
+    await library.stop();
+  });
+
+  it('keeps a style whose file is renamed to a name that maps to the same style', async () => {
+    const folder = folderWith({ 'klee.jpg': 'klee_abstract.jpg' });
+    const { library, rejected } = await started(folder);
+    renameSync(join(folder, 'klee.jpg'), join(folder, 'Klee.jpg'));
+    await waitFor(() => library.get('klee')?.file === join(folder, 'Klee.jpg'));
+    expect(library.names()).toEqual(['klee']);
+    expect(rejected).toEqual([]);
+    await library.stop();
+  });
+});
