@@ -1,5 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCommand } from '../../src/control/api/dispatch.ts';
+import { ApiServer } from '../../src/control/api/server.ts';
 import { StatusSchema } from '../../src/control/api/target.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { type Harness, startHarness } from './harness.ts';
@@ -66,4 +68,50 @@ it('the recording clock on the Record button counts up while recording', async (
   expect((await status()).recording.active).toBe(false);
   expect(problems).toEqual([]);
   await page.close();
+});
+
+// Last in this file: it replaces the harness's API server with a new one on the same port.
+it('says when the daemon is gone, stays quiet meanwhile, and comes back by itself with the right state', async () => {
+  const { page, problems } = await openPanel();
+  await connected(page);
+  await page.waitForFunction(() => Number(document.getElementById('preview')?.dataset.updates) >= 1);
+  const previewRequests: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/preview.jpg')) previewRequests.push(r.url());
+  });
+  const port = h.server.port;
+  await h.server.stop();
+  await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'reconnecting…');
+  previewRequests.length = 0;
+  // A command while it is down says so in words (not fetch's 'Failed to fetch').
+  await page.locator('#record').click();
+  await page.locator('#toast.show').waitFor();
+  expect(await page.locator('#toast').textContent()).toMatch(/^stylecast is not reachable/);
+  await page.waitForTimeout(2500);
+  // The preview is not polled into a dead server (a console error twice a second).
+  expect(previewRequests).toEqual([]);
+  await runCommand(h.target, { command: 'strength', value: 0.4 }, 'api'); // changed while the panel was away
+  const again = new ApiServer({ target: h.target, host: '127.0.0.1', port, statsIntervalMs: 250 });
+  await again.start();
+  try {
+    await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'connected', null, {
+      timeout: 15_000,
+    });
+    await page.waitForFunction(() => document.getElementById('strength-value')?.textContent === '40%');
+    const updates = Number(await page.locator('#preview').getAttribute('data-updates'));
+    await page.waitForFunction(
+      (n) => Number(document.getElementById('preview')?.dataset.updates) > n,
+      updates,
+      { timeout: 10_000 },
+    );
+    expect(again.clients).toBe(1);
+    // Besides the browser's lines for refused WebSocket connections (a few, with back-off), only the
+    // one for the Record click.
+    expect(problems.filter((p) => !/WebSocket connection to .* failed/.test(p))).toEqual([
+      'error: Failed to load resource: net::ERR_CONNECTION_REFUSED',
+    ]);
+  } finally {
+    await page.close();
+    await again.stop();
+  }
 });

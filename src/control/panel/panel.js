@@ -33,16 +33,26 @@ let ws = null;
 let nextId = 1;
 const pending = new Map();
 
-function connect(delay = 500) {
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 5000;
+let retryMs = RETRY_FIRST_MS;
+
+const isConnected = () => ws !== null && ws.readyState === WebSocket.OPEN;
+
+function connect() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   ws = new WebSocket(`${scheme}://${location.host}${withToken('/api/v1/ws')}`);
-  ws.onopen = () => setPill('conn', 'connected', 'ok');
+  ws.onopen = () => {
+    retryMs = RETRY_FIRST_MS; // the next outage starts with quick retries again
+    setPill('conn', 'connected', 'ok');
+  };
   ws.onmessage = (e) => onMessage(JSON.parse(e.data));
   ws.onclose = () => {
     setPill('conn', 'reconnecting…', 'bad');
     for (const p of pending.values()) p.reject(new Error('connection lost'));
     pending.clear();
-    setTimeout(() => connect(Math.min(delay * 2, 5000)), delay);
+    setTimeout(connect, retryMs);
+    retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
   };
 }
 
@@ -64,7 +74,7 @@ function onMessage(msg) {
 /** Sends a command over the WebSocket (HTTP when it is down); shows errors as a toast. */
 async function command(cmd) {
   try {
-    if (ws && ws.readyState === WebSocket.OPEN) {
+    if (isConnected()) {
       const id = nextId++;
       return await new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
@@ -82,8 +92,15 @@ async function command(cmd) {
     renderStatus(body.status);
     return body.result;
   } catch (error) {
-    toast(error.message);
+    toast(readableError(error));
   }
+}
+
+/** fetch() says only 'Failed to fetch' when the daemon is not there. */
+function readableError(error) {
+  if (error instanceof TypeError)
+    return 'stylecast is not reachable (stopped or restarting); try again when connected';
+  return error.message;
 }
 
 // ---- rendering ----
@@ -306,7 +323,8 @@ let previewUrl = null;
 let previewCount = 0;
 async function refreshPreview() {
   try {
-    if (document.visibilityState === 'visible' && state.frames > 0) {
+    // Not while disconnected: each failed fetch is a console error, twice a second.
+    if (document.visibilityState === 'visible' && state.frames > 0 && isConnected()) {
       const img = $('preview');
       const width = Math.min(960, Math.round(img.parentElement.clientWidth * (window.devicePixelRatio || 1)));
       const res = await fetch(withToken(`/api/v1/preview.jpg?width=${Math.max(64, width)}`));
