@@ -1,4 +1,13 @@
-import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, utimesSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +85,17 @@ describe('style library folder changes', () => {
     const { library, rejected } = await started(folder);
     renameSync(join(folder, 'klee.jpg'), join(folder, 'Klee.jpg'));
     await waitFor(() => library.get('klee')?.file === join(folder, 'Klee.jpg'));
+    expect(library.names()).toEqual(['klee']);
+    expect(rejected).toEqual([]);
+    await library.stop();
+  });
+
+  it('ignores hidden files (macOS ._ resource forks) without a warning', async () => {
+    const folder = folderWith({ 'klee.jpg': 'klee_abstract.jpg' });
+    // What macOS leaves beside each file it copies to a USB stick or a share: not an image.
+    writeFileSync(join(folder, '._klee.jpg'), Buffer.from('\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X'));
+    writeFileSync(join(folder, '.DS_Store'), 'Bud1');
+    const { library, rejected } = await started(folder);
     expect(library.names()).toEqual(['klee']);
     expect(rejected).toEqual([]);
     await library.stop();

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafeEmitter } from '../../core/lifecycle.ts';
-import { isStyleFile, styleNameFromFile } from '../../pipeline/style/names.ts';
+import { isLibraryFile, styleNameFromFile } from '../../pipeline/style/names.ts';
 import type { StyleService } from '../../pipeline/style/service.ts';
 import { storeStyleImage, thumbnailJpeg } from './upload.ts';
 
@@ -89,7 +89,7 @@ export class DaemonStyleCatalog extends SafeEmitter implements StyleCatalog {
   private scanFolder(): { name: string; path: string }[] {
     let files: string[];
     try {
-      files = readdirSync(this.folder).filter(isStyleFile).sort();
+      files = readdirSync(this.folder).filter(isLibraryFile).sort();
     } catch {
       return []; // the library creates the folder when it starts
     }

@@ -8,7 +8,7 @@ import { makeFolder } from '../../core/folders.ts';
 import { SafeEmitter } from '../../core/lifecycle.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
 import { readImageRgba } from './image.ts';
-import { isStyleFile, styleNameFromFile } from './names.ts';
+import { isLibraryFile, styleNameFromFile } from './names.ts';
 
 /**
  * The style library: a folder of paintings. Each file becomes a named style whose bottleneck is predicted
@@ -143,7 +143,7 @@ export class StyleLibrary extends SafeEmitter {
 
   private async scanOnce(settle: boolean): Promise<void> {
     if (this.stopped) return;
-    const files = (await readdir(this.options.folder)).filter(isStyleFile).sort();
+    const files = (await readdir(this.options.folder)).filter(isLibraryFile).sort();
     const present = new Set(files);
     // Removals first: a file renamed to a name that maps to the same style (klee.jpg -> Klee.jpg), or a
     // second file waiting for its name (Starry Night.jpg beside starry-night.png), takes over the name now.

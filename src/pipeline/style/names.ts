@@ -6,6 +6,12 @@ export const STYLE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 export const isStyleFile = (file: string): boolean => STYLE_EXTENSIONS.has(extname(file).toLowerCase());
 
 /**
+ * A file in the styles folder that is a style: hidden files are not, so macOS's `._painting.jpg`
+ * (resource forks copied to USB sticks and shares) and editors' `.~lock` files are ignored silently.
+ */
+export const isLibraryFile = (file: string): boolean => !file.startsWith('.') && isStyleFile(file);
+
+/**
  * A style's name from its file name: `van_gogh_starry_night.jpg` -> `van-gogh-starry-night`.
  * Lower case, accents folded (Félix -> felix), every run of other characters becomes one dash.
  */

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StylecastError } from '../../core/errors.ts';
 import { closestNames } from '../../core/suggest.ts';
-import { isStyleFile, styleNameFromFile } from './names.ts';
+import { isLibraryFile, styleNameFromFile } from './names.ts';
 
 /** How many style names a hint lists (a folder can hold hundreds). */
 const LISTED = 12;
@@ -38,7 +38,7 @@ export function unknownStyleError(style: string, folder: string, known: readonly
 
 function styleFilesIn(folder: string): string[] {
   try {
-    return readdirSync(folder).filter(isStyleFile).sort();
+    return readdirSync(folder).filter(isLibraryFile).sort();
   } catch {
     return []; // no folder (yet): no styles in it
   }
