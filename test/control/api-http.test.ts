@@ -142,6 +142,17 @@ describe('every command over HTTP', () => {
     expect([morph.status.style.name, morph.status.style.morphingTo]).toContain('klee-abstract');
   });
 
+  it('a style name typed as the painting is called (case, spaces, underscores, accents) finds the style', async () => {
+    const set = OkCommandResponse.parse(
+      await (await get('/api/v1/style/set?name=Munch%20The%20Scream')).json(),
+    );
+    expect(set.status.style.name).toBe('munch-the-scream');
+    const morph = await run({ command: 'morph', name: 'KLEE_ABSTRACT', durationMs: 0 });
+    expect(morph.status.style.name).toBe('klee-abstract');
+    const accents = await run({ command: 'style', name: 'Hokusaï Great Wave' });
+    expect(accents.status.style.name).toBe('hokusai-great-wave');
+  });
+
   it('strength and mask', async () => {
     const s = await run({ command: 'strength', value: 0.4 });
     expect(s.status.style.strength).toBeCloseTo(0.4);

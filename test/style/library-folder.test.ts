@@ -15,6 +15,7 @@ import { modelEntry } from '../../src/inference/registry/index.ts';
 import { openStylizer } from '../../src/inference/stylizer/open.ts';
 import type { Stylizer } from '../../src/inference/stylizer/stylizer.ts';
 import { StyleLibrary, type StylePredictor } from '../../src/pipeline/style/library.ts';
+import { resolveStyleFile } from '../../src/pipeline/style/resolve.ts';
 import { MODELS_DIR, STYLES_DIR } from '../helpers/shared.ts';
 
 /** The styles folder as a streamer's file manager changes it while the daemon runs. */
@@ -98,6 +99,16 @@ describe('style library folder changes', () => {
     const { library, rejected } = await started(folder);
     expect(library.names()).toEqual(['klee']);
     expect(rejected).toEqual([]);
+    await library.stop();
+  });
+
+  it('finds a style by the name as typed, live and for --style', async () => {
+    const folder = folderWith({ 'van_gogh_starry_night.jpg': 'van_gogh_starry_night.jpg' });
+    const { library } = await started(folder);
+    expect(library.get('Van Gogh Starry Night')?.name).toBe('van-gogh-starry-night');
+    expect(library.get('VAN_GOGH_STARRY_NIGHT')?.name).toBe('van-gogh-starry-night');
+    expect(library.get('van gogh')).toBeUndefined();
+    expect(resolveStyleFile('Van Gogh Starry Night', folder)).toBe(join(folder, 'van_gogh_starry_night.jpg'));
     await library.stop();
   });
 });

@@ -1,3 +1,4 @@
+import { styleKey } from '../../pipeline/style/names.ts';
 import { type Command, CommandBus, type CommandOrigin } from '../commands.ts';
 import { ApiError } from './errors.ts';
 import type { ControlTarget } from './target.ts';
@@ -11,17 +12,26 @@ export async function runCommand(
   input: unknown,
   origin: CommandOrigin,
 ): Promise<unknown> {
-  const command: Command = CommandBus.parse(input);
+  let command: Command = CommandBus.parse(input);
   if (command.command === 'style' || command.command === 'morph') {
-    const known = target.styles().some((s) => s.name === command.name);
-    if (!known)
+    const name = knownStyleName(target, command.name);
+    if (!name)
       throw new ApiError(
         'unknown_style',
         `no style named '${command.name.slice(0, 100)}'`,
         'GET /api/v1/styles lists the names',
       );
+    command = { ...command, name };
   }
   return target.bus.execute(command, origin);
+}
+
+/** The library's name for a typed one: exact, else by the file-naming rule (`Starry Night` -> `starry-night`). */
+function knownStyleName(target: ControlTarget, typed: string): string | undefined {
+  const names = target.styles().map((s) => s.name);
+  if (names.includes(typed)) return typed;
+  const key = styleKey(typed);
+  return names.find((n) => n === key);
 }
 
 /** Handler results cross the wire as JSON: anything that is not plain data is left out. */

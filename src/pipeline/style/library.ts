@@ -8,7 +8,7 @@ import { makeFolder } from '../../core/folders.ts';
 import { SafeEmitter } from '../../core/lifecycle.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
 import { readImageRgba } from './image.ts';
-import { isLibraryFile, styleNameFromFile } from './names.ts';
+import { isLibraryFile, styleKey, styleNameFromFile } from './names.ts';
 
 /**
  * The style library: a folder of paintings. Each file becomes a named style whose bottleneck is predicted
@@ -107,8 +107,9 @@ export class StyleLibrary extends SafeEmitter {
     return this.list().map((e) => e.name);
   }
 
+  /** By name, or by the name as typed (`Starry Night`, `STARRY_NIGHT`: the file-naming rule applied). */
   get(name: string): StyleEntry | undefined {
-    return this.entries.get(name);
+    return this.entries.get(name) ?? this.entries.get(styleKey(name));
   }
 
   get size(): number {

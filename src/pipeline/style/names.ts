@@ -17,8 +17,15 @@ export const isLibraryFile = (file: string): boolean => !file.startsWith('.') &&
  */
 export function styleNameFromFile(file: string): string {
   const base = file.replace(/^.*[\\/]/, '');
-  const stem = base.slice(0, base.length - extname(base).length);
-  return stem
+  return styleKey(base.slice(0, base.length - extname(base).length));
+}
+
+/**
+ * The naming rule on its own, for a name someone types: `Van Gogh Starry Night`, `VAN_GOGH starry-night`
+ * and `van-gogh-starry-night` are the same style (Stream Deck URLs, `--style` are typed by hand).
+ */
+export function styleKey(name: string): string {
+  return name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StylecastError } from '../../core/errors.ts';
 import { closestNames } from '../../core/suggest.ts';
-import { isLibraryFile, styleNameFromFile } from './names.ts';
+import { isLibraryFile, styleKey, styleNameFromFile } from './names.ts';
 
 /** How many style names a hint lists (a folder can hold hundreds). */
 const LISTED = 12;
@@ -15,7 +15,9 @@ const LISTED = 12;
 export function resolveStyleFile(style: string, folder: string): string {
   if (existsSync(style)) return style; // an image path (a bad one is the image reader's error)
   const files = styleFilesIn(folder);
-  const match = files.find((f) => styleNameFromFile(f) === style);
+  const match =
+    files.find((f) => styleNameFromFile(f) === style) ??
+    files.find((f) => styleNameFromFile(f) === styleKey(style));
   if (match) return join(folder, match);
   throw unknownStyleError(style, folder, files.map(styleNameFromFile));
 }
