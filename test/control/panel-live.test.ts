@@ -70,6 +70,35 @@ it('the recording clock on the Record button counts up while recording', async (
   await page.close();
 });
 
+it('token mode: with the token it works; without it, or with a wrong one, it says so once and stops retrying', async () => {
+  const secret = 'panel-token-0123456789abcdef';
+  const t = await startHarness({ host: '0.0.0.0', token: secret, statsIntervalMs: 250 });
+  try {
+    const good = await openPanel(`${t.base}/?token=${secret}`);
+    await connected(good.page);
+    await good.page.locator('.style-card[data-name] img').first().waitFor();
+    expect(good.problems).toEqual([]);
+    await good.page.close();
+    for (const [query, pill, text] of [
+      ['', 'token needed', /^This stylecast needs its token\./],
+      ['?token=not-the-token-at-all', 'wrong token', /^The token in this page's address is wrong\./],
+    ] as const) {
+      const { page } = await openPanel(`${t.base}/${query}`);
+      const sockets: string[] = [];
+      page.on('websocket', (ws) => sockets.push(ws.url()));
+      await page.waitForFunction((p) => document.getElementById('conn')?.textContent === p, pill);
+      expect(await page.locator('#notice').textContent()).toMatch(text);
+      expect(await page.locator('#notice').isVisible()).toBe(true);
+      sockets.length = 0;
+      await page.waitForTimeout(1500); // no retry can fix the token
+      expect(sockets).toEqual([]);
+      await page.close();
+    }
+  } finally {
+    await t.stop();
+  }
+});
+
 // Last in this file: it replaces the harness's API server with a new one on the same port.
 it('says when the daemon is gone, stays quiet meanwhile, and comes back by itself with the right state', async () => {
   const { page, problems } = await openPanel();

@@ -39,21 +39,48 @@ let retryMs = RETRY_FIRST_MS;
 
 const isConnected = () => ws !== null && ws.readyState === WebSocket.OPEN;
 
+let everConnected = false;
+
 function connect() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   ws = new WebSocket(`${scheme}://${location.host}${withToken('/api/v1/ws')}`);
   ws.onopen = () => {
+    everConnected = true;
     retryMs = RETRY_FIRST_MS; // the next outage starts with quick retries again
     setPill('conn', 'connected', 'ok');
   };
   ws.onmessage = (e) => onMessage(JSON.parse(e.data));
-  ws.onclose = () => {
+  ws.onclose = async () => {
     setPill('conn', 'reconnecting…', 'bad');
     for (const p of pending.values()) p.reject(new Error('connection lost'));
     pending.clear();
+    // Retrying cannot fix a missing or wrong token: say so once and stop.
+    if (!everConnected && (await tokenRefused())) return;
     setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
   };
+}
+
+/** A refused WebSocket tells the page nothing; the same request over HTTP says whether it is the token. */
+async function tokenRefused() {
+  try {
+    const res = await fetch(withToken('/api/v1/status'));
+    if (res.status !== 401) return false;
+  } catch {
+    return false; // not there at all: keep retrying
+  }
+  setPill('conn', token ? 'wrong token' : 'token needed', 'bad');
+  showNotice(
+    token
+      ? "The token in this page's address is wrong. Open the panel as …/?token=<token>, with the token from the file api-token in stylecast's config folder."
+      : "This stylecast needs its token. Open the panel as …/?token=<token>, with the token from the file api-token in stylecast's config folder.",
+  );
+  return true;
+}
+
+function showNotice(text) {
+  $('notice').textContent = text;
+  $('notice').hidden = false;
 }
 
 function onMessage(msg) {
