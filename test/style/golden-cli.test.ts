@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { meanAbsDiffRgba } from '../../src/inference/stylizer/preprocess.ts';
 import { readImageRgba } from '../../src/pipeline/style/image.ts';
@@ -109,5 +110,19 @@ describe('stylecast stylize (real CLI, real models)', () => {
     expect(run.stderr).toMatch(/^error: style 'no-such-style' is neither/m);
     expect(run.stderr).toMatch(/^hint: known styles: .*van-gogh-starry-night/m);
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('writes the format --out names (.jpg), and refuses one it cannot write before painting', async () => {
+    const content = media('style_golden', 'content_input_image.jpg');
+    const jpg = join(dir, 'painted.jpg');
+    expect(cli('stylize', content, '--style', 'klee-abstract', '--out', jpg).status).toBe(0);
+    expect((await sharp(jpg).metadata()).format).toBe('jpeg');
+    const txt = join(dir, 'painted.txt');
+    const run = cli('stylize', content, '--style', 'klee-abstract', '--out', txt);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/^error: --out .*painted\.txt: '\.txt' is not an image format/m);
+    expect(run.stderr).toMatch(/^hint: end the file name in \.png, \.jpg or \.webp/m);
+    expect(run.stderr).not.toMatch(/style (predict|transform)/); // refused before the models load
+    expect(existsSync(txt)).toBe(false);
   });
 });

@@ -25,7 +25,10 @@ export function registerStylize(program: Command): void {
     .description('paint one image in the style of another image or of a named style from the styles folder')
     .argument('<image>', 'content image (JPEG, PNG, WebP)')
     .requiredOption('-s, --style <image|name>', 'style image path, or a style name from the styles folder')
-    .option('-o, --out <out.png>', 'output PNG (default: <image>-stylized.png in the current folder)')
+    .option(
+      '-o, --out <out.png>',
+      'output image, format by extension: .png, .jpg, .webp (default: <image>-stylized.png in the current folder)',
+    )
     .option(
       '--strength <0..1>',
       'style strength (content blending; 1 = full style)',
@@ -76,6 +79,8 @@ async function runStylize(image: string, flags: StylizeFlags): Promise<void> {
       inference: flags.modelsDir ? { modelsDir: flags.modelsDir } : {},
     },
   });
+  const out = flags.out ?? `${basename(image, extname(image))}-stylized.png`;
+  const format = outputFormat(out);
   const stylePath = resolveStyleFile(flags.style, config.style.folder ?? defaultStylesFolder());
   const content = await readImageRgba(image);
   const style = await readImageRgba(stylePath, { maxShortSide: 512 });
@@ -97,10 +102,9 @@ async function runStylize(image: string, flags: StylizeFlags): Promise<void> {
       : await stylizer.stylizeFrame(content.rgba, content.width, content.height, bottleneck, {
           detail: flags.detail ?? config.style.detail,
         });
-    const out = flags.out ?? `${basename(image, extname(image))}-stylized.png`;
     try {
       await sharp(result.rgba, { raw: { width: result.width, height: result.height, channels: 4 } })
-        .png()
+        .toFormat(format, format === 'png' ? {} : { quality: 92 })
         .toFile(out);
     } catch (error) {
       throw new StylecastError(
@@ -116,4 +120,23 @@ async function runStylize(image: string, flags: StylizeFlags): Promise<void> {
   } finally {
     await stylizer.release();
   }
+}
+
+const OUTPUT_FORMATS: Record<string, 'png' | 'jpeg' | 'webp'> = {
+  '.png': 'png',
+  '.jpg': 'jpeg',
+  '.jpeg': 'jpeg',
+  '.webp': 'webp',
+};
+
+/** The format `--out` names by its extension; checked before the models load, so a typo costs nothing. */
+function outputFormat(out: string): 'png' | 'jpeg' | 'webp' {
+  const format = OUTPUT_FORMATS[extname(out).toLowerCase()];
+  if (!format)
+    throw new StylecastError(
+      'BAD_ARGUMENT',
+      `--out ${out}: '${extname(out) || 'no extension'}' is not an image format stylize writes`,
+      'end the file name in .png, .jpg or .webp',
+    );
+  return format;
 }
