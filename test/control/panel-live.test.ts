@@ -70,6 +70,55 @@ it('the recording clock on the Record button counts up while recording', async (
   await page.close();
 });
 
+it('a slider drag sends values as it goes, a few a second, and holds the slider until let go', async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  // Each strength command the panel sends, with the page's clock.
+  await page.addInitScript(() => {
+    const sent: { at: number; value: number }[] = [];
+    Object.assign(window, { sentStrength: sent });
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+      const message = JSON.parse(String(data));
+      if (message.command === 'strength') sent.push({ at: performance.now(), value: message.value });
+      return send.call(this, data);
+    };
+  });
+  await page.goto(`${h.base}/`);
+  await connected(page);
+  // 60 input events 16 ms apart, as a pointer drag gives, from 0.05 up to 0.8 (after a reset to 1).
+  await post({ command: 'strength', value: 1 });
+  await page.waitForFunction(() => document.getElementById('strength-value')?.textContent === '100%');
+  const drag = page.evaluate(async () => {
+    const input = document.getElementById('strength') as HTMLInputElement;
+    input.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true }));
+    for (let i = 1; i <= 60; i++) {
+      input.value = String(Math.min(0.8, 0.05 + Math.floor(i / 4) * 0.05));
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((resolve) => setTimeout(resolve, 16));
+    }
+    const sentWhileHeld = (window as unknown as { sentStrength: unknown[] }).sentStrength.length;
+    return sentWhileHeld;
+  });
+  const sentWhileHeld = await drag;
+  expect(sentWhileHeld).toBeGreaterThanOrEqual(2); // it followed the pointer, not only the pause
+  // Another client moves strength while the slider is held: the slider stays under the pointer.
+  await post({ command: 'strength', value: 0.2 });
+  await page.waitForFunction(() => document.getElementById('strength-value')?.textContent === '20%');
+  expect(await page.locator('#strength').inputValue()).toBe('0.8');
+  await page.evaluate(() => {
+    const input = document.getElementById('strength') as HTMLInputElement;
+    input.dispatchEvent(new PointerEvent('pointerup', { bubbles: true }));
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  // After letting go the slider shows the daemon's value again (0.2, set by the other client last).
+  await page.waitForFunction(() => (document.getElementById('strength') as HTMLInputElement).value === '0.2');
+  const sent = await page.evaluate(
+    () => (window as unknown as { sentStrength: { at: number }[] }).sentStrength,
+  );
+  for (let i = 1; i < sent.length; i++) expect(sent[i].at - sent[i - 1].at).toBeGreaterThanOrEqual(95);
+  await page.close();
+});
+
 it('token mode: with the token it works; without it, or with a wrong one, it says so once and stops retrying', async () => {
   const secret = 'panel-token-0123456789abcdef';
   const t = await startHarness({ host: '0.0.0.0', token: secret, statsIntervalMs: 250 });

@@ -373,14 +373,49 @@ async function refreshPreview() {
 
 // ---- inputs ----
 
+/** While a slider moves, at most one command every SLIDER_SEND_MS, and only one in flight. */
+const SLIDER_SEND_MS = 100;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A drag sends its value as it goes (a trailing debounce sent nothing while the pointer kept moving),
+ * and the last value always. Pushed `state` does not move the slider until the last value sent is
+ * answered, so it never jumps back to an older value.
+ */
 function bindSlider(input, key, toCommand) {
-  let timer = null;
-  input.addEventListener('pointerdown', () => state.dragging.add(key));
-  input.addEventListener('pointerup', () => state.dragging.delete(key));
-  input.addEventListener('change', () => state.dragging.delete(key));
+  let sending = false;
+  let changed = false;
+  let held = false;
+  const release = () => {
+    state.dragging.delete(key);
+    if (state.status) renderStatus(state.status);
+  };
+  const send = async () => {
+    changed = true;
+    if (sending) return;
+    sending = true;
+    while (changed) {
+      changed = false;
+      await command(toCommand(Number(input.value)));
+      await sleep(SLIDER_SEND_MS);
+    }
+    sending = false;
+    if (!held) release();
+  };
+  const letGo = () => {
+    held = false;
+    if (!sending) release();
+  };
+  input.addEventListener('pointerdown', () => {
+    held = true;
+    state.dragging.add(key);
+  });
+  input.addEventListener('pointerup', letGo);
+  input.addEventListener('pointercancel', letGo);
+  input.addEventListener('change', letGo); // also when the pointer is let go off the slider
   input.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => command(toCommand(Number(input.value))), 80);
+    state.dragging.add(key);
+    void send();
   });
 }
 
