@@ -111,4 +111,21 @@ describe('style library folder changes', () => {
     expect(resolveStyleFile('Van Gogh Starry Night', folder)).toBe(join(folder, 'van_gogh_starry_night.jpg'));
     await library.stop();
   });
+
+  it('next and previous go on from where a removed style stood', async () => {
+    const folder = folderWith({
+      'a.jpg': 'klee_abstract.jpg',
+      'b.jpg': 'munch_the_scream.jpg',
+      'c.jpg': 'hokusai_great_wave.jpg',
+      'd.jpg': 'grasset_art_nouveau.jpg',
+    });
+    const { library } = await started(folder);
+    unlinkSync(join(folder, 'c.jpg')); // the style on screen
+    await waitFor(() => library.get('c') === undefined);
+    expect(library.neighbour('c', 1)?.name).toBe('d');
+    expect(library.neighbour('c', -1)?.name).toBe('b');
+    expect(library.neighbour('e', 1)?.name).toBe('a'); // past the end: wraps
+    expect(library.neighbour('e', -1)?.name).toBe('d');
+    await library.stop();
+  });
 });

@@ -120,9 +120,13 @@ export class StyleLibrary extends SafeEmitter {
   neighbour(name: string | undefined, step: 1 | -1): StyleEntry | undefined {
     const list = this.list();
     if (list.length === 0) return undefined;
-    const index = name ? list.findIndex((e) => e.name === name) : -1;
-    if (index < 0) return step === 1 ? list[0] : list[list.length - 1];
-    return list[(index + step + list.length) % list.length];
+    if (!name) return step === 1 ? list[0] : list[list.length - 1];
+    const index = list.findIndex((e) => e.name === name);
+    if (index >= 0) return list[(index + step + list.length) % list.length];
+    // The style on screen was removed from the folder: go on from where it stood, not from the start.
+    const found = list.findIndex((e) => e.name.localeCompare(name) > 0);
+    const after = found < 0 ? list.length : found; // where it would stand
+    return step === 1 ? list[after % list.length] : list[(after - 1 + list.length) % list.length];
   }
 
   private scheduleRescan(delayMs = this.options.debounceMs ?? 150): void {
