@@ -70,6 +70,29 @@ it('the recording clock on the Record button counts up while recording', async (
   await page.close();
 });
 
+it('a recording that failed says so on the Record button and once as a readable line', async () => {
+  const { page, problems } = await openPanel();
+  await connected(page);
+  // The recorder's own failure (disk full, say) as the daemon reports it.
+  const real = h.daemon.recordingStatus.bind(h.daemon);
+  const error = 'ffmpeg exited: No space left on device';
+  h.daemon.recordingStatus = () => ({ active: false, path: '/rec/a.mkv', state: 'failed', error });
+  try {
+    await runCommand(h.target, { command: 'strength', value: 0.9 }, 'api'); // any change pushes state
+    await page.locator('#record.failed').waitFor();
+    expect(await page.locator('#record-label').textContent()).toBe('Recording failed');
+    expect(await page.locator('#record').getAttribute('title')).toContain(error);
+    expect(await page.locator('#toast').textContent()).toBe(`Recording stopped: ${error}`);
+  } finally {
+    h.daemon.recordingStatus = real;
+  }
+  await runCommand(h.target, { command: 'strength', value: 1 }, 'api');
+  await page.locator('#record:not(.failed)').waitFor();
+  expect(await page.locator('#record-label').textContent()).toBe('Record');
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
 it('a slider drag sends values as it goes, a few a second, and holds the slider until let go', async () => {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   // Each strength command the panel sends, with the page's clock.

@@ -223,6 +223,22 @@ function renderRecording(rec) {
     recordingClock.timer = setInterval(showRecordingClock, 1000);
     showRecordingClock();
   } else $('record-label').textContent = 'Record';
+  showRecordingFailure(rec);
+}
+
+/** A recorder that failed (disk full, folder gone) is not active, but the streamer must know why. */
+function showRecordingFailure(rec) {
+  const failed = rec.state === 'failed';
+  $('record').classList.toggle('failed', failed);
+  if (!failed) {
+    renderRecording.lastError = undefined;
+    return;
+  }
+  $('record-label').textContent = 'Recording failed';
+  $('record').title = `${rec.error || 'the recording stopped'} (R to try again)`;
+  // Once per failure, not on every state event.
+  if (renderRecording.lastError !== rec.error) toast(`Recording stopped: ${rec.error || 'unknown error'}`);
+  renderRecording.lastError = rec.error;
 }
 
 function showRecordingClock() {
