@@ -120,6 +120,10 @@ export class StyleService extends SafeEmitter {
       if (name === this.mixer.style)
         this.log.warn(`style '${name}' was removed; it stays on screen until you switch`);
     });
+    // The painting on screen was edited or replaced in the folder: show the new version now.
+    library.on('added', (entry: StyleEntry) => {
+      if (entry.name === this.mixer.style) this.apply(entry, 0);
+    });
     const first =
       (style.name && ((await this.imageStyle(style.name)) ?? library.get(style.name))) || library.list()[0];
     if (style.name && first?.name !== style.name && first?.file !== style.name) {
