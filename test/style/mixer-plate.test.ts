@@ -32,6 +32,21 @@ describe('style mixer', () => {
     expect(mixer.bottleneckAt(2000)?.[0]).toBe(1);
   });
 
+  it('a switch or morph to the style already shown changes nothing (no repaint, no morph)', () => {
+    const mixer = new StyleMixer();
+    mixer.setStyle('a', vec(0), 0);
+    const changes = mixer.changeCount;
+    mixer.setStyle('a', vec(0), 100, 5000);
+    mixer.setStyle('a', vec(0), 200);
+    expect(mixer.isMorphing(300)).toBe(false);
+    expect(mixer.changeCount).toBe(changes);
+    mixer.setStyle('a', vec(0.5), 300); // its painting was replaced: that is a change
+    expect(mixer.changeCount).toBe(changes + 1);
+    mixer.setStyle('b', vec(1), 400, 800);
+    mixer.setStyle('b', vec(1), 800, 800); // pressed again mid-morph: the morph goes on
+    expect(mixer.bottleneckAt(800)?.[0]).toBeCloseTo(0.75);
+  });
+
   it('a new morph starts from what is shown mid-morph (no jump)', () => {
     const mixer = new StyleMixer();
     mixer.setStyle('a', vec(0), 0);

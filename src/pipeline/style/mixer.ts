@@ -60,6 +60,9 @@ export class StyleMixer {
 
   /** Switch to a style: instantly (morphMs 0) or by interpolating from what is shown now. */
   setStyle(name: string, vector: Float32Array, now: number, morphMs = 0): void {
+    // Already the target (a button pressed twice, a morph to the style on screen): changing nothing
+    // keeps the repaint in progress and spares a morph of identical vectors repainting for its whole length.
+    if (name === this.name && this.to && sameVector(this.to, vector)) return;
     const current = this.to ? this.styleAt(now) : undefined;
     this.name = name;
     this.to = Float32Array.from(vector);
@@ -124,3 +127,6 @@ export class StyleMixer {
 }
 
 const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
+
+const sameVector = (a: Float32Array, b: Float32Array): boolean =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
