@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelEntry } from '../../src/inference/registry/index.ts';
 import { openStylizer } from '../../src/inference/stylizer/open.ts';
@@ -126,6 +127,33 @@ describe('style library folder changes', () => {
     expect(library.neighbour('c', -1)?.name).toBe('b');
     expect(library.neighbour('e', 1)?.name).toBe('a'); // past the end: wraps
     expect(library.neighbour('e', -1)?.name).toBe('d');
+    await library.stop();
+  });
+
+  it('reads a transparent painting as shown on white, not by the colours hidden under transparency', async () => {
+    const folder = folderWith({});
+    const painting = sharp(join(STYLES_DIR, 'klee_abstract.jpg')).resize(256, 256);
+    // The right half transparent, hiding red in one file and green in the other; the third is opaque white there.
+    const alpha = Buffer.alloc(256 * 256, 255);
+    for (let y = 0; y < 256; y++) alpha.fill(0, y * 256 + 128, y * 256 + 256);
+    const hiding = async (file: string, colour: string) => {
+      const { data } = await painting.clone().ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+      for (let i = 0; i < 256 * 256; i++)
+        if (!alpha[i]) data.set(colour === 'red' ? [255, 0, 0, 0] : [0, 255, 0, 0], i * 4);
+      await sharp(data, { raw: { width: 256, height: 256, channels: 4 } })
+        .png()
+        .toFile(join(folder, file));
+    };
+    await hiding('red.png', 'red');
+    await hiding('green.png', 'green');
+    await sharp(join(folder, 'red.png'))
+      .flatten({ background: '#ffffff' })
+      .png()
+      .toFile(join(folder, 'white.png'));
+    const { library } = await started(folder);
+    const vector = (name: string) => Array.from(library.get(name)?.bottleneck ?? []);
+    expect(vector('red')).toEqual(vector('white'));
+    expect(vector('green')).toEqual(vector('white'));
     await library.stop();
   });
 });

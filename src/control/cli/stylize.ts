@@ -6,7 +6,7 @@ import { STYLE_VARIANTS } from '../../config/schema.ts';
 import { StylecastError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log.ts';
 import { openStylizer } from '../../inference/stylizer/open.ts';
-import { readImageRgba } from '../../pipeline/style/image.ts';
+import { readImageRgba, readStyleImage } from '../../pipeline/style/image.ts';
 import { defaultStylesFolder } from '../../pipeline/style/library.ts';
 import { blendStrength } from '../../pipeline/style/mixer.ts';
 import { styleNameFromFile } from '../../pipeline/style/names.ts';
@@ -83,7 +83,7 @@ async function runStylize(image: string, flags: StylizeFlags): Promise<void> {
   const format = outputFormat(out);
   const stylePath = resolveStyleFile(flags.style, config.style.folder ?? defaultStylesFolder());
   const content = await readImageRgba(image);
-  const style = await readImageRgba(stylePath, { maxShortSide: 512 });
+  const style = await readStyleImage(stylePath);
   const started = performance.now();
   const { stylizer, variant } = await openStylizer({
     variant: config.style.variant,

@@ -25,7 +25,20 @@ export interface ReadImageOptions {
   maxShortSide?: number;
   maxBytes?: number;
   maxPixels?: number;
+  /** Paint transparent pixels this colour (CSS colour) instead of keeping the colours hidden under them. */
+  flatten?: string;
 }
+
+/** Styles are read from a 256 centre square: decoding more than this is wasted work. */
+const STYLE_SHORT_SIDE = 512;
+
+/**
+ * A painting as the style predictor should see it. Transparency is shown on white, as image viewers and
+ * the upload path show it: the predictor has no alpha, and the colours hidden under transparent pixels
+ * (often black, sometimes leftovers from the editor) would otherwise make the style.
+ */
+export const readStyleImage = (path: string): Promise<RgbaImage> =>
+  readImageRgba(path, { maxShortSide: STYLE_SHORT_SIDE, flatten: '#ffffff' });
 
 export async function readImageRgba(path: string, options: ReadImageOptions = {}): Promise<RgbaImage> {
   const maxBytes = options.maxBytes ?? MAX_IMAGE_BYTES;
@@ -70,6 +83,7 @@ export async function readImageRgba(path: string, options: ReadImageOptions = {}
     );
   try {
     let pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' }).rotate();
+    if (options.flatten) pipeline = pipeline.flatten({ background: options.flatten });
     const short = Math.min(width, height);
     if (options.maxShortSide && short > options.maxShortSide) {
       const scale = options.maxShortSide / short;

@@ -7,7 +7,7 @@ import { describeError, StylecastError } from '../../core/errors.ts';
 import { makeFolder } from '../../core/folders.ts';
 import { SafeEmitter } from '../../core/lifecycle.ts';
 import { type Logger, silentLogger } from '../../core/log.ts';
-import { readImageRgba } from './image.ts';
+import { readStyleImage } from './image.ts';
 import { isLibraryFile, styleKey, styleNameFromFile } from './names.ts';
 
 /**
@@ -51,8 +51,6 @@ export const defaultStylesFolder = (env: NodeJS.ProcessEnv = process.env): strin
 export const THUMBNAIL_SIZE = 160;
 /** A file modified this recently may still be being written. */
 const SETTLE_MS = 300;
-/** Styles are predicted from a 256 centre square: decoding more than this is wasted work. */
-const DECODE_SHORT_SIDE = 512;
 
 interface Known {
   signature: string;
@@ -200,7 +198,7 @@ export class StyleLibrary extends SafeEmitter {
         this.reportOnce(file, path, `style name '${name}' is already taken by ${owner.file}`);
         return;
       }
-      const image = await readImageRgba(path, { maxShortSide: DECODE_SHORT_SIDE });
+      const image = await readStyleImage(path);
       const bottleneck = await this.bottleneckFor(image.sha256, image.rgba, image.width, image.height);
       const thumbnail = await this.thumbnailFor(image.sha256, path);
       const entry: StyleEntry = { name, file: path, sha256: image.sha256, bottleneck, thumbnail };
@@ -254,6 +252,7 @@ export class StyleLibrary extends SafeEmitter {
     } catch {
       const thumb = await sharp(source, { failOn: 'error' })
         .rotate()
+        .flatten({ background: '#ffffff' }) // transparency as the style sees it
         .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'cover' })
         .jpeg({ quality: 80 })
         .toBuffer();

@@ -8,7 +8,7 @@ import { type Logger, silentLogger } from '../../core/log.ts';
 import { findStyleModels, loadStyleModelBytes, type StyleVariant } from '../../inference/stylizer/models.ts';
 import { StylizerWorker } from '../../inference/stylizer/worker-client.ts';
 import { liveSessionThreads, soloSessionThreads } from '../../inference/threads.ts';
-import { readImageRgba } from './image.ts';
+import { readStyleImage } from './image.ts';
 import { defaultStylesFolder, type StyleEntry, StyleLibrary } from './library.ts';
 import { StyleMixer } from './mixer.ts';
 import { isStyleFile, styleNameFromFile } from './names.ts';
@@ -159,7 +159,7 @@ export class StyleService extends SafeEmitter {
   private async imageStyle(path: string): Promise<StyleEntry | undefined> {
     if (this.libraryInstance?.get(path) || !isStyleFile(path) || !existsSync(path)) return undefined;
     try {
-      const image = await readImageRgba(path, { maxShortSide: 512 });
+      const image = await readStyleImage(path);
       const bottleneck = await this.backend.predict(image.rgba, image.width, image.height);
       return {
         name: styleNameFromFile(path),
