@@ -88,6 +88,26 @@ it('adds a style from the upload tile', async () => {
   expect(await page.locator('#toast').textContent()).toMatch(/^Added style sunset-study-/);
 });
 
+it('an upload answered by something other than the API (a proxy page, the daemon gone) is one readable toast', async () => {
+  const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#204080' } })
+    .png()
+    .toBuffer();
+  const errorsBefore = consoleErrors.length;
+  await page.route('**/api/v1/styles?name=*', (route) =>
+    route.fulfill({ status: 502, contentType: 'text/html', body: '<h1>Bad Gateway</h1>' }),
+  );
+  try {
+    await page.setInputFiles('#upload', { name: 'Proxy.png', mimeType: 'image/png', buffer: png });
+    await page.waitForFunction(() => document.getElementById('toast')?.textContent?.includes('HTTP 502'));
+    expect(await page.locator('#toast').textContent()).toBe('stylecast answered HTTP 502 without a message');
+    // The route's 502 itself is logged by Chromium; an uncaught error in the page is not expected.
+    const added = consoleErrors.splice(errorsBefore);
+    expect(added.filter((e) => !/502/.test(e))).toEqual([]);
+  } finally {
+    await page.unroute('**/api/v1/styles?name=*');
+  }
+});
+
 it("moves the daemon's mask settings from the Mask sliders and the skip checkbox", async () => {
   await page.locator('#mask-group summary').click();
   const feather = page.locator('#mask-feather');

@@ -114,13 +114,20 @@ async function command(cmd) {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(cmd),
     });
-    const body = await res.json();
-    if (!body.ok) throw new Error(body.error.message);
+    const body = await apiAnswer(res);
     renderStatus(body.status);
     return body.result;
   } catch (error) {
     toast(readableError(error));
   }
+}
+
+/** The API's JSON answer; its error as an Error (also for an answer that is not JSON, e.g. a proxy's page). */
+async function apiAnswer(res) {
+  const body = await res.json().catch(() => undefined);
+  if (!body) throw new Error(`stylecast answered HTTP ${res.status} without a message`);
+  if (!body.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+  return body;
 }
 
 /** fetch() says only 'Failed to fetch' when the daemon is not there. */
@@ -477,14 +484,19 @@ function init() {
   $('upload').onchange = async (e) => {
     const file = e.target.files[0];
     if (!file) return;
-    const res = await fetch(withToken(`/api/v1/styles?name=${encodeURIComponent(file.name)}`), {
-      method: 'POST',
-      headers: { 'content-type': file.type || 'application/octet-stream' },
-      body: file,
-    });
-    const body = await res.json();
-    toast(body.ok ? `Added style ${body.style.name}` : body.error.message, body.ok ? 'info' : '');
-    e.target.value = '';
+    try {
+      const res = await fetch(withToken(`/api/v1/styles?name=${encodeURIComponent(file.name)}`), {
+        method: 'POST',
+        headers: { 'content-type': file.type || 'application/octet-stream' },
+        body: file,
+      });
+      const body = await apiAnswer(res);
+      toast(`Added style ${body.style.name}`, 'info');
+    } catch (error) {
+      toast(readableError(error));
+    } finally {
+      e.target.value = ''; // the same file can be picked again
+    }
   };
   document.addEventListener('keydown', onKey);
   connect();
