@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafeEmitter } from '../../core/lifecycle.ts';
 import { isLibraryFile, styleNameFromFile } from '../../pipeline/style/names.ts';
@@ -78,12 +78,26 @@ export class DaemonStyleCatalog extends SafeEmitter implements StyleCatalog {
   }
 
   async add(jpeg: Buffer, originalName: string): Promise<{ name: string }> {
+    // The same picture again (a double click, a retried upload) is the style it already is, not a copy.
+    const same = this.fileWithBytes(jpeg);
+    if (same) return { name: styleNameFromFile(same) };
     const file = await storeStyleImage(this.folder, jpeg, originalName);
     const name = styleNameFromFile(file);
     // The library watches its folder; rescanning now makes the new name usable in the reply already.
     if (this.service.ready) await this.service.library.rescan();
     else this.safeEmit('change');
     return { name };
+  }
+
+  /** A style file holding exactly these bytes (uploads are re-encoded the same way each time). */
+  private fileWithBytes(bytes: Buffer): string | undefined {
+    return this.scanFolder().find(({ path }) => {
+      try {
+        return statSync(path).size === bytes.length && readFileSync(path).equals(bytes);
+      } catch {
+        return false;
+      }
+    })?.path;
   }
 
   private scanFolder(): { name: string; path: string }[] {
