@@ -21,8 +21,9 @@ describe('stylecast CLI user errors (real CLI, child processes)', { timeout: 120
       runCli(['run', '--input', '/nonexistent/clip.mp4']),
       runCli(['run', '--input', 'camera:Logitech BRIO 4K']),
       runCli(['run', '--input', 'test', '--width', '1281', '--height', '720']),
-      runCli(['run', '--input', 'test'], { FFMPEG_PATH: '/nonexistent/ffmpeg' }),
-      runCli(['run', '--input', 'test'], { FFMPEG_PATH: '', PATH: '/nonexistent' }),
+      // --port 0: in parallel, both on the default port, one's API port check saw the other's socket.
+      runCli(['run', '--input', 'test', '--port', '0'], { FFMPEG_PATH: '/nonexistent/ffmpeg' }),
+      runCli(['run', '--input', 'test', '--port', '0'], { FFMPEG_PATH: '', PATH: '/nonexistent' }),
       runCli(['render', '/nonexistent/in.mp4', '/tmp/out.mkv']),
     ]);
     expectOneLineError(missing, /input file \/nonexistent\/clip\.mp4 does not exist/);
