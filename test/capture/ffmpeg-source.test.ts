@@ -162,45 +162,14 @@ describe('FfmpegSource (real ffmpeg)', () => {
       timestamps: 'wallclock',
     });
     sources.push(source);
-    await expect(source.start()).rejects.toThrow(/^stream tcp:\/\/127\.0\.0\.1:9\/nothing: connection refused/);
+    await expect(source.start()).rejects.toThrow(
+      /^stream tcp:\/\/127\.0\.0\.1:9\/nothing: connection refused/,
+    );
     expect(source.restarts).toBe(0);
   });
 
-  it('a stream that accepts the connection but never sends a picture fails start() after startTimeoutMs', {
-    timeout: 15_000,
-  }, async () => {
-    const silent = createServer(() => {}); // takes the connection, never answers
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    const { port } = silent.address() as AddressInfo;
-    const source = new FfmpegSource({
-      spec: { kind: 'url', url: `http://127.0.0.1:${port}/live.ts` },
-      ffmpeg,
-      log: silentLogger(),
-      width: 64,
-      height: 64,
-      fps: 10,
-      realtime: true,
-      loop: false,
-      constantRate: true,
-      platform: 'linux',
-      timestamps: 'wallclock',
-      startTimeoutMs: 1000,
-    });
-    sources.push(source);
-    try {
-      const started = performance.now();
-      // Before: start() waited for as long as the server kept the connection open.
-      await expect(source.start()).rejects.toThrow(/sent no picture within 1 s/);
-      expect(performance.now() - started).toBeLessThan(5000);
-      expect(source.restarts).toBe(0);
-    } finally {
-      silent.close();
-    }
-  });
-
-  it('stop() before the first frame settles start() (Ctrl-C while a stream does not answer)', {
-    timeout: 15_000,
-  }, async () => {
+  /** A live URL source whose server takes the connection and never answers. */
+  async function silentStreamSource(startTimeoutMs?: number) {
     const silent = createServer(() => {});
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const { port } = silent.address() as AddressInfo;
@@ -216,8 +185,31 @@ describe('FfmpegSource (real ffmpeg)', () => {
       constantRate: true,
       platform: 'linux',
       timestamps: 'wallclock',
+      startTimeoutMs,
     });
     sources.push(source);
+    return { silent, source };
+  }
+
+  it('a stream that accepts the connection but never sends a picture fails start() after startTimeoutMs', {
+    timeout: 15_000,
+  }, async () => {
+    const { silent, source } = await silentStreamSource(1000);
+    try {
+      const started = performance.now();
+      // Before: start() waited for as long as the server kept the connection open.
+      await expect(source.start()).rejects.toThrow(/sent no picture within 1 s/);
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(source.restarts).toBe(0);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('stop() before the first frame settles start() (Ctrl-C while a stream does not answer)', {
+    timeout: 15_000,
+  }, async () => {
+    const { silent, source } = await silentStreamSource();
     try {
       const outcome = source.start().then(
         () => 'started',

@@ -12,41 +12,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelEntry } from '../../src/inference/registry/index.ts';
-import { openStylizer } from '../../src/inference/stylizer/open.ts';
-import type { Stylizer } from '../../src/inference/stylizer/stylizer.ts';
 import { StyleLibrary, type StylePredictor } from '../../src/pipeline/style/library.ts';
 import { resolveStyleFile } from '../../src/pipeline/style/resolve.ts';
-import { MODELS_DIR, STYLES_DIR } from '../helpers/shared.ts';
+import { STYLES_DIR } from '../helpers/shared.ts';
+import { openCountingPredictor } from '../helpers/style-predictor.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 /** The styles folder as a streamer's file manager changes it while the daemon runs. */
 
 const root = mkdtempSync(join(tmpdir(), 'stylecast-library-folder-'));
 const cacheDir = join(root, 'cache');
-let stylizer: Stylizer;
 let predictor: StylePredictor;
+let releasePredictor: (() => Promise<void>) | undefined;
 let count = 0;
 
 beforeAll(async () => {
-  ({ stylizer } = await openStylizer({ variant: 'auto', modelsDir: MODELS_DIR, threads: 1 }));
-  predictor = {
-    modelHash: modelEntry('style-predict-int8').sha256,
-    predict: (rgba, w, h) => stylizer.predict(rgba, w, h),
-  };
+  ({ predictor, release: releasePredictor } = await openCountingPredictor());
 });
 
 afterAll(async () => {
-  await stylizer?.release();
+  await releasePredictor?.();
   rmSync(root, { recursive: true, force: true });
 });
-
-const waitFor = async (check: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 /** A fresh folder holding copies of shared paintings under the given names, written a minute ago (settled). */
 function folderWith(files: Record<string, string>): string {
@@ -78,7 +65,7 @@ describe('style library folder changes', () => {
     expect(library.get('starry-night')?.file).toBe(join(folder, 'Starry Night.jpg'));
     expect(rejected).toEqual(['starry-night.png']);
     unlinkSync(join(folder, 'Starry Night.jpg'));
-    await waitFor(() => library.get('starry-night')?.file === join(folder, 'starry-night.png'));
+    await waitUntil(() => library.get('starry-night')?.file === join(folder, 'starry-night.png'));
     await library.stop();
   });
 
@@ -86,7 +73,7 @@ describe('style library folder changes', () => {
     const folder = folderWith({ 'klee.jpg': 'klee_abstract.jpg' });
     const { library, rejected } = await started(folder);
     renameSync(join(folder, 'klee.jpg'), join(folder, 'Klee.jpg'));
-    await waitFor(() => library.get('klee')?.file === join(folder, 'Klee.jpg'));
+    await waitUntil(() => library.get('klee')?.file === join(folder, 'Klee.jpg'));
     expect(library.names()).toEqual(['klee']);
     expect(rejected).toEqual([]);
     await library.stop();
@@ -122,7 +109,7 @@ describe('style library folder changes', () => {
     });
     const { library } = await started(folder);
     unlinkSync(join(folder, 'c.jpg')); // the style on screen
-    await waitFor(() => library.get('c') === undefined);
+    await waitUntil(() => library.get('c') === undefined);
     expect(library.neighbour('c', 1)?.name).toBe('d');
     expect(library.neighbour('c', -1)?.name).toBe('b');
     expect(library.neighbour('e', 1)?.name).toBe('a'); // past the end: wraps

@@ -13,29 +13,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelEntry } from '../../src/inference/registry/index.ts';
-import { openStylizer } from '../../src/inference/stylizer/open.ts';
-import type { Stylizer } from '../../src/inference/stylizer/stylizer.ts';
 import { type StyleEntry, StyleLibrary, type StylePredictor } from '../../src/pipeline/style/library.ts';
-import { MODELS_DIR, STYLES_DIR } from '../helpers/shared.ts';
+import { STYLES_DIR } from '../helpers/shared.ts';
+import { openCountingPredictor } from '../helpers/style-predictor.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'stylecast-library-'));
 const folder = join(root, 'styles');
 const cacheDir = join(root, 'cache');
-let stylizer: Stylizer;
 let predictor: StylePredictor & { calls: number };
+let releasePredictor: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  ({ stylizer } = await openStylizer({ variant: 'auto', modelsDir: MODELS_DIR, threads: 1 }));
-  const modelHash = modelEntry('style-predict-int8').sha256;
-  predictor = {
-    calls: 0,
-    modelHash,
-    predict(rgba, w, h) {
-      this.calls++;
-      return stylizer.predict(rgba, w, h);
-    },
-  };
+  ({ predictor, release: releasePredictor } = await openCountingPredictor());
   mkdirSync(folder, { recursive: true });
   for (const f of [
     'munch_the_scream.jpg',
@@ -47,17 +37,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stylizer?.release();
+  await releasePredictor?.();
   rmSync(root, { recursive: true, force: true });
 });
-
-const waitFor = async (check: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('style library', () => {
   it('names styles from files, predicts once, caches bottlenecks and thumbnails on disk', async () => {
@@ -93,7 +75,7 @@ describe('style library', () => {
     expect(library.size).toBe(3);
 
     copyFileSync(join(STYLES_DIR, 'klee_abstract.jpg'), join(folder, 'klee_abstract.jpg'));
-    await waitFor(() => library.get('klee-abstract') !== undefined);
+    await waitUntil(() => library.get('klee-abstract') !== undefined);
 
     writeFileSync(join(folder, 'empty.jpg'), '');
     writeFileSync(join(folder, 'notes.png'), 'this is text, not a PNG');
@@ -102,11 +84,11 @@ describe('style library', () => {
     await sharp({ create: { width: 10000, height: 6000, channels: 3, background: '#808080' } })
       .png()
       .toFile(join(folder, 'gigantic.png'));
-    await waitFor(() => rejected.length >= 4);
+    await waitUntil(() => rejected.length >= 4);
     // more folder activity: the bad files are not reported again
     await library.rescan();
     copyFileSync(join(STYLES_DIR, 'grasset_art_nouveau.jpg'), join(folder, 'grasset_art_nouveau.jpg'));
-    await waitFor(() => library.get('grasset-art-nouveau') !== undefined);
+    await waitUntil(() => library.get('grasset-art-nouveau') !== undefined);
     await library.rescan();
     expect(rejected.map((f) => f.replace(/^.*\//, '')).sort()).toEqual([
       'empty.jpg',
@@ -118,7 +100,7 @@ describe('style library', () => {
     expect(library.size).toBe(5);
 
     unlinkSync(join(folder, 'klee_abstract.jpg'));
-    await waitFor(() => library.get('klee-abstract') === undefined);
+    await waitUntil(() => library.get('klee-abstract') === undefined);
     await library.stop();
     expect(existsSync(join(folder, 'gigantic.png'))).toBe(true);
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.ts';
 import { StyleService } from '../../src/pipeline/style/service.ts';
 import { MODELS_DIR, STYLES_DIR } from '../helpers/shared.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 /** The live style service (real models) while the streamer changes the styles folder. */
 
@@ -30,14 +31,6 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const waitFor = async (check: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
 const shown = () => Array.from(service.mixer.styleAt(performance.now()) ?? []);
 
 describe('style service and the styles folder', () => {
@@ -46,10 +39,10 @@ describe('style service and the styles folder', () => {
     const before = shown();
     const old = service.library.get('a')?.sha256;
     writeFileSync(join(folder, 'a.jpg'), readFileSync(join(STYLES_DIR, 'hokusai_great_wave.jpg')));
-    await waitFor(() => service.library.get('a')?.sha256 !== old);
+    await waitUntil(() => service.library.get('a')?.sha256 !== old);
     const replaced = Array.from(service.library.get('a')?.bottleneck ?? []);
     expect(replaced).not.toEqual(before);
-    await waitFor(() => shown().every((v, i) => v === replaced[i]));
+    await waitUntil(() => shown().every((v, i) => v === replaced[i]));
     expect(service.state().style).toBe('a');
   });
 });
