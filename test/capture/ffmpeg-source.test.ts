@@ -147,34 +147,10 @@ describe('FfmpegSource (real ffmpeg)', () => {
     expect(seqs).toEqual(seqs.map((_, i) => i)); // seq keeps counting across the restart
   });
 
-  it('a start that cannot open its input rejects with a one-line error and does not retry', async () => {
+  /** A small live source reading `url` (stopped after the test). */
+  function liveUrlSource(url: string, startTimeoutMs?: number): FfmpegSource {
     const source = new FfmpegSource({
-      spec: { kind: 'url', url: 'tcp://127.0.0.1:9/nothing' },
-      ffmpeg,
-      log: silentLogger(),
-      width: 64,
-      height: 64,
-      fps: 10,
-      realtime: true,
-      loop: false,
-      constantRate: true,
-      platform: 'linux',
-      timestamps: 'wallclock',
-    });
-    sources.push(source);
-    await expect(source.start()).rejects.toThrow(
-      /^stream tcp:\/\/127\.0\.0\.1:9\/nothing: connection refused/,
-    );
-    expect(source.restarts).toBe(0);
-  });
-
-  /** A live URL source whose server takes the connection and never answers. */
-  async function silentStreamSource(startTimeoutMs?: number) {
-    const silent = createServer(() => {});
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    const { port } = silent.address() as AddressInfo;
-    const source = new FfmpegSource({
-      spec: { kind: 'url', url: `http://127.0.0.1:${port}/live.ts` },
+      spec: { kind: 'url', url },
       ffmpeg,
       log: silentLogger(),
       width: 64,
@@ -188,8 +164,24 @@ describe('FfmpegSource (real ffmpeg)', () => {
       startTimeoutMs,
     });
     sources.push(source);
-    return { silent, source };
+    return source;
   }
+
+  /** A live URL source whose server takes the connection and never answers. */
+  async function silentStreamSource(startTimeoutMs?: number) {
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as AddressInfo;
+    return { silent, source: liveUrlSource(`http://127.0.0.1:${port}/live.ts`, startTimeoutMs) };
+  }
+
+  it('a start that cannot open its input rejects with a one-line error and does not retry', async () => {
+    const source = liveUrlSource('tcp://127.0.0.1:9/nothing');
+    await expect(source.start()).rejects.toThrow(
+      /^stream tcp:\/\/127\.0\.0\.1:9\/nothing: connection refused/,
+    );
+    expect(source.restarts).toBe(0);
+  });
 
   it('a stream that accepts the connection but never sends a picture fails start() after startTimeoutMs', {
     timeout: 15_000,
