@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelEntry } from '../../src/inference/registry/index.ts';
-import { MODELS_DIR, REPO } from '../helpers/shared.ts';
+import { MODELS_DIR, REPO, STYLES_DIR } from '../helpers/shared.ts';
 import { type ModelServer, startModelServer, startSilentServer } from './pull-server.ts';
 
 // The real CLI (node bin/stylecast.js models …) as a child process, against a real local HTTP server.
@@ -30,7 +30,13 @@ function cli(
       [join(REPO, 'bin/stylecast.js'), 'models', ...args],
       {
         cwd: REPO,
-        env: { ...process.env, STYLECAST_MODELS: '', STYLECAST_CACHE: join(tmp, 'cache'), ...env },
+        env: {
+          ...process.env,
+          STYLECAST_MODELS: '',
+          STYLECAST_CACHE: join(tmp, 'cache'),
+          STYLECAST_STYLES: STYLES_DIR, // paintings there: no tip about getting some
+          ...env,
+        },
         timeout: 30_000,
       },
       (error, stdout, stderr) => resolve({ code: error ? (child.exitCode ?? 1) : 0, stdout, stderr }),
@@ -68,6 +74,17 @@ describe('stylecast models (CLI)', () => {
     expect(bad.stdout).toContain(`sinet: BAD ${path}: truncated: 11 bytes, expected 395434`);
     expect(bad.stderr).toBe(
       'error: 1 model(s) missing or damaged\nhint: run `stylecast models pull <name>` for each one listed above\n',
+    );
+  });
+
+  it('pull into a setup without paintings ends with how to get some (the style effects need both)', async () => {
+    const pulled = await cli(['pull', 'sinet', '--models-dir', MODELS_DIR], {
+      STYLECAST_STYLES: join(tmp, 'no-paintings'),
+    });
+    expect(pulled.code).toBe(0);
+    expect(pulled.stdout).toMatch(/^sinet: already present, verified -> /);
+    expect(pulled.stdout).toMatch(
+      /\ntip: no paintings in .*no-paintings yet: `stylecast styles pull` adds 10 public-domain ones\n$/,
     );
   });
 

@@ -6,6 +6,7 @@ import { registerObs } from './obs.ts';
 import { registerRender } from './render.ts';
 import { registerRun } from './run.ts';
 import { registerSegment } from './segment.ts';
+import { registerStyles } from './styles.ts';
 import { registerStylize } from './stylize.ts';
 
 /** Builds the `stylecast` program; each command lives in its own file and registers itself here. */
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     registerSegment,
     registerStylize,
     registerModels,
+    registerStyles,
     registerObs,
   ]) {
     register(program);

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.ts';
 import { StylecastError } from '../../core/errors.ts';
@@ -14,11 +13,14 @@ import {
   manifest,
   modelEntry,
   modelNames,
-  type PullProgress,
   pullModel,
   verifyFile,
 } from '../../inference/registry/index.ts';
 import { createSession } from '../../inference/runtime.ts';
+import { defaultStylesFolder } from '../../pipeline/style/library.ts';
+import { styleFilesIn } from '../../pipeline/style/resolve.ts';
+import { starterStyles } from '../../pipeline/style/starter.ts';
+import { parseSeconds, progressBar } from './download-bar.ts';
 
 /** `stylecast models list | pull | verify | import`: the registry from the command line. */
 export function registerModels(program: Command): void {
@@ -75,6 +77,7 @@ export function registerModels(program: Command): void {
           bar.stop();
         }
       }
+      emptyStylesTip();
     });
 
   models
@@ -262,50 +265,21 @@ function printTable(rows: Row[]): void {
   }
 }
 
-function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new StylecastError(
-      'BAD_ARGUMENT',
-      `--timeout must be a number of seconds above 0, not '${value}'`,
-      'e.g. --timeout 60',
-    );
-  }
-  return seconds;
-}
-
 /**
  * A cli-progress bar on a terminal; silent otherwise (the summary line still prints). A failed attempt
  * is one line either way: a pull that waits on a silent server must not look hung.
  */
-function progressBar(name: string): { update: (e: PullProgress) => void; stop: () => void } {
-  const tty = process.stderr.isTTY;
-  const bar = tty
-    ? new cliProgress.SingleBar(
-        { format: `${name.padEnd(26)} {bar} {percentage}% {value}/{total} bytes`, stream: process.stderr },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
-  let started = false;
-  let stopped = false;
-  return {
-    update(event) {
-      if (stopped) return;
-      if (event.status === 'retry') {
-        if (started) bar?.stop();
-        started = false; // the next progress event starts a fresh bar below the line
-        process.stderr.write(`${name}: ${event.url}: ${event.reason}; ${event.next}\n`);
-        return;
-      }
-      if (event.status !== 'progress' || !bar) return;
-      if (!started) {
-        bar.start(event.total, event.loaded);
-        started = true;
-      } else bar.update(event.loaded);
-    },
-    stop() {
-      if (started && !stopped) bar?.stop();
-      stopped = true;
-    },
-  };
+
+/** The style effects need paintings as well as models: say how to get some when there are none. */
+function emptyStylesTip(): void {
+  let folder: string;
+  try {
+    folder = loadConfig({ flags: {} }).style.folder ?? defaultStylesFolder();
+  } catch {
+    return; // a config problem is for `run` to report, not for a tip
+  }
+  if (styleFilesIn(folder).length === 0)
+    process.stdout.write(
+      `tip: no paintings in ${folder} yet: \`stylecast styles pull\` adds ${starterStyles().length} public-domain ones\n`,
+    );
 }

@@ -32,7 +32,7 @@ export interface FetchPartOptions {
 export async function fetchInto(
   url: string,
   part: string,
-  entry: NamedEntry,
+  entry: Pick<NamedEntry, 'size'>,
   options: FetchPartOptions,
 ): Promise<FetchOutcome> {
   let have = existsSync(part) ? (await stat(part)).size : 0;

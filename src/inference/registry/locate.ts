@@ -94,7 +94,10 @@ export interface Verification {
 }
 
 /** Size first (a truncated or padded file), then sha256 (a corrupt or different file). */
-export async function verifyFile(path: string, entry: NamedEntry): Promise<Verification> {
+export async function verifyFile(
+  path: string,
+  entry: Pick<NamedEntry, 'size' | 'sha256'>,
+): Promise<Verification> {
   const size = statSync(path).size;
   if (size !== entry.size) {
     const how = size < entry.size ? 'truncated' : 'too large';

@@ -48,8 +48,11 @@ export interface PullResult {
   resumed: boolean;
 }
 
+/** A file a manifest names: where it comes from and how to know it is the right one. */
+export type Downloadable = Pick<NamedEntry, 'name' | 'file' | 'size' | 'sha256' | 'urls'>;
+
 /** Download locations for an entry: the mirror base URL when one is set, else the manifest's URLs. */
-export function downloadUrls(entry: NamedEntry, options: PullOptions = {}): string[] {
+export function downloadUrls(entry: Downloadable, options: PullOptions = {}): string[] {
   const base = options.baseUrl ?? (options.env ?? process.env)[ENV.modelsBaseUrl];
   if (base) return [`${base.replace(/\/+$/, '')}/${entry.file}`];
   return entry.urls;
@@ -57,8 +60,26 @@ export function downloadUrls(entry: NamedEntry, options: PullOptions = {}): stri
 
 export async function pullModel(name: string, options: PullOptions = {}): Promise<PullResult> {
   const entry = modelEntry(name);
+  return pullFile(entry, join(pullDir(options), entry.file), options, {
+    again: `stylecast models pull ${name}`,
+    folderSetting: folderSetting(options),
+    mirror: `--base-url <url> or ${ENV.modelsBaseUrl}`,
+  });
+}
+
+/**
+ * Downloads `entry` to `target` (any manifest's file: a model, a starter painting). `again` is the
+ * command that resumes it; `folderSetting` names what chose the folder, for a folder that cannot be made;
+ * `mirror` how to fetch from elsewhere.
+ */
+export async function pullFile(
+  entry: Downloadable,
+  target: string,
+  options: PullOptions,
+  words: { again: string; folderSetting: string; mirror: string },
+): Promise<PullResult> {
+  const { name } = entry;
   const emit = options.onProgress ?? (() => {});
-  const target = join(pullDir(options), entry.file);
   emit({ status: 'initiate', name, file: target });
   if (existsSync(target) && (await verifyFile(target, entry)).ok) {
     emit({ status: 'done', name, path: target, downloaded: 0, skipped: true });
@@ -67,7 +88,7 @@ export async function pullModel(name: string, options: PullOptions = {}): Promis
   try {
     makeFolder(dirname(target));
   } catch (error) {
-    throw folderHint(error, options);
+    throw folderHint(error, words.folderSetting);
   }
   const part = `${target}.part`;
   const urls = downloadUrls(entry, options);
@@ -139,21 +160,24 @@ export async function pullModel(name: string, options: PullOptions = {}): Promis
     'MODEL_DOWNLOAD',
     `cannot download '${name}': ${failure ?? 'no URL'}${gaveUp}`,
     existsSync(part)
-      ? `check the network and run \`stylecast models pull ${name}\` again: it resumes from ${part}`
+      ? `check the network and run \`${words.again}\` again: it resumes from ${part}`
       : lastWasSilent
-        ? `check the network (a proxy or firewall may hold connections open without answering), or fetch from a mirror with --base-url <url> or ${ENV.modelsBaseUrl}`
-        : `check the network or the URL (${ENV.modelsBaseUrl} sets a mirror)`,
+        ? `check the network (a proxy or firewall may hold connections open without answering), or fetch from a mirror with ${words.mirror}`
+        : `check the network or the URL (${words.mirror} sets a mirror)`,
   );
 }
 
-/** makeFolder names the folder and why; the hint says which setting chose it. */
-function folderHint(error: unknown, options: PullOptions): unknown {
-  if (!isStylecastError(error)) return error;
+/** Which setting chose the models folder. */
+function folderSetting(options: PullOptions): string {
   const env = options.env ?? process.env;
-  const setting =
-    (options.modelsDir ?? env[ENV.models])
-      ? `the models folder (--models-dir or ${ENV.models})`
-      : `the cache folder (${ENV.cacheDir})`;
+  return (options.modelsDir ?? env[ENV.models])
+    ? `the models folder (--models-dir or ${ENV.models})`
+    : `the cache folder (${ENV.cacheDir})`;
+}
+
+/** makeFolder names the folder and why; the hint says which setting chose it. */
+function folderHint(error: unknown, setting: string): unknown {
+  if (!isStylecastError(error)) return error;
   return new StylecastError(error.key, error.message, `${setting} must be a folder you can write to`, {
     cause: error,
   });

@@ -93,7 +93,9 @@ export class StyleLibrary extends SafeEmitter {
       this.watcher.on('error', (error) => this.log.warn(`styles folder watch failed: ${error.message}`));
     }
     if (this.entries.size === 0)
-      this.log.warn(`no styles in ${this.options.folder}: drop JPEG, PNG or WebP paintings there`);
+      this.log.warn(
+        `no styles in ${this.options.folder}: run \`stylecast styles pull\` for starter paintings, or drop JPEG, PNG or WebP paintings there`,
+      );
   }
 
   /** Styles sorted by name. */

@@ -34,11 +34,12 @@ export function unknownStyleError(style: string, folder: string, known: readonly
     `style '${style}' is neither an image file nor a style in ${folder}`,
     names.length
       ? `${guess}known styles: ${list}`
-      : 'pass an image path, or put paintings in the styles folder (STYLECAST_STYLES)',
+      : 'pass an image path, or run `stylecast styles pull` for starter paintings in the styles folder (STYLECAST_STYLES)',
   );
 }
 
-function styleFilesIn(folder: string): string[] {
+/** The painting files in a styles folder (none when it does not exist yet). */
+export function styleFilesIn(folder: string): string[] {
   try {
     return readdirSync(folder).filter(isLibraryFile).sort();
   } catch {

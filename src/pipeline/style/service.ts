@@ -212,7 +212,11 @@ export class StyleService extends SafeEmitter {
   async step(step: 1 | -1, morphMs = 0): Promise<StyleState> {
     await this.opened();
     const entry = this.library.neighbour(this.mixer.style, step);
-    if (!entry) throw new CommandError('unknown_style', `no styles in ${this.library.folder}`);
+    if (!entry)
+      throw new CommandError(
+        'unknown_style',
+        `no styles in ${this.library.folder} (\`stylecast styles pull\` adds starter paintings)`,
+      );
     this.apply(entry, morphMs);
     return this.state();
   }
