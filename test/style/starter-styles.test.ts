@@ -90,6 +90,9 @@ describe('stylecast styles pull (real CLI)', { timeout: 120_000 }, () => {
         (await daemon.api<{ styles: { name: string }[] }>('/api/v1/styles')).styles.map((s) => s.name);
       await expect.poll(styleNames, { timeout: 30_000, interval: 200 }).toHaveLength(10);
       expect(await styleNames()).toContain('hokusai-great-wave');
+      // The painted background starts by itself: the first painting that arrived is the style on screen.
+      const status = await daemon.api<{ style: { name?: string } }>('/api/v1/status');
+      expect(await styleNames()).toContain(status.style.name);
     } finally {
       await daemon.stop();
     }
