@@ -171,6 +171,56 @@ it('token mode: with the token it works; without it, or with a wrong one, it say
   }
 });
 
+it('an answered command leaves no timer behind (each used to keep its 30 s no-answer timer)', async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  // The page's timers of 30 s or more that are still waiting to fire.
+  await page.addInitScript(() => {
+    type Timers = {
+      setTimeout: (fn: () => void, ms?: number) => number;
+      clearTimeout: (id: number) => void;
+      longTimers: Set<number>;
+    };
+    const w = window as unknown as Timers;
+    const waiting = new Set<number>();
+    const set = w.setTimeout.bind(window);
+    const clear = w.clearTimeout.bind(window);
+    w.longTimers = waiting;
+    w.setTimeout = (fn, ms) => {
+      const id = set(() => {
+        waiting.delete(id);
+        fn();
+      }, ms);
+      if ((ms ?? 0) >= 30_000) waiting.add(id);
+      return id;
+    };
+    w.clearTimeout = (id) => {
+      waiting.delete(id);
+      clear(id);
+    };
+  });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  await page.goto(`${h.base}/`);
+  await connected(page);
+  await post({ command: 'strength', value: 1 });
+  await page.waitForFunction(() => document.getElementById('strength-value')?.textContent === '100%');
+  await page.locator('#strength').focus(); // so ArrowDown moves the slider, not the global shortcut
+  await page.keyboard.press('ArrowDown'); // one strength command over the WebSocket
+  await expect.poll(async () => (await status()).style.strength, { timeout: 10_000 }).toBe(0.95);
+  // The answer follows the state change within milliseconds; 5 s is far from the old 30 s.
+  await page.waitForFunction(
+    () => (window as unknown as { longTimers: Set<number> }).longTimers.size === 0,
+    null,
+    {
+      timeout: 5000,
+    },
+  );
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
 // Last in this file: it replaces the harness's API server with a new one on the same port.
 it('says when the daemon is gone, stays quiet meanwhile, and comes back by itself with the right state', async () => {
   const { page, problems } = await openPanel();

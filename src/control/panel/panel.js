@@ -52,8 +52,7 @@ function connect() {
   ws.onmessage = (e) => onMessage(JSON.parse(e.data));
   ws.onclose = async () => {
     setPill('conn', 'reconnecting…', 'bad');
-    for (const p of pending.values()) p.reject(new Error('connection lost'));
-    pending.clear();
+    for (const id of [...pending.keys()]) settle(id, { ok: false, error: { message: 'connection lost' } });
     // Retrying cannot fix a missing or wrong token: say so once and stop.
     if (!everConnected && (await tokenRefused())) return;
     setTimeout(connect, retryMs);
@@ -90,25 +89,37 @@ function onMessage(msg) {
   } else if (msg.event === 'state') renderStatus(msg.data);
   else if (msg.event === 'stats') renderStats(msg.data);
   else if (msg.event === 'styles') renderStyles(msg.data.styles);
-  else if ('id' in msg && pending.has(msg.id)) {
-    const p = pending.get(msg.id);
-    pending.delete(msg.id);
-    if (msg.ok) p.resolve(msg.result);
-    else p.reject(new Error(msg.error.message));
-  }
+  else if ('id' in msg) settle(msg.id, msg);
+}
+
+/** Answers the command `id` is waiting for, once, and stops its no-answer timer (it held the promise). */
+function settle(id, answer) {
+  const p = pending.get(id);
+  if (!p) return;
+  pending.delete(id);
+  clearTimeout(p.timer);
+  if (answer.ok) p.resolve(answer.result);
+  else p.reject(new Error(answer.error.message));
+}
+
+const ANSWER_TIMEOUT_MS = 30000;
+
+function sendOverSocket(cmd) {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => settle(id, { ok: false, error: { message: 'no answer from the daemon' } }),
+      ANSWER_TIMEOUT_MS,
+    );
+    pending.set(id, { resolve, reject, timer });
+    ws.send(JSON.stringify({ id, ...cmd }));
+  });
 }
 
 /** Sends a command over the WebSocket (HTTP when it is down); shows errors as a toast. */
 async function command(cmd) {
   try {
-    if (isConnected()) {
-      const id = nextId++;
-      return await new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        ws.send(JSON.stringify({ id, ...cmd }));
-        setTimeout(() => pending.delete(id) && reject(new Error('no answer from the daemon')), 30000);
-      });
-    }
+    if (isConnected()) return await sendOverSocket(cmd);
     const res = await fetch(withToken('/api/v1/commands'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
