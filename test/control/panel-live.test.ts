@@ -230,6 +230,22 @@ it('says when the daemon is gone, stays quiet meanwhile, and comes back by itsel
   page.on('request', (r) => {
     if (r.url().includes('/preview.jpg')) previewRequests.push(r.url());
   });
+  // A screen reader hears the connection pill change (a polite live region), not every stats tick.
+  const liveness = (id: string) =>
+    page.evaluate((i) => document.getElementById(i)?.closest('[aria-live]')?.getAttribute('aria-live'), id);
+  expect(await liveness('conn')).toBe('polite');
+  expect(await liveness('fps-pill')).toBeUndefined();
+  // Each text the pill shows from here on (retries must not rewrite it: each rewrite is announced).
+  await page.evaluate(() => {
+    const pill = document.getElementById('conn') as HTMLElement;
+    const shown: string[] = [];
+    Object.assign(window, { connShown: shown });
+    new MutationObserver(() => shown.push(pill.textContent ?? '')).observe(pill, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
+  });
   const port = h.server.port;
   await h.server.stop();
   await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'reconnecting…');
@@ -249,6 +265,11 @@ it('says when the daemon is gone, stays quiet meanwhile, and comes back by itsel
       timeout: 15_000,
     });
     await page.waitForFunction(() => document.getElementById('strength-value')?.textContent === '40%');
+    // Announced twice: gone (once, though it retried meanwhile) and back.
+    expect(await page.evaluate(() => (window as unknown as { connShown: string[] }).connShown)).toEqual([
+      'reconnecting…',
+      'connected',
+    ]);
     const updates = Number(await page.locator('#preview').getAttribute('data-updates'));
     await page.waitForFunction(
       (n) => Number(document.getElementById('preview')?.dataset.updates) > n,

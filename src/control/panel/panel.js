@@ -152,7 +152,8 @@ function readableError(error) {
 
 function setPill(id, text, tone) {
   const el = $(id);
-  el.textContent = text;
+  // #conn is a live region: rewriting the same words (each failed retry) would announce them again.
+  if (el.textContent !== text) el.textContent = text;
   el.className = `pill ${tone || ''}`;
 }
 
