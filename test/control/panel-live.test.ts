@@ -250,6 +250,21 @@ it('says when the daemon is gone, stays quiet meanwhile, and comes back by itsel
   await h.server.stop();
   await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'reconnecting…');
   previewRequests.length = 0;
+  // The last frame stays but is not passed off as live: dimmed, labelled, and so described.
+  const preview = () =>
+    page.evaluate(() => {
+      const img = document.getElementById('preview') as HTMLImageElement;
+      return {
+        opacity: Number(getComputedStyle(img).opacity),
+        label: document.getElementById('preview-paused')?.checkVisibility() ?? false,
+        alt: img.alt,
+      };
+    });
+  expect(await preview()).toEqual({
+    opacity: 0.35,
+    label: true,
+    alt: 'Output preview, paused: not connected to stylecast',
+  });
   // A command while it is down says so in words (not fetch's 'Failed to fetch').
   await page.locator('#record').click();
   await page.locator('#toast.show').waitFor();
@@ -277,6 +292,7 @@ it('says when the daemon is gone, stays quiet meanwhile, and comes back by itsel
       { timeout: 10_000 },
     );
     expect(again.clients).toBe(1);
+    expect(await preview()).toEqual({ opacity: 1, label: false, alt: 'Live output preview' });
     // Besides the browser's lines for refused WebSocket connections (a few, with back-off), only the
     // one for the Record click.
     expect(problems.filter((p) => !/WebSocket connection to .* failed/.test(p))).toEqual([

@@ -48,10 +48,12 @@ function connect() {
     everConnected = true;
     retryMs = RETRY_FIRST_MS; // the next outage starts with quick retries again
     setPill('conn', 'connected', 'ok');
+    showPreviewPaused(false);
   };
   ws.onmessage = (e) => onMessage(JSON.parse(e.data));
   ws.onclose = async () => {
     setPill('conn', 'reconnecting…', 'bad');
+    if (everConnected) showPreviewPaused(true);
     for (const id of [...pending.keys()]) settle(id, { ok: false, error: { message: 'connection lost' } });
     // Retrying cannot fix a missing or wrong token: say so once and stop.
     if (!everConnected && (await tokenRefused())) return;
@@ -377,6 +379,14 @@ function push(key, value, canvas, color) {
   ctx.lineTo(x(0), h);
   ctx.fillStyle = `${color}22`;
   ctx.fill();
+}
+
+/** While disconnected the preview keeps the last frame: dimmed and labelled, not passed off as live. */
+function showPreviewPaused(paused) {
+  const img = $('preview');
+  img.classList.toggle('paused', paused);
+  img.alt = paused ? 'Output preview, paused: not connected to stylecast' : 'Live output preview';
+  $('preview-paused').hidden = !paused;
 }
 
 // ---- live preview: a downscaled JPEG twice a second, only while the page is visible ----
