@@ -171,6 +171,44 @@ it('token mode: with the token it works; without it, or with a wrong one, it say
   }
 });
 
+it('the effect buttons are a radio group: one Tab stop, arrow keys pick the effect, global arrows elsewhere', async () => {
+  const { page, problems } = await openPanel();
+  await connected(page);
+  await post({ command: 'effect', name: 'none' });
+  await post({ command: 'strength', value: 1 });
+  await page.locator('#effects button[data-effect="none"][aria-checked="true"]').waitFor();
+  await page.waitForFunction(() => document.getElementById('strength-value')?.textContent === '100%');
+  const style = (await status()).style.name;
+  const focused = () =>
+    page.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      return el.closest('#effects') ? (el.dataset.effect ?? '') : `outside: ${el.id || el.tagName}`;
+    });
+  // Tab leaves the group from its checked button, and Shift+Tab comes back to that one.
+  expect(await page.locator('#effects button[tabindex="0"]').count()).toBe(1);
+  await page.locator('#effects button[data-effect="none"]').focus();
+  await page.keyboard.press('Tab');
+  expect(await focused()).toMatch(/^outside/);
+  await page.keyboard.press('Shift+Tab');
+  expect(await focused()).toBe('none');
+  // Arrows move the choice (the effect list starts none, blur-background), not strength or style.
+  await page.keyboard.press('ArrowDown');
+  expect(await focused()).toBe('blur-background');
+  await expect.poll(async () => (await status()).effect.name, { timeout: 30_000 }).toBe('blur-background');
+  await page.locator('#effects button[data-effect="blur-background"][tabindex="0"]').waitFor();
+  await page.keyboard.press('ArrowLeft');
+  await expect.poll(async () => (await status()).effect.name, { timeout: 30_000 }).toBe('none');
+  expect(await focused()).toBe('none');
+  const after = await status();
+  expect([after.style.name, after.style.strength]).toEqual([style, 1]);
+  // Outside the group the arrows are the global shortcuts again.
+  await page.evaluate(() => (document.activeElement as HTMLElement).blur());
+  await page.keyboard.press('ArrowDown');
+  await expect.poll(async () => (await status()).style.strength, { timeout: 10_000 }).toBe(0.95);
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
 it('an answered command leaves no timer behind (each used to keep its 30 s no-answer timer)', async () => {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   // The page's timers of 30 s or more that are still waiting to fire.

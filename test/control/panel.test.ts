@@ -67,6 +67,8 @@ it('clicking a style switches the pipeline style (checked through the API)', asy
 it('effect buttons, strength keys and the record button drive the daemon', async () => {
   await page.locator('#effects button[data-effect="none"]').click();
   await expect.poll(async () => (await status()).effect.name).toBe('none');
+  // The clicked effect button keeps the focus, and there the arrows pick the effect (a radio group).
+  await page.evaluate(() => (document.activeElement as HTMLElement).blur());
   const before = (await status()).style.strength;
   await page.keyboard.press('ArrowDown');
   await expect.poll(async () => (await status()).style.strength).toBeLessThan(before);

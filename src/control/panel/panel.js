@@ -199,6 +199,25 @@ function renderEffects(effect) {
     );
   }
   for (const b of box.children) b.setAttribute('aria-checked', String(b.dataset.effect === effect.name));
+  rovingTabStop(box.querySelector('[aria-checked="true"]') || box.firstElementChild);
+}
+
+/** A radio group is one Tab stop: only `chosen` takes focus from Tab, the others from the arrow keys. */
+function rovingTabStop(chosen) {
+  for (const b of $('effects').children) b.tabIndex = b === chosen ? 0 : -1;
+}
+
+/** WAI-ARIA radio group: the arrow keys move focus and the choice together, wrapping around. */
+function onEffectsKey(e) {
+  const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+  const buttons = [...$('effects').children];
+  const from = buttons.indexOf(e.target);
+  if (!step || from < 0 || e.ctrlKey || e.metaKey || e.altKey) return;
+  const to = buttons[(from + step + buttons.length) % buttons.length];
+  rovingTabStop(to);
+  to.focus();
+  to.click(); // switches the effect as a click does
+  e.preventDefault(); // handled: the global arrow shortcuts (onKey) leave it alone
 }
 
 function renderMask(mask) {
@@ -478,6 +497,8 @@ function stepStyle(delta) {
 }
 
 function onKey(e) {
+  // A control that handled the key itself (the effect radio group's arrows) keeps it.
+  if (e.defaultPrevented) return;
   if (e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;
   const s = state.status;
   const k = e.key.toLowerCase();
@@ -520,6 +541,7 @@ function init() {
       e.target.value = ''; // the same file can be picked again
     }
   };
+  $('effects').addEventListener('keydown', onEffectsKey);
   document.addEventListener('keydown', onKey);
   connect();
   refreshPreview();
