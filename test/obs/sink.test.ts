@@ -191,8 +191,8 @@ describe('daemon started before OBS', () => {
         streamPort: port,
         backoff: { initialMs: 200, maxMs: 800 },
       });
-      await new Promise((r) => setTimeout(r, 800));
-      expect(integration.stats().bridge.state).toBe('reconnecting');
+      // Its first attempt has failed (under load that takes longer than the 800 ms it used to wait).
+      await expect.poll(() => integration?.stats().bridge.state, { timeout: 10_000 }).toBe('reconnecting');
       await obs.relaunch();
       const seen = await waitFor(async () => {
         const s = await screenshotRgba(await obs!.client(), SOURCE);
