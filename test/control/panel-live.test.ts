@@ -124,6 +124,9 @@ it('a slider drag sends values as it goes, a few a second, and holds the slider 
   });
   const sentWhileHeld = await drag;
   expect(sentWhileHeld).toBeGreaterThanOrEqual(2); // it followed the pointer, not only the pause
+  // The last position (0.8) goes out up to 100 ms after the last input: let it land first, or the
+  // other client's value below may come before it and be overwritten (a race, not the behaviour).
+  await expect.poll(async () => (await status()).style.strength, { timeout: 5000 }).toBe(0.8);
   // Another client moves strength while the slider is held: the slider stays under the pointer.
   await post({ command: 'strength', value: 0.2 });
   await page.waitForFunction(() => document.getElementById('strength-value')?.textContent === '20%');

@@ -193,7 +193,12 @@ function renderEffects(effect) {
         b.setAttribute('role', 'radio');
         b.dataset.effect = name;
         b.textContent = EFFECT_LABELS[name] || name;
-        b.onclick = () => command({ command: 'effect', name });
+        b.onclick = (e) => {
+          // A mouse click leaves no focus behind: the arrows stay the style and strength shortcuts.
+          // A keyboard user (Tab, arrows, Enter: detail 0) keeps the focus in the group.
+          if (e.detail > 0) b.blur();
+          command({ command: 'effect', name });
+        };
         return b;
       }),
     );
