@@ -31,7 +31,7 @@ function knownStyleName(target: ControlTarget, typed: string): string | undefine
   const names = target.styles().map((s) => s.name);
   if (names.includes(typed)) return typed;
   const key = styleKey(typed);
-  return names.find((n) => n === key);
+  return names.includes(key) ? key : undefined;
 }
 
 /** Handler results cross the wire as JSON: anything that is not plain data is left out. */
